@@ -1,0 +1,158 @@
+import type { ErrorInfo } from '../errors/errors';
+
+export type RunStatus = 'queued' | 'planning' | 'awaiting_approval' | 'running' | 'converged' | 'failed' | 'cancelled';
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['converged', 'failed', 'cancelled'];
+export const isTerminal = (s: RunStatus): boolean => TERMINAL_STATUSES.includes(s);
+
+/** Per-run limits. Every field is optional on the way in; the engine fills defaults from config. */
+export interface RunLimits {
+  /** Agents in flight at once for this run. @default 16 */
+  readonly maxParallel: number;
+  /** Agents a run may start in all. @default 1000 */
+  readonly maxAgents: number;
+  /** Input + output tokens (cache reads and writes included) a run may spend. @default 2_000_000 */
+  readonly maxTokens: number;
+  /** USD a run may spend, priced by the model price table. @default 25 */
+  readonly maxUsd: number;
+  /** Wall-clock deadline from the start of the script. @default 3_600_000 */
+  readonly deadlineMs: number;
+  /** Script CPU time (isolate cpuTime; agent time does not count). @default 10_000 */
+  readonly cpuMs: number;
+  /** Script heap (isolate memoryLimit). @default 128 */
+  readonly memoryMb: number;
+}
+
+export interface RunOptions {
+  readonly model?: string;
+  readonly agentModel?: string;
+  readonly approvePlan?: boolean;
+  readonly tools?: readonly string[];
+  readonly workspace?: string;
+  readonly limits?: Partial<RunLimits>;
+}
+
+export interface CallbackSpec {
+  readonly url: string;
+  readonly events?: readonly CallbackEvent[];
+}
+export type CallbackEvent = 'converged' | 'failed' | 'cancelled' | 'awaiting_approval';
+
+/** The body of POST /v1/runs. */
+export interface RunSpec {
+  readonly task: string;
+  readonly input?: unknown;
+  readonly script?: string;
+  readonly options?: RunOptions;
+  readonly callback?: CallbackSpec;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  usd: number;
+}
+export const emptyUsage = (): Usage => ({ inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0 });
+
+export interface AgentCounts {
+  queued: number;
+  active: number;
+  done: number;
+  failed: number;
+  total: number;
+}
+
+/** GET /v1/runs/:id */
+export interface RunRecord {
+  readonly id: string;
+  status: RunStatus;
+  phase: string | null;
+  task: string;
+  input: unknown;
+  options: RunOptions;
+  limits: RunLimits;
+  counts: AgentCounts;
+  usage: Usage;
+  result: unknown;
+  error: ErrorInfo | null;
+  /** The run whose journal this run reuses (rerun), if any. */
+  parentId: string | null;
+  meta: ScriptMeta | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Whether a script exists yet (planned or supplied). */
+  hasScript: boolean;
+  approval: { approved: boolean; comment: string | null } | null;
+  paused: boolean;
+  /** Pre-flight estimate shown at the plan gate. */
+  estimate: { agents: number | null; usd: number | null } | null;
+}
+
+export interface ScriptMeta {
+  readonly name?: string;
+  readonly description?: string;
+  readonly phases?: readonly string[];
+  readonly [k: string]: unknown;
+}
+
+/** Options a script passes to agent(). */
+export interface AgentOptions {
+  readonly label?: string;
+  readonly phase?: string;
+  readonly schema?: Record<string, unknown>;
+  readonly model?: string;
+  readonly system?: string;
+  readonly tools?: readonly string[];
+  readonly maxTurns?: number;
+}
+
+export type AgentStatus = 'queued' | 'active' | 'done' | 'failed' | 'cancelled';
+
+/** One row of GET /v1/runs/:id/agents, and of the journal. */
+export interface AgentRecord {
+  readonly runId: string;
+  readonly seq: number;
+  readonly fingerprint: string;
+  /** The n-th call with this fingerprint in the run (0-based): duplicates replay in order. */
+  readonly occurrence: number;
+  label: string | null;
+  phase: string | null;
+  prompt: string;
+  tools: string[];
+  model: string;
+  status: AgentStatus;
+  result: unknown;
+  error: ErrorInfo | null;
+  usage: Usage;
+  /** Whether the result came from the journal rather than a model call. */
+  replayed: boolean;
+  attempts: number;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+/** Events of a run, as stored and streamed over SSE. */
+export type RunEvent =
+  | { type: 'run.status'; status: RunStatus; error?: ErrorInfo | null }
+  | { type: 'run.script'; source: 'planner' | 'user' | 'rerun' }
+  | { type: 'phase'; name: string }
+  | { type: 'agent.queued'; seq: number; label: string | null; phase: string | null }
+  | { type: 'agent.started'; seq: number; label: string | null; phase: string | null }
+  | { type: 'agent.completed'; seq: number; label: string | null; phase: string | null; usage: Usage; replayed: boolean }
+  | { type: 'agent.failed'; seq: number; label: string | null; phase: string | null; error: ErrorInfo }
+  | { type: 'agent.retry'; seq: number; attempt: number; reason: string; delayMs: number }
+  | { type: 'log'; message: string }
+  | { type: 'budget'; usage: Usage; counts: AgentCounts }
+  | { type: 'throttle'; concurrency: number; reason: string }
+  | { type: 'verify.round'; helper: string; round: number; agreement: number | null; survivors: number | null; detail?: unknown }
+  | { type: 'callback.delivered'; url: string; status: RunStatus; httpStatus: number }
+  | { type: 'callback.failed'; url: string; status: RunStatus; reason: string };
+
+export interface StoredEvent {
+  /** Global, strictly increasing across all runs: the SSE id. */
+  readonly id: number;
+  readonly runId: string;
+  readonly at: string;
+  readonly event: RunEvent;
+}

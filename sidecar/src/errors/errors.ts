@@ -1,0 +1,81 @@
+/**
+ * One error module for the sidecar. Every error has a stable `code` (what clients, the n8n
+ * nodes and the run record see) and the HTTP status it maps to. Errors cross process and
+ * sandbox boundaries as `{code, message}`, never by `instanceof`.
+ */
+export interface ErrorInfo {
+  readonly code: string;
+  readonly message: string;
+}
+
+export class DwError extends Error {
+  readonly code: string;
+  readonly status: number;
+  constructor(code: string, message: string, status = 500) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+  }
+  toJSON(): ErrorInfo {
+    return { code: this.code, message: this.message };
+  }
+}
+
+// Limits of a run (each names the limit and its value in the message).
+export class AgentLimitError extends DwError { constructor(limit: number) { super('agent_limit', `Agent limit reached: a run may start at most ${limit} agents (maxAgents)`, 422); } }
+export class ItemLimitError extends DwError { constructor(n: number, limit: number) { super('item_limit', `parallel/pipeline got ${n} items; at most ${limit} per call`, 422); } }
+export class CpuLimitError extends DwError { constructor(ms: number) { super('cpu_limit', `Script CPU time limit exceeded (cpuMs: ${ms} ms)`, 422); } }
+export class MemoryLimitError extends DwError { constructor(mb: number) { super('memory_limit', `Script memory limit exceeded (memoryMb: ${mb} MB)`, 422); } }
+export class DeadlineError extends DwError { constructor(ms: number) { super('deadline', `Run deadline exceeded (deadlineMs: ${ms} ms)`, 422); } }
+export class TokenBudgetError extends DwError { constructor(limit: number, spent: number) { super('budget_tokens', `Token budget exhausted: ${spent} of ${limit} tokens spent (maxTokens)`, 422); } }
+export class UsdBudgetError extends DwError { constructor(limit: number, spent: number) { super('budget_usd', `USD budget exhausted: $${spent.toFixed(4)} of $${limit} spent (maxUsd)`, 422); } }
+export class ResultTooLargeError extends DwError { constructor(bytes: number, limit: number) { super('result_too_large', `Script result is ${bytes} bytes; at most ${limit} bytes (DW_MAX_RESULT_BYTES)`, 422); } }
+
+// Script faults.
+export class ScriptError extends DwError { constructor(message: string) { super('script_error', message, 422); } }
+export class ScriptCheckError extends DwError { constructor(message: string) { super('script_invalid', message, 400); } }
+export class DeterminismError extends DwError { constructor(what: string) { super('determinism', `${what} is not available in a workflow script: scripts must be deterministic so a run can replay`, 422); } }
+export class PlanningError extends DwError { constructor(message: string) { super('planning_failed', message, 502); } }
+
+// Run lifecycle.
+export class RunCancelledError extends DwError { constructor(reason = 'Run cancelled') { super('cancelled', reason, 409); } }
+export class RunNotFoundError extends DwError { constructor(id: string) { super('run_not_found', `No run with id ${id}`, 404); } }
+export class AgentNotFoundError extends DwError { constructor(runId: string, seq: number) { super('agent_not_found', `Run ${runId} has no agent ${seq}`, 404); } }
+export class InvalidStateError extends DwError { constructor(message: string) { super('invalid_state', message, 409); } }
+
+// Requests and configuration.
+export class ValidationError extends DwError { constructor(message: string) { super('invalid_request', message, 400); } }
+export class UnauthorizedError extends DwError { constructor(message = 'Missing or invalid bearer token') { super('unauthorized', message, 401); } }
+export class ConfigError extends DwError { constructor(message: string) { super('invalid_config', message, 500); } }
+export class ToolNotAllowedError extends DwError { constructor(tool: string) { super('tool_not_allowed', `Tool ${tool} is not allowed for this run`, 403); } }
+export class WorkspaceError extends DwError { constructor(message: string) { super('workspace_denied', message, 403); } }
+
+// Model providers.
+export type ProviderErrorKind = 'rate_limited' | 'overloaded' | 'connection' | 'timeout' | 'server' | 'auth' | 'bad_request';
+export class ProviderError extends DwError {
+  readonly kind: ProviderErrorKind;
+  readonly retryAfterMs: number | undefined;
+  readonly httpStatus: number | undefined;
+  constructor(kind: ProviderErrorKind, message: string, opts: { retryAfterMs?: number; httpStatus?: number } = {}) {
+    super(`model_${kind}`, message, 502);
+    this.kind = kind;
+    this.retryAfterMs = opts.retryAfterMs;
+    this.httpStatus = opts.httpStatus;
+  }
+  get retryable(): boolean {
+    return this.kind === 'rate_limited' || this.kind === 'overloaded' || this.kind === 'connection' || this.kind === 'timeout' || this.kind === 'server';
+  }
+}
+export class SchemaRetriesExhaustedError extends DwError { constructor(message: string) { super('schema_invalid', message, 422); } }
+export class MaxTurnsError extends DwError { constructor(n: number) { super('max_turns', `Agent reached maxTurns (${n}) without a final answer`, 422); } }
+
+/** Turns anything thrown into `{code, message}` without leaking stacks or secrets. */
+export function toErrorInfo(err: unknown): ErrorInfo {
+  if (err instanceof DwError) return err.toJSON();
+  if (err && typeof err === 'object' && 'code' in err && 'message' in err && typeof (err as { code: unknown }).code === 'string') {
+    return { code: (err as { code: string }).code, message: String((err as { message: unknown }).message) };
+  }
+  if (err instanceof Error) return { code: 'internal', message: err.message };
+  return { code: 'internal', message: String(err) };
+}

@@ -1,0 +1,11 @@
+export type { Message, MessageParams, ModelProvider, ProviderName } from './types';
+export { createProvider, isProviderName, PROVIDER_NAMES } from './factory';
+export type { ProviderEnv, ProviderOptions } from './options';
+export { createAnthropicProvider, ANTHROPIC_DEFAULT_MODEL } from './anthropic';
+export { createBedrockProvider, BEDROCK_DEFAULT_MODEL } from './bedrock';
+export { createVertexProvider, VERTEX_DEFAULT_MODEL } from './vertex';
+export { createFoundryProvider, FOUNDRY_DEFAULT_MODEL } from './foundry';
+export { createOfflineProvider, OFFLINE_DEFAULT_MODEL } from './offline';
+export { toProviderError, parseRetryAfter, kindForStatus } from './errors';
+export { redact } from './redact';
+export { priceUsage, modelPrice, type ApiUsage, type ModelFamily, type ModelPrice } from './pricing';

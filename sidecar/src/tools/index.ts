@@ -1,0 +1,10 @@
+export type { ToolContext, ToolDefinition } from './types';
+export { BUILTIN_TOOLS, BUILTIN_TOOL_NAMES, isBuiltinTool, runTool, toolDefinitionsFor, type BuiltinToolName } from './registry';
+export { resolveWorkspace, confine, isInside, type ConfinedPath } from './workspace';
+export { isHostAllowed } from './hosts';
+export { ToolFailedError, HostNotAllowedError } from './errors';
+export { createGrepTool, type GrepToolOptions, GREP_MAX_RESULTS } from './grep';
+export { createHttpGetTool, type HttpGetToolOptions } from './http-get';
+export { READ_FILE_MAX_BYTES } from './read-file';
+export { LIST_FILES_MAX_ENTRIES } from './list-files';
+export { WRITE_FILE_MAX_BYTES } from './write-file';
