@@ -1,0 +1,55 @@
+/** What one POST to a callback URL means for its delivery. */
+export type DeliveryOutcome =
+  | { readonly kind: 'delivered'; readonly httpStatus: number }
+  | { readonly kind: 'retry'; readonly reason: string; readonly httpStatus: number | null; readonly retryAfterMs: number | null }
+  | { readonly kind: 'final'; readonly reason: string; readonly httpStatus: number | null };
+
+// n8n's waiting-webhook handler answers 409 in two situations that must be told apart: the
+// execution has not been saved as waiting yet (transient, the Wait node is still suspending it)
+// and the execution was already resumed (the resume URL is single-use: retrying is pointless).
+const N8N_NOT_YET_WAITING = /is running already/i;
+const N8N_ALREADY_RESUMED = /has finished already/i;
+
+// Statuses a receiver uses for "try again later" even though they are 4xx.
+const TRANSIENT_4XX = new Set([408, 425, 429]);
+
+/** Seconds or an HTTP date, as in `retry-after`; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number): number | null {
+  if (!value) return null;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+export function classifyResponse(httpStatus: number, body: string, retryAfter: string | null, now: number): DeliveryOutcome {
+  if (httpStatus >= 200 && httpStatus < 300) return { kind: 'delivered', httpStatus };
+  const snippet = body.slice(0, 200).replace(/\s+/g, ' ').trim();
+  const reason = `HTTP ${httpStatus}${snippet ? `: ${snippet}` : ''}`;
+  if (httpStatus === 409) {
+    if (N8N_ALREADY_RESUMED.test(body)) return { kind: 'final', reason, httpStatus };
+    if (N8N_NOT_YET_WAITING.test(body)) return { kind: 'retry', reason, httpStatus, retryAfterMs: null };
+    return { kind: 'final', reason, httpStatus };
+  }
+  if (httpStatus >= 500 || TRANSIENT_4XX.has(httpStatus)) {
+    return { kind: 'retry', reason, httpStatus, retryAfterMs: parseRetryAfter(retryAfter, now) };
+  }
+  if (httpStatus >= 300 && httpStatus < 400) {
+    // Redirects are not followed: a POST to a redirected resume URL is not what n8n handed out.
+    return { kind: 'final', reason: `HTTP ${httpStatus}: redirects are not followed`, httpStatus };
+  }
+  return { kind: 'final', reason, httpStatus };
+}
+
+/** Network failures and time-outs are always worth another attempt. */
+export function networkFailure(err: unknown): DeliveryOutcome {
+  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  const message = err instanceof Error ? `${err.name === 'TimeoutError' ? 'timed out' : err.message}${cause}` : String(err);
+  return { kind: 'retry', reason: `network error: ${message}`, httpStatus: null, retryAfterMs: null };
+}
+
+/** Exponential backoff with "equal jitter": half the delay is fixed, half random, so retries spread out but never collapse to zero. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
+  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exp / 2 + random() * (exp / 2));
+}

@@ -1,0 +1,79 @@
+import type { DatabaseSync } from 'node:sqlite';
+import type { BaseLogger } from 'pino';
+import type { ErrorInfo } from '../errors/errors';
+import type { CallbackEvent, RunEvent, RunStatus, Usage } from '../engine/types';
+
+/** The JSON body POSTed to a callback URL (shared contract with the n8n Wait node). */
+export interface CallbackPayload {
+  readonly runId: string;
+  readonly status: RunStatus;
+  /** Present when the run converged. */
+  readonly result?: unknown;
+  /** Present when the run failed or was cancelled with a reason. */
+  readonly error?: ErrorInfo;
+  readonly usage: Usage;
+}
+
+/** A callback URL registered for one run. Re-registering the same URL for a run replaces its events. */
+export interface CallbackRegistration {
+  readonly id: string;
+  readonly runId: string;
+  readonly url: string;
+  readonly events: readonly CallbackEvent[];
+  readonly createdAt: string;
+}
+
+export type DeliveryState = 'pending' | 'delivering' | 'delivered' | 'failed';
+
+/** One POST of one run status to one registration, persisted so a restart neither loses nor repeats it. */
+export interface CallbackDelivery {
+  readonly id: number;
+  readonly registrationId: string;
+  readonly runId: string;
+  readonly url: string;
+  readonly status: CallbackEvent;
+  readonly state: DeliveryState;
+  readonly attempts: number;
+  /** Unix ms of the next attempt while pending. */
+  readonly nextAttemptAt: number;
+  readonly lastError: string | null;
+  readonly httpStatus: number | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface RetryOptions {
+  /** Delay before the second attempt; doubles per attempt. @default 500 */
+  readonly baseMs: number;
+  /** Longest delay between two attempts. @default 300_000 */
+  readonly maxMs: number;
+  /** Attempts in all (the first one included) before a delivery is given up as failed. @default 30 */
+  readonly maxAttempts: number;
+}
+
+export type CallbackLogger = Pick<BaseLogger, 'debug' | 'info' | 'warn' | 'error'>;
+
+export type CallbackRunEvent = Extract<RunEvent, { type: 'callback.delivered' | 'callback.failed' }>;
+
+export interface CallbackServiceOptions {
+  /** Where registrations and deliveries live; the service creates its own tables. */
+  readonly db: DatabaseSync;
+  /** HMAC key for `x-dw-signature`; null sends deliveries unsigned (development mode only). */
+  readonly secret: string | null;
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  readonly logger?: CallbackLogger;
+  /** Clock for timestamps and scheduling, in unix ms. @default Date.now */
+  readonly now?: () => number;
+  /** Source of jitter in [0, 1). @default Math.random */
+  readonly random?: () => number;
+  readonly retry?: Partial<RetryOptions>;
+  /** Time limit of one POST, from the moment it is sent. @default 10_000 */
+  readonly timeoutMs?: number;
+  /** Deliveries POSTed at once. @default 8 */
+  readonly concurrency?: number;
+  /** How long stop() waits for POSTs in flight before aborting them. @default 5_000 */
+  readonly stopGraceMs?: number;
+  /** Called once per delivery when it is delivered or finally failed (the engine stores it as a run event). */
+  readonly onDelivery?: (runId: string, event: CallbackRunEvent) => void;
+}

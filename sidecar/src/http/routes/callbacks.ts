@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import type { CallbackSpec } from '../../engine/types';
+import type { HttpContext } from '../context';
+import { callbackBody, runParams } from '../schemas/requests';
+
+export function callbacksRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  app.post<{ Params: { id: string }; Body: CallbackSpec }>(
+    '/v1/runs/:id/callbacks',
+    {
+      schema: { params: runParams, body: callbackBody },
+      config: {
+        docs: {
+          operationId: 'registerCallback',
+          summary: 'Register a URL to be called when the run reaches one of `events`',
+          description:
+            'Delivered at once when the run is already in one of them. Registering the same URL again replaces its events. ' +
+            'Deliveries are signed (`x-dw-timestamp`, `x-dw-signature: sha256=<hex HMAC over "<timestamp>.<body>">`), persisted and retried.',
+          tags: ['callbacks'],
+          responses: { '201': { description: 'The registration', schema: 'CallbackRegistration' } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const run = ctx.engine.get(id);
+      const reg = ctx.callbacks.register(id, request.body, run);
+      return reply.code(201).send({ id: reg.id, url: reg.url, events: reg.events });
+    },
+  );
+}

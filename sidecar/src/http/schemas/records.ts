@@ -1,0 +1,142 @@
+import { CALLBACK_EVENTS } from '../../callbacks/spec';
+import { AGENT_STATUSES, RUN_STATUSES, TOOL_NAMES, type JsonSchema } from './requests';
+
+/**
+ * Response shapes for /openapi.json only. They are not handed to fastify's serializer: that would
+ * drop any field not listed, and records may gain fields freely.
+ */
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
+const count = { type: 'integer', minimum: 0 };
+
+export const ErrorInfo: JsonSchema = {
+  type: 'object',
+  required: ['code', 'message'],
+  properties: { code: { type: 'string' }, message: { type: 'string' } },
+};
+
+export const ErrorBody: JsonSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: { error: ref('ErrorInfo') },
+};
+
+export const Usage: JsonSchema = {
+  type: 'object',
+  properties: {
+    inputTokens: count,
+    outputTokens: count,
+    cacheReadTokens: count,
+    cacheWriteTokens: count,
+    usd: { type: 'number', minimum: 0 },
+  },
+};
+
+export const RunRecord: JsonSchema = {
+  type: 'object',
+  required: ['id', 'status', 'counts', 'usage', 'createdAt', 'updatedAt'],
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string', enum: RUN_STATUSES },
+    phase: nullable({ type: 'string' }),
+    task: { type: 'string' },
+    input: {},
+    options: { type: 'object' },
+    limits: { type: 'object' },
+    counts: {
+      type: 'object',
+      properties: { queued: count, active: count, done: count, failed: count, total: count },
+    },
+    usage: ref('Usage'),
+    result: { description: 'The script\'s return value once converged' },
+    error: nullable(ref('ErrorInfo')),
+    parentId: nullable({ type: 'string' }),
+    meta: nullable({ type: 'object' }),
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+    hasScript: { type: 'boolean' },
+    approval: nullable({ type: 'object', properties: { approved: { type: 'boolean' }, comment: nullable({ type: 'string' }) } }),
+    paused: { type: 'boolean' },
+    estimate: nullable({ type: 'object', properties: { agents: nullable(count), usd: nullable({ type: 'number' }) } }),
+  },
+};
+
+export const AgentRecord: JsonSchema = {
+  type: 'object',
+  required: ['runId', 'seq', 'status'],
+  properties: {
+    runId: { type: 'string' },
+    seq: count,
+    fingerprint: { type: 'string' },
+    occurrence: count,
+    label: nullable({ type: 'string' }),
+    phase: nullable({ type: 'string' }),
+    prompt: { type: 'string' },
+    tools: { type: 'array', items: { type: 'string', enum: TOOL_NAMES } },
+    model: { type: 'string' },
+    status: { type: 'string', enum: AGENT_STATUSES },
+    result: {},
+    error: nullable(ref('ErrorInfo')),
+    usage: ref('Usage'),
+    replayed: { type: 'boolean' },
+    attempts: count,
+    startedAt: nullable({ type: 'string', format: 'date-time' }),
+    endedAt: nullable({ type: 'string', format: 'date-time' }),
+  },
+};
+
+export const StoredEvent: JsonSchema = {
+  type: 'object',
+  required: ['id', 'runId', 'at', 'event'],
+  properties: {
+    id: { type: 'integer', description: 'Global, strictly increasing: the SSE id' },
+    runId: { type: 'string' },
+    at: { type: 'string', format: 'date-time' },
+    event: {
+      type: 'object',
+      required: ['type'],
+      properties: { type: { type: 'string', description: 'run.status, phase, agent.completed, … (also the SSE event name)' } },
+    },
+  },
+};
+
+export const CallbackRegistration: JsonSchema = {
+  type: 'object',
+  required: ['id', 'url', 'events'],
+  properties: {
+    id: { type: 'string' },
+    url: { type: 'string', format: 'uri' },
+    events: { type: 'array', items: { type: 'string', enum: CALLBACK_EVENTS } },
+  },
+};
+
+export const RunList: JsonSchema = {
+  type: 'object',
+  required: ['runs', 'nextCursor'],
+  properties: { runs: { type: 'array', items: ref('RunRecord') }, nextCursor: nullable({ type: 'string' }) },
+};
+
+export const AgentList: JsonSchema = {
+  type: 'object',
+  required: ['agents', 'total'],
+  properties: { agents: { type: 'array', items: ref('AgentRecord') }, total: count },
+};
+
+export const Health: JsonSchema = {
+  type: 'object',
+  required: ['ok', 'version'],
+  properties: { ok: { type: 'boolean', const: true }, version: { type: 'string' } },
+};
+
+export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
+  ErrorInfo,
+  ErrorBody,
+  Usage,
+  RunRecord,
+  AgentRecord,
+  StoredEvent,
+  CallbackRegistration,
+  RunList,
+  AgentList,
+  Health,
+};

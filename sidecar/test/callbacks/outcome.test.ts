@@ -1,0 +1,64 @@
+import { backoffDelay, classifyResponse, networkFailure, parseRetryAfter } from '../../src/callbacks/outcome';
+
+describe('classifyResponse', () => {
+  const now = Date.UTC(2025, 0, 1);
+
+  it('tells n8n\'s two 409s apart', () => {
+    expect(classifyResponse(409, '{"message":"The execution \\"7\\" is running already."}', null, now).kind).toBe('retry');
+    expect(classifyResponse(409, '{"message":"The execution \\"7\\" has finished already."}', null, now).kind).toBe('final');
+    expect(classifyResponse(409, 'conflict', null, now).kind).toBe('final');
+  });
+
+  it.each([
+    [200, 'delivered'],
+    [204, 'delivered'],
+    [500, 'retry'],
+    [502, 'retry'],
+    [503, 'retry'],
+    [408, 'retry'],
+    [429, 'retry'],
+    [301, 'final'],
+    [400, 'final'],
+    [401, 'final'],
+    [403, 'final'],
+    [404, 'final'],
+    [410, 'final'],
+    [422, 'final'],
+  ])('HTTP %i is %s', (status, kind) => {
+    expect(classifyResponse(status, '', null, now).kind).toBe(kind);
+  });
+
+  it('keeps a short, single-line reason with the status', () => {
+    const outcome = classifyResponse(500, `boom\n${'x'.repeat(1000)}`, null, now);
+    expect(outcome.kind === 'retry' && outcome.reason).toMatch(/^HTTP 500: boom x+$/);
+    expect(outcome.kind === 'retry' && outcome.reason.length).toBeLessThan(220);
+  });
+
+  it('reads retry-after in seconds or as a date', () => {
+    expect(parseRetryAfter('7', now)).toBe(7000);
+    expect(parseRetryAfter(new Date(now + 3000).toUTCString(), now)).toBe(3000);
+    expect(parseRetryAfter('soon', now)).toBeNull();
+    const outcome = classifyResponse(429, '', '2', now);
+    expect(outcome.kind === 'retry' && outcome.retryAfterMs).toBe(2000);
+  });
+
+  it('network failures are retried and say what happened', () => {
+    const err = new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9') });
+    expect(networkFailure(err)).toEqual({ kind: 'retry', reason: 'network error: fetch failed: connect ECONNREFUSED 127.0.0.1:9', httpStatus: null, retryAfterMs: null });
+  });
+});
+
+describe('backoffDelay', () => {
+  it('doubles per attempt up to the cap, with half of it jittered', () => {
+    expect(backoffDelay(1, 100, 10_000, () => 0)).toBe(50);
+    expect(backoffDelay(1, 100, 10_000, () => 0.999999)).toBe(100);
+    expect(backoffDelay(4, 100, 10_000, () => 0)).toBe(400);
+    expect(backoffDelay(30, 100, 10_000, () => 0.5)).toBe(7500);
+  });
+
+  it('spreads retries of many deliveries apart', () => {
+    const delays = new Set(Array.from({ length: 50 }, () => backoffDelay(5, 1000, 60_000, Math.random)));
+    expect(delays.size).toBeGreaterThan(10);
+    for (const d of delays) expect(d).toBeGreaterThanOrEqual(8000);
+  });
+});

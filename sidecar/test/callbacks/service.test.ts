@@ -1,0 +1,248 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { CallbackService } from '../../src/callbacks/service';
+import { verifyCallbackSignature } from '../../src/callbacks/signature';
+import type { CallbackRunEvent, CallbackServiceOptions } from '../../src/callbacks/types';
+import { runRecord } from './run-record';
+import { startReceiver, type Behaviour, type Receiver } from './receiver';
+
+const SECRET = 'callback-secret-0123456789';
+const RUNNING_ALREADY = JSON.stringify({ code: 409, message: 'The execution "42" is running already.' });
+const FINISHED_ALREADY = JSON.stringify({ code: 409, message: 'The execution "42" has finished already.' });
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(5);
+  }
+}
+
+describe('CallbackService', () => {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function receiver(script: (n: number) => Behaviour): Promise<Receiver> {
+    const r = await startReceiver(script);
+    cleanups.push(() => r.close());
+    return r;
+  }
+
+  function service(opts: Partial<CallbackServiceOptions> & { db?: DatabaseSync } = {}) {
+    const db = opts.db ?? new DatabaseSync(':memory:');
+    const events: Array<{ runId: string; event: CallbackRunEvent }> = [];
+    const svc = new CallbackService({
+      secret: SECRET,
+      retry: { baseMs: 5, maxMs: 20, maxAttempts: 10 },
+      onDelivery: (runId, event) => events.push({ runId, event }),
+      ...opts,
+      db,
+    });
+    cleanups.push(async () => {
+      await svc.stop();
+      if (!opts.db) db.close();
+    });
+    return { svc, db, events };
+  }
+
+  it('retries n8n\'s 409 "is running already" and a 500, then delivers exactly once with a valid signature', async () => {
+    const rx = await receiver((n) => (n < 3 ? { status: 409, body: RUNNING_ALREADY } : n === 3 ? { status: 500, body: 'oops' } : { status: 200 }));
+    const { svc, events } = service();
+    svc.start();
+    const run = runRecord('r1', 'converged', { result: { confirmed: ['a'] } });
+    svc.register('r1', { url: rx.url });
+    svc.notify(run);
+    await until(() => events.length > 0);
+    await sleep(100);
+
+    expect(rx.requests).toHaveLength(5);
+    const expectedBody = { runId: 'r1', status: 'converged', result: { confirmed: ['a'] }, usage: run.usage };
+    for (const req of rx.requests) {
+      expect(JSON.parse(req.body)).toEqual(expectedBody);
+      expect(req.headers['content-type']).toBe('application/json');
+      const ts = req.headers['x-dw-timestamp'] as string;
+      expect(verifyCallbackSignature(SECRET, ts, req.body, req.headers['x-dw-signature'] as string)).toBe(true);
+      expect(verifyCallbackSignature('another-secret', ts, req.body, req.headers['x-dw-signature'] as string)).toBe(false);
+    }
+    expect(events).toEqual([{ runId: 'r1', event: { type: 'callback.delivered', url: rx.url.split('?')[0], status: 'converged', httpStatus: 200 } }]);
+    expect(svc.deliveries('r1')).toEqual([expect.objectContaining({ state: 'delivered', attempts: 5, httpStatus: 200, status: 'converged' })]);
+  });
+
+  it('treats 409 "has finished already" as final', async () => {
+    const rx = await receiver(() => ({ status: 409, body: FINISHED_ALREADY }));
+    const { svc, events } = service();
+    svc.start();
+    svc.register('r1', { url: rx.url });
+    svc.notify(runRecord('r1', 'failed', { error: { code: 'deadline', message: 'Run deadline exceeded' } }));
+    await until(() => events.length > 0);
+    await sleep(60);
+    expect(rx.requests).toHaveLength(1);
+    expect(JSON.parse(rx.requests[0]!.body)).toEqual({ runId: 'r1', status: 'failed', error: { code: 'deadline', message: 'Run deadline exceeded' }, usage: expect.any(Object) });
+    expect(events[0]!.event).toMatchObject({ type: 'callback.failed', status: 'failed', reason: expect.stringContaining('has finished already') });
+    expect(svc.deliveries('r1')[0]).toMatchObject({ state: 'failed', attempts: 1, httpStatus: 409 });
+  });
+
+  it.each([401, 403, 404, 410, 400, 302])('treats HTTP %i as final', async (status) => {
+    const rx = await receiver(() => ({ status, headers: status === 302 ? { location: 'http://127.0.0.1:1/elsewhere' } : ({} as Record<string, string>) }));
+    const { svc, events } = service();
+    svc.start();
+    svc.register('r1', { url: rx.url, events: ['cancelled'] });
+    svc.notify(runRecord('r1', 'cancelled'));
+    await until(() => events.length > 0);
+    await sleep(40);
+    expect(rx.requests).toHaveLength(1);
+    expect(events[0]!.event.type).toBe('callback.failed');
+  });
+
+  it('retries dropped connections and gives up after maxAttempts', async () => {
+    const rx = await receiver((n) => (n === 0 ? 'drop' : { status: 503 }));
+    const { svc, events } = service({ retry: { baseMs: 2, maxMs: 5, maxAttempts: 4 } });
+    svc.start();
+    svc.register('r1', { url: rx.url });
+    svc.notify(runRecord('r1', 'converged'));
+    await until(() => events.length > 0);
+    await sleep(40);
+    expect(rx.requests).toHaveLength(4);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.event).toMatchObject({ type: 'callback.failed', reason: expect.stringMatching(/HTTP 503.*gave up after 4 attempts/) });
+  });
+
+  it('enqueues one delivery per registration and status, however often it is notified or registered', async () => {
+    const rx = await receiver(() => ({ status: 200 }));
+    const { svc, events } = service();
+    const run = runRecord('r1', 'converged');
+    svc.register('r1', { url: rx.url });
+    svc.notify(run);
+    svc.notify(run);
+    svc.register('r1', { url: rx.url, events: ['converged', 'failed'] }, run);
+    svc.start();
+    svc.notify(run);
+    await until(() => events.length > 0);
+    await sleep(60);
+    expect(rx.requests).toHaveLength(1);
+    expect(svc.registrations('r1')).toEqual([expect.objectContaining({ events: ['converged', 'failed'] })]);
+  });
+
+  it('delivers at once when registered for a state the run is already in, and not for other states', async () => {
+    const rx = await receiver(() => ({ status: 200 }));
+    const { svc, events } = service();
+    svc.start();
+    svc.register('r1', { url: rx.url, events: ['awaiting_approval'] }, runRecord('r1', 'awaiting_approval'));
+    svc.register('r2', { url: `${rx.url}&other` }, runRecord('r2', 'running'));
+    await until(() => events.length > 0);
+    await sleep(40);
+    expect(rx.requests.map((r) => JSON.parse(r.body).runId)).toEqual(['r1']);
+    svc.notify(runRecord('r2', 'awaiting_approval'));
+    await sleep(40);
+    expect(rx.requests).toHaveLength(1);
+  });
+
+  it('sends one registration\'s statuses in order, one at a time', async () => {
+    const log: string[] = [];
+    const rx = await receiver((n) => {
+      log.push(`in ${n}`);
+      setTimeout(() => log.push(`out ${n}`), 60);
+      return n === 0 ? { status: 503, delayMs: 60 } : { status: 200, delayMs: 60 };
+    });
+    const { svc, events } = service();
+    svc.register('r1', { url: rx.url, events: ['awaiting_approval', 'converged'] });
+    svc.notify(runRecord('r1', 'awaiting_approval'));
+    svc.notify(runRecord('r1', 'converged'));
+    svc.start();
+    await until(() => events.length === 2);
+    expect(rx.requests.map((r) => JSON.parse(r.body).status)).toEqual(['awaiting_approval', 'awaiting_approval', 'converged']);
+    expect(log.slice(0, 5)).toEqual(['in 0', 'out 0', 'in 1', 'out 1', 'in 2']);
+  });
+
+  it('sends unsigned deliveries when there is no secret (development mode)', async () => {
+    const rx = await receiver(() => ({ status: 204 }));
+    const { svc, events } = service({ secret: null });
+    svc.start();
+    svc.register('r1', { url: rx.url }, runRecord('r1', 'converged'));
+    await until(() => events.length > 0);
+    expect(rx.requests[0]!.headers['x-dw-signature']).toBeUndefined();
+    expect(rx.requests[0]!.headers['x-dw-timestamp']).toMatch(/^\d+$/);
+  });
+
+  it('rejects callback URLs that could never be delivered', () => {
+    const { svc } = service();
+    for (const url of ['ftp://example.com/x', 'not a url', 'http://user:pw@example.com/', `http://example.com/${'x'.repeat(3000)}`]) {
+      expect(() => svc.register('r1', { url })).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+    }
+    expect(() => svc.register('r1', { url: 'http://example.com/', events: [] })).toThrow(/callback.events/);
+  });
+
+  it('stop() waits for a POST in flight to finish', async () => {
+    const rx = await receiver(() => ({ status: 200, delayMs: 150 }));
+    const { svc } = service({ stopGraceMs: 2_000 });
+    svc.start();
+    svc.register('r1', { url: rx.url }, runRecord('r1', 'converged'));
+    await until(() => rx.requests.length === 1);
+    await svc.stop();
+    expect(svc.deliveries('r1')[0]!.state).toBe('delivered');
+  });
+
+  describe('across restarts (same database file)', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'dw-callbacks-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    const openDb = () => {
+      const db = new DatabaseSync(path.join(dir, 'sidecar.db'));
+      cleanups.push(() => db.close());
+      return db;
+    };
+
+    it('a pending delivery left by a stopped service is delivered exactly once by the next one', async () => {
+      const rx = await receiver((n) => (n === 0 ? { status: 503 } : { status: 200 }));
+      const first = service({ db: openDb(), retry: { baseMs: 60_000, maxMs: 60_000, maxAttempts: 5 } });
+      first.svc.start();
+      first.svc.register('r1', { url: rx.url }, runRecord('r1', 'converged'));
+      await until(() => first.svc.deliveries('r1')[0]?.state === 'pending' && first.svc.deliveries('r1')[0]?.attempts === 1);
+      await first.svc.stop();
+
+      // The next process: the retry is due now rather than in a minute, as after a long outage.
+      const second = service({ db: openDb(), now: () => Date.now() + 120_000 });
+      second.svc.start();
+      second.svc.notify(runRecord('r1', 'converged'));
+      await until(() => second.events.length > 0);
+      await second.svc.stop();
+
+      const third = service({ db: openDb(), now: () => Date.now() + 240_000 });
+      third.svc.start();
+      third.svc.notify(runRecord('r1', 'converged'));
+      await sleep(60);
+
+      expect(rx.requests).toHaveLength(2);
+      expect(second.events.map((e) => e.event.type)).toEqual(['callback.delivered']);
+      expect(third.events).toEqual([]);
+      expect(third.svc.deliveries('r1')).toEqual([expect.objectContaining({ state: 'delivered', attempts: 2 })]);
+    });
+
+    it('a POST cut off mid-flight is sent again after a restart (at-least-once)', async () => {
+      const rx = await receiver((n) => (n === 0 ? 'hang' : { status: 200 }));
+      const first = service({ db: openDb(), stopGraceMs: 20 });
+      first.svc.start();
+      first.svc.register('r1', { url: rx.url }, runRecord('r1', 'converged'));
+      await until(() => rx.requests.length === 1);
+      await first.svc.stop();
+      expect(first.svc.deliveries('r1')[0]!.state).toBe('delivering');
+      expect(first.events).toEqual([]);
+
+      const second = service({ db: openDb() });
+      second.svc.start();
+      await until(() => second.events.length > 0);
+      expect(rx.requests).toHaveLength(2);
+      expect(rx.requests[1]!.body).toBe(rx.requests[0]!.body);
+      expect(second.svc.deliveries('r1')[0]).toMatchObject({ state: 'delivered', attempts: 2 });
+    });
+  });
+});

@@ -1,0 +1,73 @@
+import { DatabaseSync } from 'node:sqlite';
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { CallbackService } from '../../src/callbacks/service';
+import type { CallbackServiceOptions } from '../../src/callbacks/types';
+import { loadConfig, type SidecarConfig } from '../../src/config/config';
+import { buildServer, type BuildServerDeps } from '../../src/http/server';
+import { SidecarMetrics } from '../../src/http/metrics';
+import { FakeEngine } from './fake-engine';
+
+export const TOKEN = 'test-token-0123456789abcdef';
+export const AUTH = { authorization: `Bearer ${TOKEN}` };
+
+export function testConfig(env: Record<string, string> = {}): SidecarConfig {
+  return loadConfig({ DW_TOKEN: TOKEN, DW_DATA_DIR: '/tmp/dw-http-test', ...env }, '/tmp');
+}
+
+export interface Harness {
+  readonly app: FastifyInstance;
+  readonly engine: FakeEngine;
+  readonly callbacks: CallbackService;
+  readonly db: DatabaseSync;
+  readonly metrics: SidecarMetrics;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly config?: SidecarConfig;
+  readonly logger?: Logger;
+  readonly callbacks?: Partial<CallbackServiceOptions>;
+  readonly server?: Partial<Omit<BuildServerDeps, 'engine' | 'config' | 'callbacks' | 'version'>>;
+}
+
+export function makeHarness(opts: HarnessOptions = {}): Harness {
+  const engine = new FakeEngine();
+  const db = new DatabaseSync(':memory:');
+  const config = opts.config ?? testConfig();
+  const callbacks = new CallbackService({ db, secret: config.callbackSecret, retry: { baseMs: 5, maxMs: 20, maxAttempts: 5 }, ...opts.callbacks });
+  callbacks.start();
+  const metrics = new SidecarMetrics({ processMetrics: false });
+  const app = buildServer({
+    engine,
+    config,
+    callbacks,
+    logger: opts.logger ?? pino({ level: 'silent' }),
+    version: '9.9.9-test',
+    metrics,
+    ...opts.server,
+  });
+  return {
+    app,
+    engine,
+    callbacks,
+    db,
+    metrics,
+    async close() {
+      await app.close();
+      await callbacks.stop();
+      db.close();
+    },
+  };
+}
+
+/** Polls until `check` returns a value other than undefined/false, or fails after `ms`. */
+export async function waitFor<T>(check: () => T | undefined | false, ms = 5_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error('waitFor: condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
