@@ -1,0 +1,111 @@
+import type { INodeExecutionData, IWebhookFunctions, IWebhookResponseData, JsonValue } from 'n8n-workflow';
+
+import { CREDENTIALS_TYPE, type DynamicWorkflowsApiCredentials } from '../shared/credentials';
+import { RUN_STATUSES, type CallbackPayload, type ErrorInfo, type RunStatus, type Usage } from '../shared/types';
+import { OUTPUT_NAMES, outputForStatus } from './outputs';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, isValidCallbackSignature } from './signature';
+
+/** What is used of the request n8n hands over (an Express request, untyped in n8n-workflow). */
+type CallbackRequest = {
+	/** The body's exact bytes, kept by n8n when it parses a body. */
+	rawBody?: unknown;
+	readRawBody?: () => Promise<void>;
+	readableEnded?: boolean;
+};
+
+/** What is used of the response, to answer a rejected callback. */
+type CallbackResponse = {
+	writeHead(status: number, headers: Record<string, string>): unknown;
+	end(body: string): unknown;
+};
+
+/** The output item of a resumed wait. */
+export type ConvergenceItem = {
+	runId: string;
+	status: RunStatus;
+	result: JsonValue;
+	error: ErrorInfo | null;
+	usage: Usage | null;
+};
+
+/**
+ * Takes the sidecar's callback: checks its signature against the credential's secret,
+ * then resumes the execution with the run on the output for its status. A callback that
+ * fails a check is answered with an error and leaves the execution waiting.
+ */
+export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const req = this.getRequestObject() as CallbackRequest;
+	const res = this.getResponseObject() as CallbackResponse;
+
+	const credentials = await this.getCredentials<DynamicWorkflowsApiCredentials>(CREDENTIALS_TYPE);
+	const secret = credentials.callbackSecret || credentials.token;
+	const rawBody = await rawBodyOf(req, this.getBodyData());
+
+	// A sidecar in development mode runs without a token and signs nothing; the resume URL's
+	// own signature still guards the execution then.
+	if (secret) {
+		const headers = this.getHeaderData();
+		const valid = isValidCallbackSignature({
+			secret,
+			timestamp: headerValue(headers[TIMESTAMP_HEADER]),
+			signature: headerValue(headers[SIGNATURE_HEADER]),
+			rawBody,
+		});
+		if (!valid) return reject(res, 401, 'invalid_signature', 'The callback signature does not match');
+	}
+
+	const payload = parsePayload(rawBody);
+	if (!payload) {
+		return reject(res, 400, 'invalid_request', 'The callback body is not a run callback {runId, status, usage}');
+	}
+	const output = outputForStatus(payload.status);
+	if (output === undefined) {
+		return reject(res, 422, 'unexpected_status', `A run in state "${payload.status}" does not resume the wait`);
+	}
+
+	const item: ConvergenceItem = {
+		runId: payload.runId,
+		status: payload.status,
+		result: payload.result ?? null,
+		error: payload.error ?? null,
+		usage: payload.usage ?? null,
+	};
+	const workflowData: INodeExecutionData[][] = OUTPUT_NAMES.map(() => []);
+	// All input items named this run, so the result pairs with the first of them.
+	workflowData[output] = [{ json: item, pairedItem: { item: 0 } }];
+	return { workflowData };
+}
+
+/** The exact bytes the sidecar signed: n8n keeps them as req.rawBody when it parses a body. */
+async function rawBodyOf(req: CallbackRequest, parsed: unknown): Promise<Buffer> {
+	if (!Buffer.isBuffer(req.rawBody) && typeof req.readRawBody === 'function' && !req.readableEnded) {
+		await req.readRawBody();
+	}
+	if (Buffer.isBuffer(req.rawBody)) return req.rawBody;
+	// Only when n8n did not keep the bytes: the sidecar writes compact JSON, so this matches.
+	return Buffer.from(JSON.stringify(parsed ?? {}));
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+	return Array.isArray(value) ? value[0] : value;
+}
+
+function parsePayload(rawBody: Buffer): CallbackPayload | undefined {
+	let body: unknown;
+	try {
+		body = JSON.parse(rawBody.toString('utf8'));
+	} catch {
+		return undefined;
+	}
+	if (!body || typeof body !== 'object') return undefined;
+	const { runId, status } = body as { runId?: unknown; status?: unknown };
+	if (typeof runId !== 'string' || !runId) return undefined;
+	if (typeof status !== 'string' || !RUN_STATUSES.includes(status as RunStatus)) return undefined;
+	return body as CallbackPayload;
+}
+
+function reject(res: CallbackResponse, status: number, code: string, message: string): IWebhookResponseData {
+	res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+	res.end(JSON.stringify({ error: { code, message } }));
+	return { noWebhookResponse: true };
+}

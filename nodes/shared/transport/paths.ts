@@ -1,0 +1,4 @@
+/** The API path of a run (and of one of its sub-resources), with the ID safely encoded. */
+export function runPath(runId: string, suffix = ''): string {
+	return `/v1/runs/${encodeURIComponent(runId)}${suffix}`;
+}

@@ -1,0 +1,131 @@
+import type { IDataObject, JsonObject, JsonValue } from 'n8n-workflow';
+
+// Mirrors of the sidecar's HTTP contract (DESIGN.md, "HTTP API of the sidecar"). The node
+// package cannot import the sidecar's own types: it ships without the sidecar workspace.
+// Declared as `type` aliases, not interfaces, so a record is assignable to n8n's IDataObject.
+
+export type RunStatus =
+	| 'queued'
+	| 'planning'
+	| 'awaiting_approval'
+	| 'running'
+	| 'converged'
+	| 'failed'
+	| 'cancelled';
+
+export const RUN_STATUSES: readonly RunStatus[] = [
+	'queued',
+	'planning',
+	'awaiting_approval',
+	'running',
+	'converged',
+	'failed',
+	'cancelled',
+];
+
+/** The states a callback can report: the ones a run settles in, or pauses at for approval. */
+export type CallbackEvent = 'converged' | 'failed' | 'cancelled' | 'awaiting_approval';
+
+export const CALLBACK_EVENTS: readonly CallbackEvent[] = [
+	'converged',
+	'failed',
+	'cancelled',
+	'awaiting_approval',
+];
+
+export type ErrorInfo = {
+	code: string;
+	message: string;
+};
+
+export type Usage = {
+	inputTokens: number;
+	outputTokens: number;
+	cacheReadTokens: number;
+	cacheWriteTokens: number;
+	usd: number;
+};
+
+export type RunLimits = {
+	maxParallel: number;
+	maxAgents: number;
+	maxTokens: number;
+	maxUsd: number;
+	deadlineMs: number;
+	cpuMs: number;
+	memoryMb: number;
+};
+
+export type AgentCounts = {
+	queued: number;
+	active: number;
+	done: number;
+	failed: number;
+	total: number;
+};
+
+/** GET /v1/runs/:id, and the answer of start, cancel, approve and rerun. */
+export type RunRecord = {
+	id: string;
+	status: RunStatus;
+	phase: string | null;
+	task: string;
+	input: JsonValue;
+	options: JsonObject;
+	limits: RunLimits;
+	counts: AgentCounts;
+	usage: Usage;
+	result: JsonValue;
+	error: ErrorInfo | null;
+	parentId: string | null;
+	meta: JsonObject | null;
+	createdAt: string;
+	updatedAt: string;
+	hasScript: boolean;
+	approval: { approved: boolean; comment: string | null } | null;
+	paused: boolean;
+	estimate: { agents: number | null; usd: number | null } | null;
+};
+
+/** GET /v1/runs */
+export type RunList = {
+	runs: RunRecord[];
+	nextCursor: string | null;
+};
+
+/** The body of POST /v1/runs. */
+export type StartRunBody = {
+	task: string;
+	/** An item's JSON or a parsed JSON parameter: the script's `args`. */
+	input?: IDataObject | JsonValue;
+	script?: string;
+	options: {
+		model?: string;
+		agentModel?: string;
+		approvePlan: boolean;
+		tools: string[];
+		workspace?: string;
+		limits?: Partial<RunLimits>;
+	};
+	callback?: { url: string; events?: CallbackEvent[] };
+};
+
+/** The body of POST /v1/runs/:id/rerun. */
+export type RerunBody = {
+	script?: string;
+	input?: IDataObject | JsonValue;
+};
+
+/** What the sidecar POSTs to a registered callback URL (signed, see WaitForConvergence/signature.ts). */
+export type CallbackPayload = {
+	runId: string;
+	status: RunStatus;
+	result?: JsonValue;
+	error?: ErrorInfo | null;
+	usage: Usage;
+};
+
+/** The error body of every failed sidecar request. */
+export type SidecarErrorBody = {
+	error: ErrorInfo;
+};

@@ -1,0 +1,40 @@
+import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
+
+import { TEST_NODE } from './fake-execute-context';
+
+export type FakeWebhookOptions = {
+	headers: Record<string, string>;
+	/** The bytes n8n kept as req.rawBody; leave out to simulate a request without them. */
+	rawBody?: Buffer;
+	/** The parsed body. @default rawBody parsed as JSON */
+	body?: IDataObject;
+	credentials: IDataObject;
+};
+
+export type Answer = { statusCode?: number; body?: string };
+
+/** A hand-made IWebhookFunctions: the request as n8n hands it over, and a response that records. */
+export function fakeWebhookContext(options: FakeWebhookOptions): { context: IWebhookFunctions; answer: Answer } {
+	const answer: Answer = {};
+	const response = {
+		writeHead(status: number) {
+			answer.statusCode = status;
+			return response;
+		},
+		end(body: string) {
+			answer.body = body;
+			return response;
+		},
+	};
+	const body = options.body ?? (options.rawBody ? (JSON.parse(options.rawBody.toString('utf8')) as IDataObject) : {});
+	const request = { headers: options.headers, body, rawBody: options.rawBody, readableEnded: true };
+	const context = {
+		getNode: () => TEST_NODE,
+		getCredentials: async () => options.credentials,
+		getHeaderData: () => options.headers,
+		getBodyData: () => body,
+		getRequestObject: () => request,
+		getResponseObject: () => response,
+	};
+	return { context: context as unknown as IWebhookFunctions, answer };
+}
