@@ -1,0 +1,154 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { createHash } from 'node:crypto';
+import { DwError, MaxTurnsError, SchemaRetriesExhaustedError, toErrorInfo } from '../errors/errors';
+import { emptyUsage, type Usage } from '../engine/types';
+import { priceUsage } from '../providers';
+import type { Message, MessageParams, ModelProvider } from '../providers/types';
+import { runTool, toolDefinitionsFor } from '../tools';
+import type { ToolContext } from '../tools/types';
+import { callModel, type ModelCallHooks, type RetryPolicy } from './model-call';
+import type { PrefixWarmup } from './prefix-warmup';
+import { STRUCTURED_OUTPUT_TOOL, structuredOutput } from './structured-output';
+import { SUBAGENT_SYSTEM } from './system-prompt';
+
+/** One subagent's task, with the run's allowlist already applied to `tools`. */
+export interface AgentTask {
+  readonly prompt: string;
+  readonly system: string | null;
+  readonly schema: Record<string, unknown> | null;
+  readonly tools: readonly string[];
+  readonly model: string;
+  readonly maxTurns: number;
+  /** @default 4096 */
+  readonly maxTokens?: number;
+}
+
+export interface AgentDeps {
+  readonly provider: ModelProvider;
+  readonly toolContext: ToolContext;
+  readonly retry: RetryPolicy;
+  readonly hooks: ModelCallHooks;
+  readonly warmup?: PrefixWarmup;
+  /** Called after every model response, so budgets see spend as it happens. */
+  readonly onUsage?: (u: Usage) => void;
+}
+
+/** A terminal agent failure, carrying what the attempt spent. */
+export class AgentFailure extends DwError {
+  constructor(override readonly cause: unknown, readonly usage: Usage) {
+    const info = toErrorInfo(cause);
+    super(info.code, info.message, 422);
+  }
+}
+
+/** Schema answers that fail validation are sent back for correction this many times. */
+const SCHEMA_RETRIES = 2;
+/** Prefixes shorter than this are not cached by the API, so there is nothing to warm. */
+const MIN_CACHE_CHARS = 1024 * 4;
+
+/**
+ * A subagent: a fresh Messages API conversation with its task and tools, looping over
+ * tool calls until it answers (text, or the StructuredOutput tool) or runs out of turns.
+ */
+export async function runAgent(task: AgentTask, deps: AgentDeps, signal: AbortSignal): Promise<{ value: unknown; usage: Usage }> {
+  const usage = emptyUsage();
+  try {
+    return { value: await loop(task, deps, signal, usage), usage };
+  } catch (err) {
+    throw new AgentFailure(err, usage);
+  }
+}
+
+async function loop(task: AgentTask, deps: AgentDeps, signal: AbortSignal, usage: Usage): Promise<unknown> {
+  const so = task.schema ? structuredOutput(task.schema) : null;
+  const tools: Anthropic.Tool[] = toolDefinitionsFor(task.tools).map((t) => ({ ...t }) as Anthropic.Tool);
+  if (so) tools.push(so.tool as Anthropic.Tool);
+  const system: Anthropic.TextBlockParam[] = [{ type: 'text', text: SUBAGENT_SYSTEM }];
+  if (task.system) system.push({ type: 'text', text: task.system });
+  // The cache breakpoint sits on the last system block: tools + system are the shared prefix.
+  system[system.length - 1] = { ...system[system.length - 1], cache_control: { type: 'ephemeral' } };
+  const messages: Anthropic.MessageParam[] = [{ role: 'user', content: task.prompt }];
+  let schemaFailures = 0;
+
+  for (let turn = 1; turn <= task.maxTurns; turn++) {
+    const params: MessageParams = {
+      model: task.model,
+      max_tokens: task.maxTokens ?? 4096,
+      system,
+      messages,
+      ...(tools.length ? { tools } : {}),
+      ...(so ? { tool_choice: tools.length === 1 ? { type: 'tool', name: STRUCTURED_OUTPUT_TOOL } : { type: 'any' } } : {}),
+    };
+    const msg = await firstCallWarmed(turn === 1, params, deps, signal);
+    addUsage(usage, priceUsage(task.model, msg.usage));
+    deps.onUsage?.(priceUsage(task.model, msg.usage));
+    messages.push({ role: 'assistant', content: toParams(msg.content) });
+    const uses = msg.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+
+    if (uses.length === 0) {
+      const text = msg.content.filter((b): b is Anthropic.TextBlock => b.type === 'text').map((b) => b.text).join('');
+      if (!so) return text;
+      schemaFailures++;
+      if (schemaFailures > SCHEMA_RETRIES) throw new SchemaRetriesExhaustedError(`Agent did not answer through ${STRUCTURED_OUTPUT_TOOL} after ${SCHEMA_RETRIES} reminders`);
+      messages.push({ role: 'user', content: `Answer by calling the ${STRUCTURED_OUTPUT_TOOL} tool with input matching its schema.` });
+      continue;
+    }
+
+    const results: Anthropic.ToolResultBlockParam[] = [];
+    for (const use of uses) {
+      if (use.name === STRUCTURED_OUTPUT_TOOL && so) {
+        const checked = so.validate(use.input);
+        if (checked.ok) return checked.value;
+        schemaFailures++;
+        if (schemaFailures > SCHEMA_RETRIES) throw new SchemaRetriesExhaustedError(`StructuredOutput did not match the schema after ${SCHEMA_RETRIES} retries: ${checked.errors}`);
+        results.push({ type: 'tool_result', tool_use_id: use.id, is_error: true, content: `Input does not match the schema: ${checked.errors}` });
+        continue;
+      }
+      results.push(await toolResult(use, task, deps));
+    }
+    messages.push({ role: 'user', content: results });
+  }
+  throw new MaxTurnsError(task.maxTurns);
+}
+
+async function firstCallWarmed(first: boolean, params: MessageParams, deps: AgentDeps, signal: AbortSignal): Promise<Message> {
+  if (!first || !deps.warmup) return callModel(deps.provider, params, signal, deps.retry, deps.hooks);
+  const prefix = JSON.stringify([params.model, params.tools ?? null, params.system]);
+  if (prefix.length < MIN_CACHE_CHARS) return callModel(deps.provider, params, signal, deps.retry, deps.hooks);
+  const release = await deps.warmup.acquire(createHash('sha256').update(prefix).digest('hex'));
+  try {
+    return await callModel(deps.provider, params, signal, deps.retry, deps.hooks);
+  } finally {
+    release();
+  }
+}
+
+async function toolResult(use: Anthropic.ToolUseBlock, task: AgentTask, deps: AgentDeps): Promise<Anthropic.ToolResultBlockParam> {
+  if (!task.tools.includes(use.name)) {
+    return { type: 'tool_result', tool_use_id: use.id, is_error: true, content: `Tool ${use.name} is not available to this agent` };
+  }
+  try {
+    const out = await runTool(use.name, (use.input ?? {}) as Record<string, unknown>, deps.toolContext);
+    return { type: 'tool_result', tool_use_id: use.id, content: out };
+  } catch (err) {
+    const info = toErrorInfo(err);
+    return { type: 'tool_result', tool_use_id: use.id, is_error: true, content: `${info.code}: ${info.message}` };
+  }
+}
+
+function toParams(content: Anthropic.ContentBlock[]): Anthropic.ContentBlockParam[] {
+  const out: Anthropic.ContentBlockParam[] = [];
+  for (const b of content) {
+    if (b.type === 'text') out.push({ type: 'text', text: b.text });
+    else if (b.type === 'tool_use') out.push({ type: 'tool_use', id: b.id, name: b.name, input: b.input });
+  }
+  return out;
+}
+
+export function addUsage(into: Usage, u: Usage): void {
+  into.inputTokens += u.inputTokens;
+  into.outputTokens += u.outputTokens;
+  into.cacheReadTokens += u.cacheReadTokens;
+  into.cacheWriteTokens += u.cacheWriteTokens;
+  into.usd += u.usd;
+}

@@ -1,0 +1,68 @@
+import type { DatabaseSync } from 'node:sqlite';
+import pino, { type Logger } from 'pino';
+import type { SidecarConfig } from './config/config';
+import { Engine } from './engine/engine';
+import { createOfflineModelServer, knobsFromEnv } from './offline';
+import { createProvider } from './providers';
+import type { ModelProvider } from './providers/types';
+import { IsolatedVmSandbox } from './sandbox';
+import { openDatabase } from './store/db';
+import { VERIFICATION_PRELUDE } from './verification';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The engine and what it is made of, wired for one process (serve, run). */
+export interface Core {
+  readonly config: SidecarConfig;
+  readonly db: DatabaseSync;
+  readonly engine: Engine;
+  readonly provider: ModelProvider;
+  readonly logger: Logger;
+  /** URL of the embedded offline model server when the provider is offline. */
+  readonly offlineUrl: string | null;
+  close(): Promise<void>;
+}
+
+export const REDACT_PATHS = [
+  'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'headers.authorization',
+  '*.token', '*.apiKey', '*.secret', '*.password', 'token', 'apiKey', 'secret',
+];
+
+export function createLogger(config: Pick<SidecarConfig, 'logLevel'>, destination?: pino.DestinationStream): Logger {
+  return pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
+}
+
+/**
+ * Builds the core: database, provider (starting the embedded offline model when that is
+ * the provider), sandbox and engine. `callbacks` and `metrics` are attached by serve.
+ */
+export async function createCore(config: SidecarConfig, env: Env, opts: {
+  logger?: Logger;
+  /** An already open store (serve shares it with the callback service). */
+  db?: DatabaseSync;
+  callbacks?: ConstructorParameters<typeof Engine>[0]['callbacks'];
+  metrics?: ConstructorParameters<typeof Engine>[0]['metrics'];
+} = {}): Promise<Core> {
+  const logger = opts.logger ?? createLogger(config);
+  const db = opts.db ?? openDatabase(config.dataDir);
+  let offline: ReturnType<typeof createOfflineModelServer> | null = null;
+  let offlineUrl: string | null = null;
+  if (config.provider === 'offline') {
+    offline = createOfflineModelServer(knobsFromEnv(env));
+    offlineUrl = (await offline.listen(0, '127.0.0.1')).url;
+    logger.info({ url: offlineUrl }, 'offline model server started (no API key configured)');
+  }
+  const provider = createProvider(config.provider, env, offlineUrl ? { baseURL: offlineUrl } : {});
+  const sandbox = new IsolatedVmSandbox({ preludeModules: [VERIFICATION_PRELUDE] });
+  const engine = new Engine({ config, db, provider, sandbox, callbacks: opts.callbacks, metrics: opts.metrics });
+  return {
+    config, db, engine, provider, logger, offlineUrl,
+    async close() {
+      await engine.close();
+      sandbox.dispose();
+      await provider.close?.();
+      if (offline) await offline.close();
+      db.close();
+    },
+  };
+}

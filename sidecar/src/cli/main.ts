@@ -1,0 +1,36 @@
+import { Command } from 'commander';
+import { toErrorInfo } from '../errors/errors';
+import { VERSION } from '../version';
+import { offlineModelCommand } from './offline-model';
+import { runCommand } from './run';
+import { serveCommand } from './serve';
+
+const program = new Command()
+  .name('dynamic-workflows')
+  .description('Dynamic workflows for n8n: the sidecar that plans, runs and verifies agent swarms')
+  .version(VERSION);
+
+program.command('serve')
+  .description('Run the sidecar HTTP service (configured by DW_* environment variables)')
+  .action(async () => { await serveCommand(); });
+
+program.command('run')
+  .description('Run one task in this process; progress on stderr, the final run record as JSON on stdout')
+  .argument('<task>', 'what the workflow should do')
+  .option('--script <file>', 'use this workflow script instead of planning one')
+  .option('--input <json>', 'JSON input, available to the script as args')
+  .action(async (task: string, opts: { script?: string; input?: string }) => {
+    process.exitCode = await runCommand(task, opts);
+  });
+
+program.command('offline-model')
+  .description('Run the offline Anthropic-compatible model server on its own')
+  .option('--port <n>', 'port (0 picks a free one)', '0')
+  .option('--host <host>', 'host', '127.0.0.1')
+  .action(async (opts: { port?: string; host?: string }) => { await offlineModelCommand(opts); });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const info = toErrorInfo(err);
+  process.stderr.write(`${info.code}: ${info.message}\n`);
+  process.exit(1);
+});

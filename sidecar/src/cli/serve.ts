@@ -1,0 +1,45 @@
+import { loadConfig } from '../config/config';
+import { createCore, createLogger } from '../app';
+import { CallbackService } from '../callbacks';
+import { buildServer, SidecarMetrics } from '../http';
+import { openDatabase } from '../store/db';
+import type { RunEvent } from '../engine/types';
+import { VERSION } from '../version';
+
+/**
+ * `dynamic-workflows serve`: the sidecar. Unfinished runs resume on start; SIGTERM stops
+ * taking requests, lets runs stop at a safe point (they resume on the next start) and exits.
+ */
+export async function serveCommand(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger(config);
+  const db = openDatabase(config.dataDir);
+  const metrics = new SidecarMetrics();
+  let emit: ((runId: string, e: RunEvent) => void) | null = null;
+  const callbacks = new CallbackService({
+    db, secret: config.callbackSecret, logger,
+    onDelivery: (runId, event) => { emit?.(runId, event); },
+  });
+  const core = await createCore(config, process.env, { logger, db, callbacks, metrics });
+  emit = (runId, e) => core.engine.record(runId, e);
+  const app = buildServer({ engine: core.engine, config, callbacks, logger, version: VERSION, metrics });
+  await app.listen({ host: config.host, port: config.port });
+  const resumed = core.engine.resumeUnfinished();
+  callbacks.start();
+  logger.info({ host: config.host, port: config.port, provider: config.provider, resumed, version: VERSION }, 'sidecar listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await app.close().catch(() => undefined);
+    await callbacks.stop().catch(() => undefined);
+    await core.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}

@@ -1,0 +1,96 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { PlanningError, ScriptCheckError } from '../errors/errors';
+import { emptyUsage, type Usage } from '../engine/types';
+import { callModel, type ModelCallHooks, type RetryPolicy } from '../agents/model-call';
+import { addUsage } from '../agents/runner';
+import { priceUsage } from '../providers';
+import type { ModelProvider } from '../providers/types';
+import { checkScript } from '../sandbox';
+import type { CheckedScript } from '../sandbox/types';
+import { PLANNER_SYSTEM } from './system-prompt';
+
+export const SUBMIT_TOOL = 'submit_workflow_script';
+
+export interface PlanRequest {
+  readonly task: string;
+  readonly input: unknown;
+  readonly tools: readonly string[];
+  readonly maxAgents: number;
+  readonly model: string;
+}
+
+export interface PlannerDeps {
+  readonly provider: ModelProvider;
+  readonly retry: RetryPolicy;
+  readonly hooks: ModelCallHooks;
+  /** Repair rounds after a script fails the check. @default 2 */
+  readonly repairs: number;
+}
+
+const SUBMIT: Anthropic.Tool = {
+  name: SUBMIT_TOOL,
+  description: 'Submit the workflow script that will run the task.',
+  input_schema: {
+    type: 'object',
+    properties: {
+      script: { type: 'string', description: 'The JavaScript workflow script.' },
+      summary: { type: 'string', description: 'One or two sentences on the plan, for the person approving it.' },
+    },
+    required: ['script'],
+  },
+};
+
+/** Largest slice of the input shown to the planner; the script reads the whole input from `args`. */
+const INPUT_PREVIEW_CHARS = 20_000;
+
+/**
+ * Claude writes the script through a forced tool call. The script is checked as it will
+ * run; a failed check goes back to the model with the error, a bounded number of times.
+ */
+export async function planScript(req: PlanRequest, deps: PlannerDeps, signal: AbortSignal): Promise<{ script: CheckedScript; summary: string | null; usage: Usage }> {
+  const usage = emptyUsage();
+  const messages: Anthropic.MessageParam[] = [{ role: 'user', content: userMessage(req) }];
+  let lastError = 'no script submitted';
+  for (let attempt = 0; attempt <= deps.repairs; attempt++) {
+    const msg = await callModel(deps.provider, {
+      model: req.model,
+      max_tokens: 8192,
+      system: [{ type: 'text', text: PLANNER_SYSTEM, cache_control: { type: 'ephemeral' } }],
+      messages,
+      tools: [SUBMIT],
+      tool_choice: { type: 'tool', name: SUBMIT_TOOL },
+    }, signal, deps.retry, deps.hooks);
+    addUsage(usage, priceUsage(req.model, msg.usage));
+    const use = msg.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use' && b.name === SUBMIT_TOOL);
+    if (!use) {
+      lastError = `the model did not call ${SUBMIT_TOOL}`;
+      messages.push({ role: 'assistant', content: msg.content.filter((b) => b.type === 'text').map((b) => ({ type: 'text' as const, text: (b as Anthropic.TextBlock).text })) });
+      messages.push({ role: 'user', content: `Submit the script with the ${SUBMIT_TOOL} tool.` });
+      continue;
+    }
+    const input = (use.input ?? {}) as { script?: unknown; summary?: unknown };
+    messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: use.id, name: use.name, input: use.input }] });
+    try {
+      if (typeof input.script !== 'string' || !input.script.trim()) throw new ScriptCheckError('`script` must be a non-empty string');
+      const script = checkScript(input.script);
+      return { script, summary: typeof input.summary === 'string' ? input.summary : null, usage };
+    } catch (err) {
+      if (!(err instanceof ScriptCheckError)) throw err;
+      lastError = err.message;
+      messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, is_error: true, content: `The script failed the check: ${err.message}\nFix it and submit the whole script again.` }] });
+    }
+  }
+  const failure = new PlanningError(`The planner could not produce a valid script after ${deps.repairs + 1} attempts: ${lastError}`);
+  throw Object.assign(failure, { usage });
+}
+
+function userMessage(req: PlanRequest): string {
+  let input = JSON.stringify(req.input ?? null, null, 1);
+  if (input.length > INPUT_PREVIEW_CHARS) input = `${input.slice(0, INPUT_PREVIEW_CHARS)}\n… (truncated; the script gets the whole input as args)`;
+  return [
+    `Task:\n${req.task}`,
+    `Input (available to the script as args):\n${input}`,
+    `Tools the operator allows for subagents: ${req.tools.length ? req.tools.join(', ') : 'none'}.`,
+    `At most ${req.maxAgents} agents for this run.`,
+  ].join('\n\n');
+}

@@ -1,0 +1,55 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { RunEvent, StoredEvent } from '../engine/types';
+
+type Listener = (e: StoredEvent) => void;
+
+/**
+ * Every run event is stored before it is published, so an SSE reader that reconnects with
+ * Last-Event-ID (or arrives late) misses nothing. Ids are global and strictly increasing.
+ */
+export class EventLog {
+  private readonly insertStmt: StatementSync;
+  private readonly sinceRunStmt: StatementSync;
+  private readonly sinceAllStmt: StatementSync;
+  private readonly listeners = new Map<string | null, Set<Listener>>();
+
+  constructor(db: DatabaseSync) {
+    this.insertStmt = db.prepare('INSERT INTO events (run_id, at, data) VALUES (?, ?, ?)');
+    this.sinceRunStmt = db.prepare('SELECT id, run_id, at, data FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?');
+    this.sinceAllStmt = db.prepare('SELECT id, run_id, at, data FROM events WHERE id > ? ORDER BY id LIMIT ?');
+  }
+
+  append(runId: string, event: RunEvent): StoredEvent {
+    const at = new Date().toISOString();
+    const info = this.insertStmt.run(runId, at, JSON.stringify(event));
+    const stored: StoredEvent = { id: Number(info.lastInsertRowid), runId, at, event };
+    this.publish(runId, stored);
+    this.publish(null, stored);
+    return stored;
+  }
+
+  since(runId: string | null, afterId: number, limit = 10_000): StoredEvent[] {
+    const rows = (runId === null ? this.sinceAllStmt.all(afterId, limit) : this.sinceRunStmt.all(runId, afterId, limit)) as unknown as {
+      id: number; run_id: string; at: string; data: string;
+    }[];
+    return rows.map((r) => ({ id: r.id, runId: r.run_id, at: r.at, event: JSON.parse(r.data) as RunEvent }));
+  }
+
+  subscribe(runId: string | null, listener: Listener): () => void {
+    let set = this.listeners.get(runId);
+    if (!set) { set = new Set(); this.listeners.set(runId, set); }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(runId);
+    };
+  }
+
+  private publish(key: string | null, e: StoredEvent): void {
+    const set = this.listeners.get(key);
+    if (!set) return;
+    for (const l of [...set]) {
+      try { l(e); } catch { /* a broken subscriber must not break the run */ }
+    }
+  }
+}

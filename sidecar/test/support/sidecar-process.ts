@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const MAIN = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+/** The real sidecar (`dynamic-workflows serve`, built to dist/) as a child process. */
+export class SidecarProcess {
+  readonly token = 'test-token-0123456789abcdef';
+  readonly dataDir: string;
+  port = 0;
+  private child: ChildProcess | null = null;
+  private output = '';
+
+  constructor(private readonly env: Record<string, string> = {}, dataDir?: string) {
+    this.dataDir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dw-sidecar-'));
+  }
+
+  get url(): string { return `http://127.0.0.1:${this.port}`; }
+  get logs(): string { return this.output; }
+
+  async start(): Promise<void> {
+    if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
+    if (!this.port) this.port = await freePort();
+    const child = spawn(process.execPath, ['--no-node-snapshot', MAIN, 'serve'], {
+      env: {
+        PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DW_HOST: '127.0.0.1', DW_PORT: String(this.port),
+        DW_TOKEN: this.token, DW_DATA_DIR: this.dataDir, DW_LOG_LEVEL: 'warn', ...this.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    child.stdout?.on('data', (d: Buffer) => { this.output += d.toString(); });
+    child.stderr?.on('data', (d: Buffer) => { this.output += d.toString(); });
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`sidecar exited (${child.exitCode}):\n${this.output}`);
+      try {
+        const r = await fetch(`${this.url}/healthz`);
+        if (r.ok) return;
+      } catch { /* not up yet */ }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`sidecar did not become healthy:\n${this.output}`);
+  }
+
+  /** SIGKILL: no shutdown hooks, as in a crash. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+    this.child = null;
+  }
+
+  async request<T = unknown>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const r = await fetch(`${this.url}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await r.text();
+    let parsed: unknown = text;
+    try { parsed = JSON.parse(text); } catch { /* text body */ }
+    return { status: r.status, body: parsed as T };
+  }
+
+  async waitForStatus(id: string, statuses: string[], timeoutMs = 120_000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await this.request<Record<string, unknown>>('GET', `/v1/runs/${id}`);
+      if (r.status === 200 && statuses.includes(String(r.body.status))) return r.body;
+      if (Date.now() > deadline) throw new Error(`run ${id} did not reach ${statuses.join('/')}: ${JSON.stringify(r.body)}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
