@@ -1,3 +1,4 @@
+import { validateQuizKnobs, type QuizKnobs } from '../verification/quiz';
 import { ConfigError, ValidationError } from '../errors/errors';
 
 /**
@@ -31,8 +32,8 @@ export interface OfflineKnobs {
   readonly minCacheTokens: number;
   /** Salt of the pseudo-random fault and jitter stream. @default 0 */
   readonly seed: number;
-  /** Reserved for a later quiz mode; accepted and kept, not used yet. @default null */
-  readonly quiz: Readonly<Record<string, unknown>> | null;
+  /** Quiz mode with ground truth (`{errorRate, correlated, seed}`), for the verification benchmark. @default null */
+  readonly quiz: QuizKnobs | null;
 }
 
 export const DEFAULT_KNOBS: OfflineKnobs = {
@@ -81,7 +82,7 @@ export function validateKnobs(partial: unknown): Partial<OfflineKnobs> {
       if (value !== null && (typeof value !== 'object' || Array.isArray(value))) {
         throw new ValidationError('Expected `quiz` to be an object or null');
       }
-      out.quiz = value;
+      out.quiz = value === null ? null : validateQuizKnobs(value);
       continue;
     }
     const range = RANGES[name as NumericKnob] as (typeof RANGES)[NumericKnob] | undefined;
@@ -124,7 +125,7 @@ export function knobsFromEnv(env: Readonly<Record<string, string | undefined>> =
       throw new ConfigError(`Expected \`${QUIZ_ENV}\` to be a JSON object`);
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`Expected \`${QUIZ_ENV}\` to be a JSON object`);
-    out.quiz = parsed;
+    out.quiz = validateQuizKnobs(parsed);
   }
   return out as Partial<OfflineKnobs>;
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { composeAnswer } from './answer';
+import { answerQuiz } from './quiz-answer';
 import { invalidRequest, OfflineApiError } from './api-error';
 import { parseDirectives, type Directives } from './directives';
 import { DEFAULT_KNOBS, validateKnobs, type OfflineKnobs } from './knobs';
@@ -101,7 +102,9 @@ export class OfflineModel {
       const delay = k.latencyMs + this.jitter(n) + directives.sleepMs;
       const hash = requestHash(req);
       const tokens = this.cache.account(req, k.minCacheTokens, delay);
-      const answer = composeAnswer({ req, directives, rnd: new SeededRandom(hash), idPrefix: `toolu_offline_${hash.slice(0, 20)}_` });
+      const idPrefix = `toolu_offline_${hash.slice(0, 20)}_`;
+      // Quiz prompts first: their finding texts name files that would otherwise draw a read_file.
+      const answer = (k.quiz && answerQuiz(req, k.quiz, idPrefix)) || composeAnswer({ req, directives, rnd: new SeededRandom(hash), idPrefix });
       const message = buildMessage(`msg_offline_${hash.slice(0, 16)}_${n}`, req.model, answer, req.maxTokens, tokens);
       if (delay > 0) await sleep(delay, undefined, { signal });
       else if (signal?.aborted) throw signal.reason;

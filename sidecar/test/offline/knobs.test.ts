@@ -11,10 +11,10 @@ describe('knobsFromEnv', () => {
       DW_OFFLINE_OVERLOAD_EVERY: '',
       DW_OFFLINE_DROP_EVERY: '7',
       DW_OFFLINE_MIN_CACHE_TOKENS: '2048',
-      DW_OFFLINE_QUIZ: '{"rounds":3}',
+      DW_OFFLINE_QUIZ: '{"errorRate":0.3,"correlated":true,"seed":7}',
       UNRELATED: 'x',
     })).toEqual({
-      latencyMs: 250, latencyJitterMs: 50, rateLimitEvery: 10, rateLimitFraction: 0.05, retryAfterSec: 0.2, dropEvery: 7, minCacheTokens: 2048, quiz: { rounds: 3 },
+      latencyMs: 250, latencyJitterMs: 50, rateLimitEvery: 10, rateLimitFraction: 0.05, retryAfterSec: 0.2, dropEvery: 7, minCacheTokens: 2048, quiz: { errorRate: 0.3, correlated: true, seed: 7 },
     });
     expect(knobsFromEnv({})).toEqual({});
   });

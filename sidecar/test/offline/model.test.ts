@@ -196,7 +196,8 @@ describe('OfflineModel without a server', () => {
     const model = new OfflineModel();
     expect(() => model.setKnobs({ dropEvry: 1 })).toThrow('Unknown offline model knob `dropEvry`');
     expect(() => model.setKnobs({ quiz: 3 })).toThrow('`quiz`');
-    expect(model.setKnobs({ quiz: { questions: 2 } }).quiz).toEqual({ questions: 2 });
+    expect(() => model.setKnobs({ quiz: { questions: 2 } })).toThrow('quiz.errorRate');
+    expect(model.setKnobs({ quiz: { errorRate: 0.3 } }).quiz).toMatchObject({ errorRate: 0.3 });
   });
 
   test('the text answer mentions the task', async () => {

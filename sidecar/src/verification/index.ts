@@ -1,0 +1,1 @@
+export { VERIFICATION_GLOBALS, VERIFICATION_PRELUDE } from './prelude';

@@ -1,0 +1,86 @@
+/**
+ * converge(): repeat a step until it brings nothing new. Runs inside the isolate (see
+ * common.ts for the rules of these sources).
+ */
+export const CONVERGE_SOURCE = String.raw`
+/**
+ * converge(step, options) -> { items, rejected, rounds, stopped, evidence }
+ *
+ * Calls step(round, seen, state) for round = 1, 2, … . It returns new candidates: an
+ * array (all accepted), or { accepted, rejected } (for instance after verify()); null
+ * entries (failed agents) are skipped. Every item is keyed and checked against everything
+ * seen before, accepted or rejected: the first decision on an item stands, so a rejected
+ * item never comes back, and a step that only repeats itself ends the loop. It stops when
+ * a round brings nothing new (stopped: 'nothing_new'), when until(state) is true
+ * ('until'), or after maxRounds ('max_rounds'). seen is everything seen so far, in order;
+ * state is { round, items, rejected, fresh }.
+ *
+ * Options:
+ *   maxRounds  most rounds                                        @default 5
+ *   key        how items are compared: a function, a field name, or (default) the item
+ *              normalised (case, spacing and punctuation ignored; JSON for objects)
+ *   until      state => boolean, checked after each round that brought something new
+ *   label      shown in round events                              @default 'converge'
+ */
+async function converge(step, options) {
+  const helper = 'converge';
+  if (typeof step !== 'function') throw optionError(helper, 'expected step to be a function (round, seen) => items');
+  const o = readOptions(helper, options, ['maxRounds', 'key', 'until', 'label']);
+  const maxRounds = intOption(helper, o, 'maxRounds', 1, 1000, 5);
+  const keyOf = keyFunction(helper, o.key);
+  const until = functionOption(helper, o, 'until');
+  const label = stringOption(helper, o, 'label', 'converge');
+
+  const decided = new Map(); // item key -> 'accepted' | 'rejected'
+  const seen = [];
+  const items = [];
+  const rejected = [];
+  const evidence = [];
+  let rounds = 0;
+  let stopped = 'max_rounds';
+  while (rounds < maxRounds) {
+    rounds++;
+    const proposal = splitProposal(await step(rounds, seen.slice(), { round: rounds, items: items.slice(), rejected: rejected.slice() }));
+    const fresh = [];
+    const freshRejected = [];
+    let repeats = 0;
+    // Rejections first: an item both accepted and rejected in one round stays out.
+    for (const [list, verdict] of [[proposal.rejected, 'rejected'], [proposal.accepted, 'accepted']]) {
+      for (const item of list) {
+        const key = keyOf(item);
+        if (key === null || decided.has(key)) {
+          repeats++;
+          continue;
+        }
+        decided.set(key, verdict);
+        seen.push(item);
+        if (verdict === 'accepted') fresh.push(item);
+        else freshRejected.push(item);
+      }
+    }
+    items.push(...fresh);
+    rejected.push(...freshRejected);
+    evidence.push({ round: rounds, accepted: fresh, rejected: freshRejected, repeats: repeats });
+    roundEvent(helper, rounds, null, items.length, { label: label, accepted: fresh.length, rejected: freshRejected.length, repeats: repeats });
+    if (fresh.length === 0 && freshRejected.length === 0) {
+      stopped = 'nothing_new';
+      break;
+    }
+    if (until && (await until({ round: rounds, items: items.slice(), rejected: rejected.slice(), fresh: fresh.slice() }))) {
+      stopped = 'until';
+      break;
+    }
+  }
+  return { items: items, rejected: rejected, rounds: rounds, stopped: stopped, evidence: evidence };
+}
+
+function splitProposal(out) {
+  const present = (list) => (Array.isArray(list) ? list.filter((x) => x !== null && x !== undefined) : []);
+  if (out === null || out === undefined) return { accepted: [], rejected: [] };
+  if (Array.isArray(out)) return { accepted: present(out), rejected: [] };
+  if (typeof out === 'object' && (Array.isArray(out.accepted) || Array.isArray(out.rejected))) {
+    return { accepted: present(out.accepted), rejected: present(out.rejected) };
+  }
+  throw optionError('converge', 'step must return an array of items or { accepted, rejected }, got ' + (typeof out));
+}
+`;
