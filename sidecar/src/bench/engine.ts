@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,10 +16,18 @@ const DIST = path.join(__dirname, '..');
 
 interface Measure { makespanMs: number; cpuMs: number; peakRssMb: number }
 
-function floor(baseURL: string): Measure {
-  const r = spawnSync(process.execPath, [path.join(DIST, 'bench', 'floor.js'), baseURL, String(N), String(CONCURRENCY)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`floor failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Measure;
+/** Async on purpose: the model server shares this process's event loop. */
+function floor(baseURL: string): Promise<Measure> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(DIST, 'bench', 'floor.js'), baseURL, String(N), String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`floor exited with ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}') as Measure);
+    });
+  });
 }
 
 function procCpuMs(pid: number): number {
@@ -75,10 +83,10 @@ async function main(): Promise<void> {
   const server = createOfflineModelServer({ latencyMs: LATENCY });
   const { url } = await server.listen(0, '127.0.0.1');
   const ideal = Math.ceil(N / CONCURRENCY) * LATENCY;
-  const f = floor(url);
+  const f = await floor(url);
   const o = await ours(url);
   server.setKnobs({ latencyMs: 0 });
-  const f0 = floor(url);
+  const f0 = await floor(url);
   const o0 = await ours(url);
   await server.close();
   const rows = [

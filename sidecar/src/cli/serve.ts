@@ -2,6 +2,8 @@ import { loadConfig } from '../config/config';
 import { createCore, createLogger } from '../app';
 import { CallbackService } from '../callbacks';
 import { buildServer, SidecarMetrics } from '../http';
+import { IsolatedVmSandbox } from '../sandbox';
+import { attachLivePage } from '../ui';
 import { openDatabase } from '../store/db';
 import type { RunEvent } from '../engine/types';
 import { VERSION } from '../version';
@@ -22,7 +24,7 @@ export async function serveCommand(): Promise<void> {
   });
   const core = await createCore(config, process.env, { logger, db, callbacks, metrics });
   emit = (runId, e) => core.engine.record(runId, e);
-  const app = buildServer({ engine: core.engine, config, callbacks, logger, version: VERSION, metrics });
+  const app = buildServer({ engine: core.engine, config, callbacks, logger, version: VERSION, metrics, ...attachLivePage(config) });
   await app.listen({ host: config.host, port: config.port });
   const resumed = core.engine.resumeUnfinished();
   callbacks.start();
@@ -38,6 +40,12 @@ export async function serveCommand(): Promise<void> {
     await app.close().catch(() => undefined);
     await callbacks.stop().catch(() => undefined);
     await core.close().catch(() => undefined);
+    // A script that crashed V8 inside its isolate can leave a thread that never ends and that
+    // blocks a normal exit; the journal makes a hard stop safe (runs resume on the next start).
+    if (IsolatedVmSandbox.wedgedIsolates > 0) {
+      logger.warn({ wedged: IsolatedVmSandbox.wedgedIsolates }, 'isolates stuck after memory bombs: exiting hard');
+      process.kill(process.pid, 'SIGKILL');
+    }
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -10,10 +10,18 @@ const TYPICAL = { input_tokens: 2000, output_tokens: 600, cache_read_input_token
 export function estimatePlan(script: string, input: unknown, model: string, maxAgents: number): { agents: number; usd: number } {
   const sites = (script.match(/\bagent\s*\(/g) ?? []).length;
   const helpers = (script.match(/\b(consensus|verify|converge)\s*\(/g) ?? []).length;
-  const fanout = Math.max(1, longestArray(input, 0));
+  const fanout = Math.max(1, longestArray(input, 0), longestLiteralFanout(script));
   const agents = Math.min(maxAgents, Math.max(1, sites * fanout + helpers * 5 * fanout));
   const usd = priceUsage(model, TYPICAL).usd * agents;
   return { agents, usd: Math.round(usd * 10_000) / 10_000 };
+}
+
+/** `Array.from({ length: N })` and array literals in the script also fan out. */
+function longestLiteralFanout(script: string): number {
+  let most = 0;
+  for (const m of script.matchAll(/Array\.from\(\s*\{\s*length:\s*(\d+)/g)) most = Math.max(most, Number(m[1]));
+  for (const m of script.matchAll(/\[([^[\]]{1,2000})\]\s*\.\s*map\s*\(/g)) most = Math.max(most, m[1].split(',').filter((x) => x.trim()).length);
+  return most;
 }
 
 function longestArray(v: unknown, depth: number): number {

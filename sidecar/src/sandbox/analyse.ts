@@ -96,7 +96,7 @@ export function analyseScript(source: string): ScriptAnalysis {
       case 'Identifier':
         // The walker visits property keys and member names only when computed, so every
         // identifier reaching here is a variable: a reference, a binding or an assignment target.
-        if (type === 'Identifier' || type === 'VariablePattern' || type === 'Expression') references.push(node);
+        if (type === 'Identifier' || type === 'VariablePattern') references.push(node);
         break;
       case 'VariableDeclarator': bindingNames(node.id, declared); break;
       case 'FunctionDeclaration':

@@ -1,7 +1,7 @@
 import ivm from 'isolated-vm';
-import { AgentLimitError, DeterminismError, ItemLimitError, toErrorInfo, type ErrorInfo } from '../errors/errors';
+import { AgentLimitError, DeterminismError, ItemLimitError, MemoryLimitError, toErrorInfo, type ErrorInfo } from '../errors/errors';
 import type { AgentOptions } from '../engine/types';
-import type { SandboxHost } from './types';
+import type { SandboxHost, SandboxLimits } from './types';
 
 /** What the isolate gets back from one agent call; never a rejection, so codes survive the crossing. */
 type AgentReply = { ok: true; value: unknown } | { ok: false; error: ErrorInfo };
@@ -40,7 +40,7 @@ export class HostBridge {
   }
 
   /** The closure arguments $0..$5 of CORE_PRELUDE, in order. */
-  preludeArguments(maxItems: number): ivm.Transferable[] {
+  preludeArguments(limits: SandboxLimits, maxCollectionEntries: number): ivm.Transferable[] {
     const host = this.host;
     return [
       this.agentRef,
@@ -51,7 +51,7 @@ export class HostBridge {
         return { total: { tokens: b.total.tokens, usd: b.total.usd }, spent: { tokens: b.spent.tokens, usd: b.spent.usd } };
       }),
       new ivm.Callback((type: string, payload: Record<string, unknown>) => { host.emit(String(type), payload); }),
-      new ivm.Callback((kind: string, arg: unknown) => limitMessage(kind, arg, maxItems)),
+      new ivm.Callback((kind: string, arg: unknown) => limitMessage(kind, arg, limits, maxCollectionEntries)),
     ];
   }
 
@@ -61,11 +61,13 @@ export class HostBridge {
 }
 
 /** Messages come from the shared error classes so inside and outside the sandbox read the same. */
-function limitMessage(kind: string, arg: unknown, maxItems: number): string {
+function limitMessage(kind: string, arg: unknown, limits: SandboxLimits, maxCollectionEntries: number): string {
   switch (kind) {
     case 'determinism': return new DeterminismError(String(arg)).message;
     case 'agent_limit': return new AgentLimitError(Number(arg)).message;
-    case 'item_limit': return new ItemLimitError(Number(arg), maxItems).message;
+    case 'item_limit': return new ItemLimitError(Number(arg), limits.maxItems).message;
+    case 'collection':
+      return `${new MemoryLimitError(limits.memoryMb).message}: a ${String(arg)} may hold at most ${maxCollectionEntries} entries at this memoryMb`;
     default: return String(kind);
   }
 }

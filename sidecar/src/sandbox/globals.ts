@@ -6,7 +6,7 @@ export const SCRIPT_API_GLOBALS: readonly string[] = Object.freeze(['args', 'age
  * module; the names are allowed here so a script using them passes the check even before
  * that module supplies its own list through `extraGlobals`.
  */
-export const VERIFICATION_GLOBALS: readonly string[] = Object.freeze(['consensus', 'verify', 'converge', 'vote', 'refute']);
+export const VERIFICATION_GLOBALS: readonly string[] = Object.freeze(['consensus', 'verify', 'converge']);
 
 /**
  * Standard built-ins a script may name. `Date` exists but `Date.now()`, `new Date()` and

@@ -2,7 +2,7 @@ import ivm from 'isolated-vm';
 import { CpuLimitError, DwError, ScriptError, ValidationError, type ErrorInfo } from '../errors/errors';
 import { HostBridge } from './bridge';
 import { cpuWatchdog } from './cpu-watchdog';
-import { validateLimits } from './limits';
+import { collectionCap, validateLimits } from './limits';
 import { abortInfo, catastropheInfo, failed, isolateFailure, resultOutcome } from './outcome';
 import { CORE_PRELUDE, moduleSource, type PreludeApi, type PreludeConfig, type PreludeResult } from './prelude';
 import { SCRIPT_FILENAME, toRunnable } from './transform';
@@ -63,9 +63,11 @@ export class IsolateRun {
     const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb, onCatastrophicError: (m) => this.catastrophe(m, limits) });
     this.isolate = isolate;
     const context = await isolate.createContext();
+    if (this.settled) return;
     const bridge = new HostBridge(run.host, { onAgentSettled: () => this.scheduleStallCheck() });
     this.bridge = bridge;
-    const api: ivm.Reference<PreludeApi> = await context.evalClosure(CORE_PRELUDE, [...bridge.preludeArguments(limits.maxItems), config], {
+    const preludeArgs = [...bridge.preludeArguments(limits, collectionCap(limits.memoryMb)), config];
+    const api: ivm.Reference<PreludeApi> = await context.evalClosure(CORE_PRELUDE, preludeArgs, {
       result: { reference: true }, timeout, filename: 'dw-prelude.js',
     });
     const runFn = await api.get('run', { reference: true });
@@ -155,7 +157,12 @@ function preludeConfig(run: ScriptRun, limits: SandboxLimits, lockGlobals: reado
   const config: PreludeConfig = {
     // Scripts read fields off args; no input means no fields rather than a TypeError.
     args: run.args === undefined ? {} : run.args,
-    limits: { maxAgents: limits.maxAgents, maxItems: limits.maxItems, maxResultBytes: limits.maxResultBytes },
+    limits: {
+      maxAgents: limits.maxAgents,
+      maxItems: limits.maxItems,
+      maxResultBytes: limits.maxResultBytes,
+      maxCollectionEntries: collectionCap(limits.memoryMb),
+    },
     lockGlobals,
   };
   try {

@@ -20,3 +20,12 @@ export function validateLimits(limits: SandboxLimits): SandboxLimits {
   check(Number.isInteger(maxResultBytes) && (maxResultBytes as number) > 0, 'maxResultBytes', 'a positive integer', maxResultBytes);
   return limits;
 }
+
+/**
+ * A Map or Set table costs about 28 bytes an entry and doubles when it grows: keeping the
+ * largest table under a quarter of the heap leaves room for the doubling (prelude-collections.ts).
+ */
+export function collectionCap(memoryMb: number): number {
+  const entries = (memoryMb * 1024 * 1024) / 4 / 28;
+  return Math.max(1024, 2 ** Math.floor(Math.log2(entries)));
+}

@@ -45,7 +45,7 @@ export function resultOutcome(r: PreludeResult, limits: SandboxLimits): SandboxO
     return { ok: true, result: JSON.parse(r.json) as unknown };
   }
   if ('bytes' in r) return failed(new ResultTooLargeError(r.bytes, limits.maxResultBytes));
-  if (r.code === 'memory_limit') return failed(new MemoryLimitError(limits.memoryMb));
+  if (r.code === 'memory_limit') return failed(r.message ? { code: r.code, message: r.message } : new MemoryLimitError(limits.memoryMb));
   if (r.code === 'script_error') return failed(new ScriptError(r.message));
   return failed({ code: r.code, message: r.message });
 }

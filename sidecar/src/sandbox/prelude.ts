@@ -1,11 +1,18 @@
 import { PRELUDE_API } from './prelude-api';
+import { PRELUDE_COLLECTIONS } from './prelude-collections';
 import { PRELUDE_COMMON } from './prelude-common';
 import { PRELUDE_GUARDS } from './prelude-guards';
 
 /** What the prelude is given as `$6`, as JSON. */
 export interface PreludeConfig {
   readonly args: unknown;
-  readonly limits: { readonly maxAgents: number; readonly maxItems: number; readonly maxResultBytes: number };
+  readonly limits: {
+    readonly maxAgents: number;
+    readonly maxItems: number;
+    readonly maxResultBytes: number;
+    /** Most entries one Map or Set may hold (see prelude-collections.ts). */
+    readonly maxCollectionEntries: number;
+  };
   /** Globals the prelude modules define, made read-only before the script runs. */
   readonly lockGlobals: readonly string[];
 }
@@ -31,7 +38,7 @@ export interface PreludeApi {
  * object of private functions for the host: `run(main)`, `emit(type, payload)` (handed to prelude
  * modules as `__emit`), `lock()` and `status()` (agents issued so far).
  */
-export const CORE_PRELUDE = [PRELUDE_COMMON, PRELUDE_GUARDS, PRELUDE_API, 'return { run: run, emit: emit, lock: lock, status: status };'].join('\n');
+export const CORE_PRELUDE = [PRELUDE_COMMON, PRELUDE_GUARDS, PRELUDE_COLLECTIONS, PRELUDE_API, 'return { run: run, emit: emit, lock: lock, status: status };'].join('\n');
 
 /** Wraps a prelude module so `__emit` is in its scope and nowhere else. */
 export function moduleSource(source: string): string {

@@ -20,7 +20,8 @@ export interface FakeHostOptions {
   readonly budget?: { total: { tokens: number; usd: number }; spent: { tokens: number; usd: number } };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+// Unref'd: a slow fake agent left behind by an aborted run must not hold Jest open.
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => { setTimeout(resolve, ms).unref(); });
 
 /** An in-memory SandboxHost that records everything the script asks of it, in order. */
 export class FakeHost implements SandboxHost {
