@@ -9,6 +9,15 @@ dir="$root/n8n-$version"
 if [ -f "$dir/.installed" ] && [ -x "$dir/node_modules/.bin/n8n" ]; then
   echo "$dir"; exit 0
 fi
+# Two processes (two test files) may ask at once on a fresh machine: one installs, the other waits.
+mkdir -p "$root"
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$root/.n8n-$version.lock"
+  flock 9
+  if [ -f "$dir/.installed" ] && [ -x "$dir/node_modules/.bin/n8n" ]; then
+    echo "$dir"; exit 0
+  fi
+fi
 major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$major" -lt 24 ]; then
   echo "ensure-n8n: Node 24 is required (found $(node --version)); run through npm so node@24 is on the PATH" >&2
