@@ -20,6 +20,7 @@ export async function serveCommand(): Promise<void> {
   let emit: ((runId: string, e: RunEvent) => void) | null = null;
   const callbacks = new CallbackService({
     db, secret: config.callbackSecret, logger,
+    retry: { baseMs: config.callbackRetryBaseMs, maxMs: Math.max(config.callbackRetryBaseMs, config.callbackRetryMaxMs) },
     onDelivery: (runId, event) => { emit?.(runId, event); },
   });
   const core = await createCore(config, process.env, { logger, db, callbacks, metrics });

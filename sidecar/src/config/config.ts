@@ -39,6 +39,10 @@ export interface SidecarConfig {
   readonly allowedHosts: readonly string[];
   /** Key for callback signatures (DW_CALLBACK_SECRET). @default the token */
   readonly callbackSecret: string | null;
+  /** First callback retry delay (DW_CALLBACK_RETRY_BASE_MS). @default 500 */
+  readonly callbackRetryBaseMs: number;
+  /** Longest callback retry delay (DW_CALLBACK_RETRY_MAX_MS). @default 300_000 */
+  readonly callbackRetryMaxMs: number;
   /** Planner repair attempts after a failed script check (DW_PLAN_REPAIRS). @default 2 */
   readonly planRepairs: number;
   /** Retries per model call on 429/529/connection errors (DW_MODEL_RETRIES). @default 8 */
@@ -110,6 +114,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     writableWorkspaces: list(env.DW_WRITABLE_WORKSPACES, ','),
     allowedHosts: list(env.DW_ALLOWED_HOSTS, ',').map((h) => h.toLowerCase()),
     callbackSecret: env.DW_CALLBACK_SECRET || token,
+    callbackRetryBaseMs: int(env, 'DW_CALLBACK_RETRY_BASE_MS', 500, 1, 86_400_000),
+    callbackRetryMaxMs: int(env, 'DW_CALLBACK_RETRY_MAX_MS', 300_000, 1, 86_400_000),
     planRepairs: int(env, 'DW_PLAN_REPAIRS', 2, 0, 10),
     modelRetries: int(env, 'DW_MODEL_RETRIES', 8, 0, 100),
     logLevel: env.DW_LOG_LEVEL || 'info',
