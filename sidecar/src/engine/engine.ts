@@ -8,6 +8,7 @@ import {
 import type { SidecarConfig } from '../config/config';
 import { DEFAULT_RETRY, type ModelCallHooks, type RetryPolicy } from '../agents/model-call';
 import { PrefixWarmup } from '../agents/prefix-warmup';
+import { addUsage } from '../agents/runner';
 import { planScript } from '../planner/planner';
 import { estimatePlan } from '../planner/estimate';
 import type { ModelProvider } from '../providers/types';
@@ -297,7 +298,7 @@ export class Engine implements EngineApi {
         );
         run = this.get(id);
         if (isTerminal(run.status)) return;
-        addTo(run.usage, planned.usage);
+        addUsage(run.usage, planned.usage);
         source = planned.script.source;
         this.runs.setScript(id, source);
         run.hasScript = true;
@@ -308,7 +309,7 @@ export class Engine implements EngineApi {
         run = this.get(id);
         if (isTerminal(run.status)) return;
         const u = (err as { usage?: Usage }).usage;
-        if (u) addTo(run.usage, u);
+        if (u) addUsage(run.usage, u);
         throw err;
       } finally {
         unsub();
@@ -414,12 +415,4 @@ export class Engine implements EngineApi {
   private assertOpen(): void {
     if (this.closed) throw new DwError('shutting_down', 'The sidecar is shutting down', 503);
   }
-}
-
-function addTo(into: Usage, u: Usage): void {
-  into.inputTokens += u.inputTokens;
-  into.outputTokens += u.outputTokens;
-  into.cacheReadTokens += u.cacheReadTokens;
-  into.cacheWriteTokens += u.cacheWriteTokens;
-  into.usd += u.usd;
 }
