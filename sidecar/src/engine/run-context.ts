@@ -132,9 +132,11 @@ export class RunContext implements SandboxHost {
     }
 
     rec.status = 'queued';
-    this.deps.journal.write(rec); // issued: before dispatch
     counts.queued++;
-    this.deps.emit({ type: 'agent.queued', seq: rec.seq, label, phase });
+    this.deps.journal.transaction(() => {
+      this.deps.journal.write(rec); // issued: before dispatch
+      this.deps.emit({ type: 'agent.queued', seq: rec.seq, label, phase });
+    });
     return this.concurrency.run(() => this.deps.globalLimit(() => this.dispatch(rec, task)));
   }
 
@@ -156,8 +158,10 @@ export class RunContext implements SandboxHost {
     rec.status = 'active';
     rec.attempts++;
     rec.startedAt = new Date().toISOString();
-    this.deps.journal.write(rec);
-    this.deps.emit({ type: 'agent.started', seq: rec.seq, label: rec.label, phase: rec.phase });
+    this.deps.journal.transaction(() => {
+      this.deps.journal.write(rec);
+      this.deps.emit({ type: 'agent.started', seq: rec.seq, label: rec.label, phase: rec.phase });
+    });
     this.deps.inFlight.inc();
     try {
       const { value, usage } = await runAgent(task, {
@@ -176,9 +180,11 @@ export class RunContext implements SandboxHost {
       counts.active--;
       counts.done++;
       Object.assign(rec, { status: 'done', result: value, usage, error: null, endedAt: new Date().toISOString() });
-      this.deps.journal.write(rec); // completed: before the script sees the result
-      this.deps.emit({ type: 'agent.completed', seq: rec.seq, label: rec.label, phase: rec.phase, usage, replayed: false });
-      this.deps.save();
+      this.deps.journal.transaction(() => {
+        this.deps.journal.write(rec); // completed: before the script sees the result
+        this.deps.emit({ type: 'agent.completed', seq: rec.seq, label: rec.label, phase: rec.phase, usage, replayed: false });
+        this.deps.save();
+      });
       return value;
     } catch (err) {
       counts.active--;

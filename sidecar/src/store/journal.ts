@@ -26,6 +26,28 @@ export class Journal {
     this.countStmt = db.prepare('SELECT status, COUNT(*) AS n FROM agents WHERE run_id = ? GROUP BY status');
   }
 
+  private depth = 0;
+
+  /**
+   * Runs `fn` in one SQLite transaction: the journal row, its event and the run record of
+   * one step commit together, one WAL commit instead of three. Nested calls join the outer one.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.depth > 0) return fn();
+    this.db.exec('BEGIN');
+    this.depth++;
+    try {
+      const out = fn();
+      this.depth--;
+      this.db.exec('COMMIT');
+      return out;
+    } catch (err) {
+      this.depth--;
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
   write(a: AgentRecord): void {
     this.upsertStmt.run(a.runId, a.seq, a.fingerprint, a.occurrence, a.status, JSON.stringify(a));
   }
