@@ -2,6 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import pino, { type Logger } from 'pino';
 import type { SidecarConfig } from './config/config';
 import { Engine } from './engine/engine';
+import { REDACT_PATHS } from './http/logger';
 import { createOfflineModelServer, knobsFromEnv } from './offline';
 import { createProvider } from './providers';
 import type { ModelProvider } from './providers/types';
@@ -23,13 +24,8 @@ export interface Core {
   close(): Promise<void>;
 }
 
-export const REDACT_PATHS = [
-  'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'headers.authorization',
-  '*.token', '*.apiKey', '*.secret', '*.password', 'token', 'apiKey', 'secret',
-];
-
 export function createLogger(config: Pick<SidecarConfig, 'logLevel'>, destination?: pino.DestinationStream): Logger {
-  return pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
+  return pino({ level: config.logLevel, redact: { paths: [...REDACT_PATHS], censor: '[redacted]' } }, destination);
 }
 
 /**

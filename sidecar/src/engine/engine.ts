@@ -272,7 +272,7 @@ export class Engine implements EngineApi {
         const run = this.runs.get(id);
         if (run && !isTerminal(run.status)) this.finish(run, 'failed', null, toErrorInfo(err));
       })
-      .finally(() => { this.executing.delete(id); this.active.delete(id); this.live.delete(id); });
+      .finally(() => { this.executing.delete(id); this.active.delete(id); this.live.delete(id); this.lastBudgetEvent.delete(id); });
     this.executing.set(id, p);
   }
 
@@ -280,7 +280,7 @@ export class Engine implements EngineApi {
     await Promise.resolve();
     let run = this.get(id);
     this.live.set(id, run);
-    if (isTerminal(run.status) || run.status === 'awaiting_approval' && !run.approval?.approved) return;
+    if (isTerminal(run.status) || (run.status === 'awaiting_approval' && !run.approval?.approved)) return;
     const planningController = new AbortController();
     const model = run.options.model ?? this.deps.config.model ?? this.deps.provider.defaultModel;
     let source = this.runs.script(id);

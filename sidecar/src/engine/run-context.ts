@@ -38,7 +38,6 @@ export class RunContext implements SandboxHost {
   readonly concurrency: AdaptiveConcurrency;
   private readonly occurrences = new Map<string, number>();
   private nextSeq: number;
-  private budgetError: DwError | null = null;
 
   constructor(private readonly run: RunRecord, private readonly deps: RunContextDeps) {
     this.nextSeq = deps.journal.maxSeq(run.id) + 1;
@@ -215,17 +214,14 @@ export class RunContext implements SandboxHost {
   private spend(u: Usage): void {
     addUsage(this.run.usage, u);
     this.deps.onUsage?.(u);
-    const spentTokens = tokens(this.run.usage);
-    if (!this.budgetError && this.run.usage.usd >= this.run.limits.maxUsd) this.budgetError = new UsdBudgetError(this.run.limits.maxUsd, this.run.usage.usd);
-    if (!this.budgetError && spentTokens >= this.run.limits.maxTokens) this.budgetError = new TokenBudgetError(this.run.limits.maxTokens, spentTokens);
   }
 
   /** Refuses a dispatch once the budget is spent: at most the agents already in flight overshoot. */
   checkBudget(): void {
-    if (this.budgetError) throw this.budgetError;
     const u = this.run.usage;
-    if (u.usd >= this.run.limits.maxUsd) throw (this.budgetError = new UsdBudgetError(this.run.limits.maxUsd, u.usd));
-    if (tokens(u) >= this.run.limits.maxTokens) throw (this.budgetError = new TokenBudgetError(this.run.limits.maxTokens, tokens(u)));
+    const { maxUsd, maxTokens } = this.run.limits;
+    if (u.usd >= maxUsd) throw new UsdBudgetError(maxUsd, u.usd);
+    if (tokens(u) >= maxTokens) throw new TokenBudgetError(maxTokens, tokens(u));
   }
 }
 
