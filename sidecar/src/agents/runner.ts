@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { createHash } from 'node:crypto';
 import { DwError, MaxTurnsError, SchemaRetriesExhaustedError, toErrorInfo } from '../errors/errors';
-import { emptyUsage, type Usage } from '../engine/types';
+import { addUsage, emptyUsage, type Usage } from '../core/types';
 import { priceUsage } from '../providers';
 import type { Message, MessageParams, ModelProvider } from '../providers/types';
 import { runTool, toolDefinitionsFor } from '../tools';
@@ -145,10 +145,3 @@ function toParams(content: Anthropic.ContentBlock[]): Anthropic.ContentBlockPara
   return out;
 }
 
-export function addUsage(into: Usage, u: Usage): void {
-  into.inputTokens += u.inputTokens;
-  into.outputTokens += u.outputTokens;
-  into.cacheReadTokens += u.cacheReadTokens;
-  into.cacheWriteTokens += u.cacheWriteTokens;
-  into.usd += u.usd;
-}

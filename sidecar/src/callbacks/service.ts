@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError } from '../errors/errors';
-import type { CallbackSpec, RunRecord } from '../engine/types';
+import type { CallbackSpec, RunRecord } from '../core/types';
 import { backoffDelay, classifyResponse, networkFailure, type DeliveryOutcome } from './outcome';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signCallback } from './signature';
 import { callbackPayload, isCallbackEvent, normalizeCallbackSpec, redactUrl } from './spec';

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors/errors';
-import type { CallbackEvent, CallbackSpec, RunRecord, RunStatus } from '../engine/types';
+import type { CallbackEvent, CallbackSpec, RunRecord, RunStatus } from '../core/types';
 import type { CallbackPayload } from './types';
 
 export const CALLBACK_EVENTS: readonly CallbackEvent[] = ['converged', 'failed', 'cancelled', 'awaiting_approval'];

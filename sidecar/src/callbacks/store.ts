@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
-import type { CallbackEvent } from '../engine/types';
+import type { CallbackEvent } from '../core/types';
 import type { CallbackDelivery, CallbackRegistration, DeliveryState } from './types';
 
 type Row = Record<string, SQLOutputValue>;

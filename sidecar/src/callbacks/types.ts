@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { BaseLogger } from 'pino';
 import type { ErrorInfo } from '../errors/errors';
-import type { CallbackEvent, RunEvent, RunStatus, Usage } from '../engine/types';
+import type { CallbackEvent, RunEvent, RunStatus, Usage } from '../core/types';
 
 /** The JSON body POSTed to a callback URL (shared contract with the n8n Wait node). */
 export interface CallbackPayload {

@@ -1,4 +1,4 @@
-import type { RunRecord } from '../engine/types';
+import type { RunRecord } from '../core/types';
 
 /** One line: phase, agent counts, tokens, cost, elapsed. Redrawn in place on a terminal. */
 export function progressLine(run: RunRecord, startedAt: number, now: number): string {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { loadConfig } from '../config/config';
 import { createCore, createLogger } from '../app';
-import { isTerminal } from '../engine/types';
+import { isTerminal } from '../core/types';
 import { toErrorInfo } from '../errors/errors';
 import { ProgressReporter } from './progress';
 

@@ -5,7 +5,7 @@ import { buildServer, SidecarMetrics } from '../http';
 import { IsolatedVmSandbox } from '../sandbox';
 import { attachLivePage } from '../ui';
 import { openDatabase } from '../store/db';
-import type { RunEvent } from '../engine/types';
+import type { RunEvent } from '../core/types';
 import { VERSION } from '../version';
 
 /**

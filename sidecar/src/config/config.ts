@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { ConfigError } from '../errors/errors';
-import type { RunLimits } from '../engine/types';
-import type { ProviderName } from '../providers/types';
+import { RUN_LIMITS, RUN_LIMIT_KEYS, SIDECAR_LIMITS, type LimitSpec } from '../core/limits';
+import { PROVIDER_NAMES, isProviderName, type ProviderName } from '../core/names';
+import type { RunLimits } from '../core/types';
 
 /** Sidecar configuration, read once from the environment (names are part of the contract). */
 export interface SidecarConfig {
@@ -21,8 +22,21 @@ export interface SidecarConfig {
   readonly model: string | null;
   /** Subagent model (DW_AGENT_MODEL). @default provider's default */
   readonly agentModel: string | null;
-  /** Defaults for each run's limits (DW_MAX_PARALLEL, DW_MAX_AGENTS, DW_MAX_TOKENS, DW_MAX_USD, DW_DEADLINE_MS, DW_CPU_MS, DW_MEMORY_MB). */
+  /**
+   * Each run's limits (DW_MAX_PARALLEL, DW_MAX_AGENTS, DW_MAX_TOKENS, DW_MAX_USD, DW_DEADLINE_MS,
+   * DW_CPU_MS, DW_MEMORY_MB): the defaults, and the ceilings a request may only lower.
+   */
   readonly limits: RunLimits;
+  /** Runs executing their script at once (DW_MAX_RUNS). @default 32 */
+  readonly maxRuns: number;
+  /** Sum of script heaps executing at once, MB (DW_MAX_SANDBOX_MEMORY_MB). @default 2048 */
+  readonly maxSandboxMemoryMb: number;
+  /** Events a run may write (DW_MAX_EVENTS). @default 100_000 */
+  readonly maxEvents: number;
+  /** Bytes of events a run may write (DW_MAX_EVENT_BYTES). @default 64 MiB */
+  readonly maxEventBytes: number;
+  /** Dispatches of one agent call, across restarts (DW_MAX_AGENT_ATTEMPTS). @default 3 */
+  readonly maxAgentAttempts: number;
   /** Agents in flight across all runs of this sidecar (DW_GLOBAL_MAX_PARALLEL). @default 64 */
   readonly globalMaxParallel: number;
   /** Upper bound an operator allows a run to ask for in maxParallel (DW_MAX_PARALLEL_CEILING). @default 256 */
@@ -53,11 +67,13 @@ export interface SidecarConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function int(env: Env, name: string, def: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return def;
+function num(env: Env, spec: LimitSpec, max: number = spec.max): number {
+  const raw = env[spec.env];
+  if (raw === undefined || raw === '') return Math.min(spec.default, max);
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(`Expected \`${name}\` to be a number in ${min}..${max}, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(n) || n < spec.min || n > max || (!spec.fractional && !Number.isInteger(n))) {
+    throw new ConfigError(`Expected \`${spec.env}\` to be ${spec.fractional ? 'a number' : 'an integer'} in ${spec.min}..${max}, got ${JSON.stringify(raw)}`);
+  }
   return n;
 }
 
@@ -65,7 +81,6 @@ function list(raw: string | undefined, sep: string): string[] {
   return (raw ?? '').split(sep).map((s) => s.trim()).filter(Boolean);
 }
 
-const PROVIDERS: readonly ProviderName[] = ['anthropic', 'bedrock', 'vertex', 'foundry', 'offline'];
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export function isLoopback(host: string): boolean {
@@ -81,43 +96,47 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
   if (token !== null && token.length < 16) throw new ConfigError('Expected `DW_TOKEN` to be at least 16 characters');
   const providerRaw = env.DW_PROVIDER || (env.ANTHROPIC_API_KEY ? 'anthropic' : 'offline');
-  if (!PROVIDERS.includes(providerRaw as ProviderName)) {
-    throw new ConfigError(`Expected \`DW_PROVIDER\` to be one of ${PROVIDERS.join(', ')}, got ${JSON.stringify(providerRaw)}`);
+  if (!isProviderName(providerRaw)) {
+    throw new ConfigError(`Expected \`DW_PROVIDER\` to be one of ${PROVIDER_NAMES.join(', ')}, got ${JSON.stringify(providerRaw)}`);
   }
   const dataDir = path.resolve(cwd, env.DW_DATA_DIR || '.dynamic-workflows');
-  const ceiling = int(env, 'DW_MAX_PARALLEL_CEILING', 256, 1, 4096);
-  const limits: RunLimits = {
-    maxParallel: int(env, 'DW_MAX_PARALLEL', 16, 1, ceiling),
-    maxAgents: int(env, 'DW_MAX_AGENTS', 1000, 1, 100_000),
-    maxTokens: int(env, 'DW_MAX_TOKENS', 2_000_000, 1, 1e12),
-    maxUsd: int(env, 'DW_MAX_USD', 25, 0, 1e9),
-    deadlineMs: int(env, 'DW_DEADLINE_MS', 3_600_000, 1, 7 * 24 * 3_600_000),
-    cpuMs: int(env, 'DW_CPU_MS', 10_000, 1, 3_600_000),
-    memoryMb: int(env, 'DW_MEMORY_MB', 128, 8, 4096),
-  };
+  const L = SIDECAR_LIMITS;
+  const ceiling = num(env, L.maxParallelCeiling);
+  const limits = Object.fromEntries(
+    RUN_LIMIT_KEYS.map((k) => [k, num(env, RUN_LIMITS[k], k === 'maxParallel' ? ceiling : RUN_LIMITS[k].max)]),
+  ) as unknown as RunLimits;
+  const maxSandboxMemoryMb = num(env, L.maxSandboxMemoryMb);
+  if (limits.memoryMb > maxSandboxMemoryMb) {
+    throw new ConfigError(`DW_MEMORY_MB (${limits.memoryMb}) is larger than DW_MAX_SANDBOX_MEMORY_MB (${maxSandboxMemoryMb}): no run could start`);
+  }
   const roots = list(env.DW_WORKSPACE_ROOTS, path.delimiter).map((r) => path.resolve(cwd, r));
   return {
     host,
-    port: int(env, 'DW_PORT', 7420, 0, 65535),
+    port: num(env, L.port),
     token,
     dev,
     dataDir,
-    provider: providerRaw as ProviderName,
+    provider: providerRaw,
     model: env.DW_MODEL || null,
     agentModel: env.DW_AGENT_MODEL || null,
     limits,
-    globalMaxParallel: int(env, 'DW_GLOBAL_MAX_PARALLEL', 64, 1, 100_000),
+    globalMaxParallel: num(env, L.globalMaxParallel),
+    maxRuns: num(env, L.maxRuns),
+    maxSandboxMemoryMb,
+    maxEvents: num(env, L.maxEvents),
+    maxEventBytes: num(env, L.maxEventBytes),
+    maxAgentAttempts: num(env, L.maxAgentAttempts),
     maxParallelCeiling: ceiling,
-    maxItems: int(env, 'DW_MAX_ITEMS', 4096, 1, 1_000_000),
-    maxResultBytes: int(env, 'DW_MAX_RESULT_BYTES', 1_048_576, 1024, 1 << 30),
+    maxItems: num(env, L.maxItems),
+    maxResultBytes: num(env, L.maxResultBytes),
     workspaceRoots: roots.length ? roots : [path.join(dataDir, 'workspaces')],
     writableWorkspaces: list(env.DW_WRITABLE_WORKSPACES, ','),
     allowedHosts: list(env.DW_ALLOWED_HOSTS, ',').map((h) => h.toLowerCase()),
     callbackSecret: env.DW_CALLBACK_SECRET || token,
-    callbackRetryBaseMs: int(env, 'DW_CALLBACK_RETRY_BASE_MS', 500, 1, 86_400_000),
-    callbackRetryMaxMs: int(env, 'DW_CALLBACK_RETRY_MAX_MS', 300_000, 1, 86_400_000),
-    planRepairs: int(env, 'DW_PLAN_REPAIRS', 2, 0, 10),
-    modelRetries: int(env, 'DW_MODEL_RETRIES', 8, 0, 100),
+    callbackRetryBaseMs: num(env, L.callbackRetryBaseMs),
+    callbackRetryMaxMs: num(env, L.callbackRetryMaxMs),
+    planRepairs: num(env, L.planRepairs),
+    modelRetries: num(env, L.modelRetries),
     logLevel: env.DW_LOG_LEVEL || 'info',
   };
 }

@@ -1,4 +1,4 @@
-import type { AgentRecord, AgentStatus, RunRecord, RunSpec, RunStatus, StoredEvent } from './types';
+import type { AgentRecord, AgentStatus, RunRecord, RunSpec, RunStatus, StoredEvent } from '../core/types';
 
 export interface ListRunsQuery {
   readonly status?: RunStatus;

@@ -8,7 +8,7 @@ import {
 import type { SidecarConfig } from '../config/config';
 import { DEFAULT_RETRY, type ModelCallHooks, type RetryPolicy } from '../agents/model-call';
 import { PrefixWarmup } from '../agents/prefix-warmup';
-import { addUsage } from '../agents/runner';
+import { addUsage } from '../core/usage';
 import { planScript } from '../planner/planner';
 import { estimatePlan } from '../planner/estimate';
 import type { ModelProvider } from '../providers/types';
@@ -21,13 +21,13 @@ import { Journal } from '../store/journal';
 import { RunStore } from '../store/runs';
 import type { EngineApi, EventListener, ListAgentsQuery, ListRunsQuery } from './api';
 import { resolveLimits } from './limits';
+import { TOOL_NAMES, isToolName } from '../core/names';
 import { RunContext } from './run-context';
 import {
   emptyUsage, isTerminal, type AgentRecord, type RunEvent, type RunRecord, type RunSpec, type RunStatus,
   type StoredEvent, type Usage,
-} from './types';
+} from '../core/types';
 
-export const KNOWN_TOOLS: readonly string[] = ['read_file', 'list_files', 'grep', 'write_file', 'http_get'];
 
 /** What the engine is built from; the composition root (cli/serve) wires the real ones. */
 export interface EngineDeps {
@@ -239,7 +239,7 @@ export class Engine implements EngineApi {
   private validate(spec: RunSpec): { limits: RunRecord['limits']; script: CheckedScript | null } {
     if (!spec || typeof spec.task !== 'string' || !spec.task.trim()) throw new ValidationError('`task` must be a non-empty string');
     const tools = spec.options?.tools ?? [];
-    for (const t of tools) if (!KNOWN_TOOLS.includes(t)) throw new ValidationError(`Unknown tool \`${t}\`; known tools: ${KNOWN_TOOLS.join(', ')}`);
+    for (const t of tools) if (!isToolName(t)) throw new ValidationError(`Unknown tool \`${t}\`; known tools: ${TOOL_NAMES.join(', ')}`);
     if (spec.options?.workspace !== undefined) resolveWorkspace([...this.deps.config.workspaceRoots], spec.options.workspace);
     const limits = resolveLimits(this.deps.config, spec.options?.limits);
     let script: CheckedScript | null = null;

@@ -1,29 +1,33 @@
-import { ValidationError } from '../errors/errors';
+import { LimitAboveCeilingError, ValidationError } from '../errors/errors';
 import type { SidecarConfig } from '../config/config';
-import type { RunLimits } from './types';
+import { RUN_LIMITS, SIDECAR_LIMITS } from '../core/limits';
+import type { RunLimits } from '../core/types';
 
-const BOUNDS: Record<keyof RunLimits, [number, number]> = {
-  maxParallel: [1, 4096],
-  maxAgents: [1, 100_000],
-  maxTokens: [1, 1e12],
-  maxUsd: [0, 1e9],
-  deadlineMs: [1, 7 * 24 * 3_600_000],
-  cpuMs: [1, 3_600_000],
-  memoryMb: [8, 4096],
-};
-
-/** The run's limits: the operator's defaults, narrowed or raised by the request within bounds. */
-export function resolveLimits(config: SidecarConfig, asked: Partial<RunLimits> | undefined): RunLimits {
+/**
+ * The run's limits: the operator's values, lowered where the request asks. The operator's
+ * values are ceilings: asking for more is a 400 naming the limit and the ceiling.
+ */
+export function resolveLimits(
+  config: Pick<SidecarConfig, 'limits' | 'maxParallelCeiling' | 'maxSandboxMemoryMb'>,
+  asked: Partial<RunLimits> | undefined,
+): RunLimits {
   const out: Record<string, number> = { ...config.limits };
   for (const [k, v] of Object.entries(asked ?? {})) {
     if (v === undefined || v === null) continue;
-    const bounds = BOUNDS[k as keyof RunLimits];
-    if (!bounds) throw new ValidationError(`Unknown limit \`${k}\``);
-    const hi = k === 'maxParallel' ? config.maxParallelCeiling : bounds[1];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < bounds[0] || v > hi) {
-      throw new ValidationError(`Expected \`limits.${k}\` to be a number in ${bounds[0]}..${hi}, got ${JSON.stringify(v)}`);
+    if (!Object.hasOwn(RUN_LIMITS, k)) throw new ValidationError(`Unknown limit \`${k}\``);
+    const key = k as keyof RunLimits;
+    const spec = RUN_LIMITS[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < spec.min) {
+      throw new ValidationError(`Expected \`limits.${k}\` to be a number >= ${spec.min}, got ${JSON.stringify(v)}`);
     }
-    out[k] = k === 'maxUsd' ? v : Math.floor(v);
+    const [ceiling, env] = key === 'maxParallel'
+      ? [config.maxParallelCeiling, SIDECAR_LIMITS.maxParallelCeiling.env]
+      : [config.limits[key], spec.env];
+    if (v > ceiling) throw new LimitAboveCeilingError(k, v, ceiling, env);
+    out[k] = spec.fractional ? v : Math.floor(v);
+  }
+  if (out.memoryMb > config.maxSandboxMemoryMb) {
+    throw new LimitAboveCeilingError('memoryMb', out.memoryMb, config.maxSandboxMemoryMb, SIDECAR_LIMITS.maxSandboxMemoryMb.env);
   }
   return out as unknown as RunLimits;
 }

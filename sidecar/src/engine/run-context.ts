@@ -2,13 +2,14 @@ import type { LimitFunction } from 'p-limit';
 import {
   AgentLimitError, DwError, RunCancelledError, TokenBudgetError, ToolNotAllowedError, UsdBudgetError, toErrorInfo,
 } from '../errors/errors';
-import { AgentFailure, addUsage, runAgent, type AgentDeps, type AgentTask } from '../agents/runner';
+import { AgentFailure, runAgent, type AgentDeps, type AgentTask } from '../agents/runner';
+import { addUsage } from '../core/usage';
 import type { SandboxHost } from '../sandbox/types';
 import type { Journal } from '../store/journal';
 import { AdaptiveConcurrency } from './concurrency';
 import { fingerprint } from './fingerprint';
 import { Gate } from './gate';
-import { emptyUsage, type AgentOptions, type AgentRecord, type RunEvent, type RunRecord, type Usage } from './types';
+import { emptyUsage, type AgentOptions, type AgentRecord, type RunEvent, type RunRecord, type Usage } from '../core/types';
 
 /** What a run context needs from the engine around it. */
 export interface RunContextDeps {

@@ -30,6 +30,14 @@ export class MemoryLimitError extends DwError { constructor(mb: number) { super(
 export class DeadlineError extends DwError { constructor(ms: number) { super('deadline', `Run deadline exceeded (deadlineMs: ${ms} ms)`, 422); } }
 export class TokenBudgetError extends DwError { constructor(limit: number, spent: number) { super('budget_tokens', `Token budget exhausted: ${spent} of ${limit} tokens spent (maxTokens)`, 422); } }
 export class UsdBudgetError extends DwError { constructor(limit: number, spent: number) { super('budget_usd', `USD budget exhausted: $${spent.toFixed(4)} of $${limit} spent (maxUsd)`, 422); } }
+export class LimitAboveCeilingError extends DwError {
+  constructor(name: string, asked: number, ceiling: number, env: string) {
+    super('limit_above_ceiling', `limits.${name} of ${asked} is above the operator's ceiling of ${ceiling} (${env}); a run may lower a limit, not raise it`, 400);
+  }
+}
+export class EventBudgetError extends DwError { constructor(what: string, limit: number) { super('event_budget', `Run wrote too many events: at most ${limit} ${what} (DW_MAX_EVENT${what === 'bytes' ? '_BYTES' : 'S'})`, 422); } }
+export class PromptTooLargeError extends DwError { constructor(chars: number, limit: number) { super('prompt_too_large', `Agent prompt is ${chars} characters; at most ${limit}`, 422); } }
+export class AgentAttemptsError extends DwError { constructor(n: number) { super('agent_attempts', `Agent was dispatched ${n} times without finishing (a crash or restart each time); not retried again (DW_MAX_AGENT_ATTEMPTS)`, 422); } }
 export class ResultTooLargeError extends DwError { constructor(bytes: number, limit: number) { super('result_too_large', `Script result is ${bytes} bytes; at most ${limit} bytes (DW_MAX_RESULT_BYTES)`, 422); } }
 
 // Script faults.

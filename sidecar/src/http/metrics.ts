@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineApi } from '../engine/api';
-import type { RunStatus, Usage } from '../engine/types';
-import { RUN_STATUSES } from './schemas/requests';
+import type { RunStatus, Usage } from '../core/types';
+import { RUN_STATUSES } from '../core/types';
 
 export interface MetricsOptions {
   /** Also export the process metrics (memory, CPU, event-loop lag, GC) of prom-client. @default true */

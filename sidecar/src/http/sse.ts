@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { ValidationError } from '../errors/errors';
 import type { EngineApi } from '../engine/api';
-import type { StoredEvent } from '../engine/types';
+import type { StoredEvent } from '../core/types';
 
 export interface SseOptions {
   /** Interval of comment lines that keep proxies and load balancers from closing an idle stream. @default 15_000 */

@@ -1,8 +1,8 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { PlanningError, ScriptCheckError } from '../errors/errors';
-import { emptyUsage, type Usage } from '../engine/types';
+import { emptyUsage, type Usage } from '../core/types';
 import { callModel, type ModelCallHooks, type RetryPolicy } from '../agents/model-call';
-import { addUsage } from '../agents/runner';
+import { addUsage } from '../core/usage';
 import { priceUsage } from '../providers';
 import type { ModelProvider } from '../providers/types';
 import { checkScript } from '../sandbox';

@@ -1,4 +1,4 @@
-import type { Usage } from '../engine/types';
+import type { Usage } from '../core/types';
 
 export type ModelFamily = 'opus' | 'sonnet' | 'haiku' | 'fable' | 'mythos';
 

@@ -3,7 +3,9 @@ import type Anthropic from '@anthropic-ai/sdk';
 export type MessageParams = Anthropic.MessageCreateParamsNonStreaming;
 export type Message = Anthropic.Message;
 
-export type ProviderName = 'anthropic' | 'bedrock' | 'vertex' | 'foundry' | 'offline';
+import type { ProviderName } from '../core/names';
+
+export type { ProviderName };
 
 /**
  * One Messages API call. Implementations translate the SDK's errors into `ProviderError`

@@ -1,6 +1,6 @@
 import { parse, type AnyNode, type Identifier, type Pattern, type Program } from 'acorn';
 import { full } from 'acorn-walk';
-import type { ScriptMeta } from '../engine/types';
+import type { ScriptMeta } from '../core/types';
 import { ScriptCheckIssuesError, type ScriptIssue } from './check-error';
 import { extractMeta } from './meta';
 

@@ -1,6 +1,6 @@
 import ivm from 'isolated-vm';
 import { AgentLimitError, DeterminismError, ItemLimitError, MemoryLimitError, toErrorInfo, type ErrorInfo } from '../errors/errors';
-import type { AgentOptions } from '../engine/types';
+import type { AgentOptions } from '../core/types';
 import type { SandboxHost, SandboxLimits } from './types';
 
 /** What the isolate gets back from one agent call; never a rejection, so codes survive the crossing. */

@@ -1,12 +1,6 @@
-/** The script API the core prelude installs (see "The workflow script" in DESIGN.md). */
-export const SCRIPT_API_GLOBALS: readonly string[] = Object.freeze(['args', 'agent', 'parallel', 'pipeline', 'phase', 'log', 'budget']);
+import { SCRIPT_API_GLOBALS, VERIFICATION_GLOBALS } from '../core/names';
 
-/**
- * Verification helpers. Their code comes from prelude modules written by the verification
- * module; the names are allowed here so a script using them passes the check even before
- * that module supplies its own list through `extraGlobals`.
- */
-export const VERIFICATION_GLOBALS: readonly string[] = Object.freeze(['consensus', 'verify', 'converge']);
+export { SCRIPT_API_GLOBALS, VERIFICATION_GLOBALS };
 
 /**
  * Standard built-ins a script may name. `Date` exists but `Date.now()`, `new Date()` and

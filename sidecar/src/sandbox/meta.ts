@@ -1,5 +1,5 @@
 import type { AnyNode, Expression, ObjectExpression } from 'acorn';
-import type { ScriptMeta } from '../engine/types';
+import type { ScriptMeta } from '../core/types';
 import type { ScriptIssue } from './check-error';
 
 export type MetaValue = string | number | boolean | null | MetaValue[] | { [k: string]: MetaValue };

@@ -1,4 +1,4 @@
-import type { ScriptMeta } from '../engine/types';
+import type { ScriptMeta } from '../core/types';
 import { analyseScript } from './analyse';
 import { ScriptCheckIssuesError } from './check-error';
 

@@ -1,5 +1,5 @@
 import type { ErrorInfo } from '../errors/errors';
-import type { AgentOptions, ScriptMeta } from '../engine/types';
+import type { AgentOptions, ScriptMeta } from '../core/types';
 
 /** A script after the static check: source as written plus what the check extracted. */
 export interface CheckedScript {

@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { RunEvent, StoredEvent } from '../engine/types';
+import type { RunEvent, StoredEvent } from '../core/types';
 
 type Listener = (e: StoredEvent) => void;
 

@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { AgentRecord, AgentStatus } from '../engine/types';
+import type { AgentRecord, AgentStatus } from '../core/types';
 
 interface Row { record: string }
 

@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { RunRecord, RunSpec, RunStatus } from '../engine/types';
+import type { RunRecord, RunSpec, RunStatus } from '../core/types';
 
 interface RunRow { record: string }
 

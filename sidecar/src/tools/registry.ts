@@ -1,4 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import type { ToolName } from '../core/names';
 import { ToolNotAllowedError, ValidationError } from '../errors/errors';
 import { grepTool } from './grep';
 import { httpGetTool } from './http-get';
@@ -7,7 +8,8 @@ import { readFileTool } from './read-file';
 import type { ToolContext, ToolDefinition } from './types';
 import { writeFileTool } from './write-file';
 
-export type BuiltinToolName = 'read_file' | 'list_files' | 'grep' | 'write_file' | 'http_get';
+
+export type BuiltinToolName = ToolName;
 
 /** Every built-in tool by name. Which of them a run may use is the operator's choice. */
 export const BUILTIN_TOOLS: Readonly<Record<BuiltinToolName, ToolDefinition>> = {
@@ -18,7 +20,7 @@ export const BUILTIN_TOOLS: Readonly<Record<BuiltinToolName, ToolDefinition>> = 
   http_get: httpGetTool,
 };
 
-export const BUILTIN_TOOL_NAMES: readonly BuiltinToolName[] = Object.keys(BUILTIN_TOOLS) as BuiltinToolName[];
+export { TOOL_NAMES as BUILTIN_TOOL_NAMES } from '../core/names';
 
 export function isBuiltinTool(name: string): name is BuiltinToolName {
   return Object.hasOwn(BUILTIN_TOOLS, name);

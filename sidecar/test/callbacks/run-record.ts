@@ -1,4 +1,4 @@
-import { emptyUsage, type RunRecord, type RunStatus } from '../../src/engine/types';
+import { emptyUsage, type RunRecord, type RunStatus } from '../../src/core/types';
 
 export function runRecord(id: string, status: RunStatus, patch: Partial<RunRecord> = {}): RunRecord {
   const at = new Date(0).toISOString();

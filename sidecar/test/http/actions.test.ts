@@ -1,5 +1,5 @@
-import type { AgentRecord, RunRecord } from '../../src/engine/types';
-import { emptyUsage } from '../../src/engine/types';
+import type { AgentRecord, RunRecord } from '../../src/core/types';
+import { emptyUsage } from '../../src/core/types';
 import { AUTH, makeHarness, type Harness } from './harness';
 
 function agent(runId: string, seq: number, status: AgentRecord['status']): AgentRecord {

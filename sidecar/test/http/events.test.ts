@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { StoredEvent } from '../../src/engine/types';
+import type { StoredEvent } from '../../src/core/types';
 import { AUTH, makeHarness, waitFor, type Harness } from './harness';
 import { openStream, type Frame, type SseStream } from './sse-client';
 

@@ -8,7 +8,7 @@ import {
   type RunSpec,
   type RunStatus,
   type StoredEvent,
-} from '../../src/engine/types';
+} from '../../src/core/types';
 import { AgentNotFoundError, InvalidStateError, RunNotFoundError, ValidationError } from '../../src/errors/errors';
 
 const LIMITS = { maxParallel: 16, maxAgents: 1000, maxTokens: 2_000_000, maxUsd: 25, deadlineMs: 3_600_000, cpuMs: 10_000, memoryMb: 128 };

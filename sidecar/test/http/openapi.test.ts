@@ -1,3 +1,4 @@
+import { RUN_LIMITS } from '../../src/core/limits';
 import { AUTH, makeHarness, testConfig, type Harness } from './harness';
 import { ROUTES } from './routes-table';
 
@@ -40,7 +41,7 @@ describe('GET /openapi.json', () => {
     };
     expect(start.required).toEqual(['task']);
     expect(start.properties.task.maxLength).toBe(100_000);
-    expect(start.properties.options.properties.limits.properties.maxParallel.maximum).toBe(64);
+    expect(start.properties.options.properties.limits.properties.maxParallel.maximum).toBe(RUN_LIMITS.maxParallel.max);
     const agents = doc.paths['/v1/runs/{id}/agents']!.get!.parameters.map((p) => `${p.in}:${p.name}`);
     expect(agents).toEqual(['path:id', 'query:status', 'query:offset', 'query:limit']);
   });

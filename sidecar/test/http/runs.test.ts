@@ -1,5 +1,5 @@
 import { InvalidStateError, PlanningError } from '../../src/errors/errors';
-import type { RunRecord } from '../../src/engine/types';
+import type { RunRecord } from '../../src/core/types';
 import { AUTH, makeHarness, type Harness } from './harness';
 
 describe('runs routes', () => {
@@ -37,7 +37,7 @@ describe('runs routes', () => {
       ['an unknown top-level field', { task: 't', scirpt: 'return 1' }, /unknown field `scirpt`/],
       ['an unknown option', { task: 't', options: { approvePlans: true } }, /unknown field `options.approvePlans`/],
       ['an unknown limit', { task: 't', options: { limits: { maxParalel: 4 } } }, /unknown field `options.limits.maxParalel`/],
-      ['a limit out of bounds', { task: 't', options: { limits: { maxParallel: 100_000 } } }, /`options.limits.maxParallel` must be <= 256/],
+      ['a limit out of bounds', { task: 't', options: { limits: { maxParallel: 100_000 } } }, /`options.limits.maxParallel` must be <= 4096/],
       ['a negative budget', { task: 't', options: { limits: { maxUsd: -1 } } }, /`options.limits.maxUsd` must be >= 0/],
       ['a fractional agent limit', { task: 't', options: { limits: { maxAgents: 1.5 } } }, /`options.limits.maxAgents` must be an integer/],
       ['an unknown tool', { task: 't', options: { tools: ['read_file', 'rm_rf'] } }, /`options.tools\[1\]` must be one of: read_file/],

@@ -1,5 +1,5 @@
 import type { ErrorInfo } from '../../src/errors/errors';
-import type { AgentOptions } from '../../src/engine/types';
+import type { AgentOptions } from '../../src/core/types';
 import type { CheckedScript, SandboxHost, SandboxLimits, ScriptRun } from '../../src/sandbox/types';
 
 export interface AgentCall {

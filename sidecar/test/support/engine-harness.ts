@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { loadConfig, type SidecarConfig } from '../../src/config/config';
 import { Engine, type EngineDeps } from '../../src/engine/engine';
-import type { RunRecord, RunSpec } from '../../src/engine/types';
+import type { RunRecord, RunSpec } from '../../src/core/types';
 import { createOfflineModelServer } from '../../src/offline';
 import { createProvider } from '../../src/providers';
 import { IsolatedVmSandbox } from '../../src/sandbox';

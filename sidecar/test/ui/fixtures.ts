@@ -1,5 +1,5 @@
 import type { FakeEngine } from '../http/fake-engine';
-import { emptyUsage, type AgentRecord, type AgentStatus, type RunRecord } from '../../src/engine/types';
+import { emptyUsage, type AgentRecord, type AgentStatus, type RunRecord } from '../../src/core/types';
 
 export const SCRIPT = [
   "export const meta = { name: 'audit-auth', description: 'Audit auth code', phases: ['scan', 'verify'] };",

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { createCore, type Core } from '../../src/app';
 import { CallbackService } from '../../src/callbacks';
 import { loadConfig } from '../../src/config/config';
-import type { RunRecord, RunSpec } from '../../src/engine/types';
+import type { RunRecord, RunSpec } from '../../src/core/types';
 import { buildServer } from '../../src/http';
 import { openDatabase } from '../../src/store/db';
 import { attachLivePage } from '../../src/ui';

@@ -1,6 +1,6 @@
 import { DOM_JS } from '../../src/ui/client/dom';
 import { RUN_STATE_JS } from '../../src/ui/client/run-state';
-import type { RunEvent, RunRecord } from '../../src/engine/types';
+import type { RunEvent, RunRecord } from '../../src/core/types';
 import { loadClient } from './client-vm';
 
 interface PhaseCounts { name: string; total: number; queued: number; active: number; done: number; failed: number; cancelled: number }

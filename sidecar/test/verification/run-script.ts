@@ -1,4 +1,4 @@
-import type { AgentOptions } from '../../src/engine/types';
+import type { AgentOptions } from '../../src/core/types';
 import { IsolatedVmSandbox } from '../../src/sandbox';
 import type { SandboxHost, SandboxOutcome } from '../../src/sandbox/types';
 import { VERIFICATION_PRELUDE } from '../../src/verification';

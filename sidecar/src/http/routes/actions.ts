@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { RunRecord } from '../../engine/types';
+import type { RunRecord } from '../../core/types';
 import type { HttpContext } from '../context';
 import type { RouteDocs } from '../openapi';
 import { approveBody, cancelBody, emptyBody, rerunBody, runParams, type JsonSchema } from '../schemas/requests';

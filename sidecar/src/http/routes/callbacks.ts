@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { CallbackSpec } from '../../engine/types';
+import type { CallbackSpec } from '../../core/types';
 import type { HttpContext } from '../context';
 import { callbackBody, runParams } from '../schemas/requests';
 

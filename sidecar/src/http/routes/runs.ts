@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ListRunsQuery } from '../../engine/api';
-import type { RunRecord, RunSpec } from '../../engine/types';
+import type { RunRecord, RunSpec } from '../../core/types';
 import { normalizeCallbackSpec } from '../../callbacks/spec';
 import type { HttpContext } from '../context';
 import { ScriptNotReadyError } from '../errors';
@@ -18,7 +18,7 @@ export function runsRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.post<{ Body: RunSpec }>(
     '/v1/runs',
     {
-      schema: { body: startBody(ctx.config) },
+      schema: { body: startBody() },
       config: {
         docs: {
           operationId: 'startRun',

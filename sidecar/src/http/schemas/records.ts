@@ -1,5 +1,7 @@
 import { CALLBACK_EVENTS } from '../../callbacks/spec';
-import { AGENT_STATUSES, RUN_STATUSES, TOOL_NAMES, type JsonSchema } from './requests';
+import { TOOL_NAMES } from '../../core/names';
+import { AGENT_STATUSES, RUN_STATUSES } from '../../core/types';
+import type { JsonSchema } from './requests';
 
 /**
  * Response shapes for /openapi.json only. They are not handed to fastify's serializer: that would

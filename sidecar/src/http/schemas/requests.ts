@@ -1,13 +1,11 @@
-import type { SidecarConfig } from '../../config/config';
-import type { AgentStatus, RunStatus } from '../../engine/types';
+import { RUN_LIMITS, RUN_LIMIT_KEYS } from '../../core/limits';
+import { TOOL_NAMES } from '../../core/names';
+import { AGENT_STATUSES, RUN_STATUSES } from '../../core/types';
 import { CALLBACK_EVENTS, MAX_CALLBACK_URL_LENGTH } from '../../callbacks/spec';
 
 /** JSON Schemas of what clients send; fastify validates with them and /openapi.json documents them. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
-export const TOOL_NAMES = ['read_file', 'list_files', 'grep', 'write_file', 'http_get'] as const;
-export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'planning', 'awaiting_approval', 'running', 'converged', 'failed', 'cancelled'];
-export const AGENT_STATUSES: readonly AgentStatus[] = ['queued', 'active', 'done', 'failed', 'cancelled'];
 
 export const MAX_TASK_CHARS = 100_000;
 export const MAX_SCRIPT_CHARS = 200_000;
@@ -51,25 +49,19 @@ export const callbackBody: JsonSchema = {
   additionalProperties: false,
 };
 
-/** Bounds match the configuration's, so a run cannot ask for more than an operator could configure. */
-export function limitsSchema(config: Pick<SidecarConfig, 'maxParallelCeiling'>): JsonSchema {
-  const int = (minimum: number, maximum: number, description: string) => ({ type: 'integer', minimum, maximum, description });
-  return {
-    type: 'object',
-    properties: {
-      maxParallel: int(1, config.maxParallelCeiling, 'Agents in flight at once'),
-      maxAgents: int(1, 100_000, 'Agents the run may start in all'),
-      maxTokens: int(1, 1e12, 'Token budget'),
-      maxUsd: { type: 'number', minimum: 0, maximum: 1e9, description: 'USD budget' },
-      deadlineMs: int(1, 7 * 24 * 3_600_000, 'Wall-clock deadline'),
-      cpuMs: int(1, 3_600_000, 'Script CPU time'),
-      memoryMb: int(8, 4096, 'Script heap'),
-    },
-    additionalProperties: false,
-  };
+/**
+ * Bounds from the limits table. The operator's ceilings are checked after the schema, so
+ * asking for more than the operator allows is a `limit_above_ceiling` naming the ceiling.
+ */
+export function limitsSchema(): JsonSchema {
+  const properties = Object.fromEntries(RUN_LIMIT_KEYS.map((k) => {
+    const spec = RUN_LIMITS[k];
+    return [k, { type: spec.fractional ? 'number' : 'integer', minimum: spec.min, maximum: spec.max, description: `${spec.description} (at most ${spec.env})` }];
+  }));
+  return { type: 'object', properties, additionalProperties: false };
 }
 
-export function optionsSchema(config: Pick<SidecarConfig, 'maxParallelCeiling'>): JsonSchema {
+export function optionsSchema(): JsonSchema {
   const name = { type: 'string', minLength: 1, maxLength: 200 };
   return {
     type: 'object',
@@ -79,13 +71,13 @@ export function optionsSchema(config: Pick<SidecarConfig, 'maxParallelCeiling'>)
       approvePlan: { type: 'boolean', description: 'Stop at awaiting_approval before running the script' },
       tools: { type: 'array', maxItems: TOOL_NAMES.length, uniqueItems: true, items: { type: 'string', enum: TOOL_NAMES } },
       workspace: { type: 'string', minLength: 1, maxLength: 256, description: 'Workspace folder under the configured roots' },
-      limits: limitsSchema(config),
+      limits: limitsSchema(),
     },
     additionalProperties: false,
   };
 }
 
-export function startBody(config: Pick<SidecarConfig, 'maxParallelCeiling'>): JsonSchema {
+export function startBody(): JsonSchema {
   return {
     type: 'object',
     required: ['task'],
@@ -93,7 +85,7 @@ export function startBody(config: Pick<SidecarConfig, 'maxParallelCeiling'>): Js
       task: { type: 'string', minLength: 1, maxLength: MAX_TASK_CHARS, pattern: NOT_BLANK },
       input,
       script: { ...script, description: 'Skips planning when given' },
-      options: optionsSchema(config),
+      options: optionsSchema(),
       callback: callbackBody,
     },
     additionalProperties: false,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config/config';
 import { Engine } from '../../engine/engine';
-import type { AgentOptions } from '../../engine/types';
+import type { AgentOptions } from '../../core/types';
 import { createOfflineModelServer, type OfflineModelServer } from '../../offline';
 import { createProvider } from '../../providers';
 import { IsolatedVmSandbox } from '../../sandbox';

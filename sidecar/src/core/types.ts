@@ -1,10 +1,15 @@
 import type { ErrorInfo } from '../errors/errors';
+import type { Usage } from './usage';
 
 export type RunStatus = 'queued' | 'planning' | 'awaiting_approval' | 'running' | 'converged' | 'failed' | 'cancelled';
+export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'planning', 'awaiting_approval', 'running', 'converged', 'failed', 'cancelled'];
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['converged', 'failed', 'cancelled'];
 export const isTerminal = (s: RunStatus): boolean => TERMINAL_STATUSES.includes(s);
 
-/** Per-run limits. Every field is optional on the way in; the engine fills defaults from config. */
+/**
+ * Per-run limits. Every field is optional on the way in; the operator's values are both the
+ * defaults and the ceilings (see ./limits.ts, the one table of limits).
+ */
 export interface RunLimits {
   /** Agents in flight at once for this run. @default 16 */
   readonly maxParallel: number;
@@ -46,14 +51,7 @@ export interface RunSpec {
   readonly callback?: CallbackSpec;
 }
 
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  usd: number;
-}
-export const emptyUsage = (): Usage => ({ inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0 });
+export { addUsage, emptyUsage, totalTokens, type Usage } from './usage';
 
 export interface AgentCounts {
   queued: number;
@@ -108,6 +106,7 @@ export interface AgentOptions {
 }
 
 export type AgentStatus = 'queued' | 'active' | 'done' | 'failed' | 'cancelled';
+export const AGENT_STATUSES: readonly AgentStatus[] = ['queued', 'active', 'done', 'failed', 'cancelled'];
 
 /** One row of GET /v1/runs/:id/agents, and of the journal. */
 export interface AgentRecord {
