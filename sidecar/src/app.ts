@@ -50,7 +50,7 @@ export async function createCore(config: SidecarConfig, env: Env, opts: {
   }
   const provider = createProvider(config.provider, env, offlineUrl ? { baseURL: offlineUrl } : {});
   const sandbox = new IsolatedVmSandbox({ preludeModules: [VERIFICATION_PRELUDE] });
-  const engine = new Engine({ config, db, provider, sandbox, callbacks: opts.callbacks, metrics: opts.metrics });
+  const engine = new Engine({ config, db, provider, sandbox, callbacks: opts.callbacks, metrics: opts.metrics, logger });
   return {
     config, db, engine, provider, logger, offlineUrl,
     async close() {

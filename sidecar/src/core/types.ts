@@ -85,6 +85,8 @@ export interface RunRecord {
   paused: boolean;
   /** Pre-flight estimate shown at the plan gate. */
   estimate: { agents: number | null; usd: number | null } | null;
+  /** When the script's deadline passes: fixed when the script first starts, kept across restarts. */
+  deadlineAt: string | null;
 }
 
 export interface ScriptMeta {

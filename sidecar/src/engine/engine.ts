@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import pLimit, { type LimitFunction } from 'p-limit';
+import type { Logger } from 'pino';
 import {
   AgentNotFoundError, DwError, InvalidStateError, RunCancelledError, RunNotFoundError, ScriptCheckError, ValidationError,
   DeadlineError, toErrorInfo,
 } from '../errors/errors';
 import type { SidecarConfig } from '../config/config';
+import { TOOL_NAMES, isToolName } from '../core/names';
+import {
+  emptyUsage, isTerminal, type AgentRecord, type RunEvent, type RunRecord, type RunSpec, type RunStatus, type StoredEvent, type Usage,
+} from '../core/types';
 import { DEFAULT_RETRY, type ModelCallHooks, type RetryPolicy } from '../agents/model-call';
 import { PrefixWarmup } from '../agents/prefix-warmup';
-import { addUsage } from '../core/usage';
-import { planScript } from '../planner/planner';
-import { estimatePlan } from '../planner/estimate';
 import type { ModelProvider } from '../providers/types';
 import { checkScript } from '../sandbox';
 import type { CheckedScript, ScriptSandbox } from '../sandbox/types';
@@ -21,13 +23,11 @@ import { Journal } from '../store/journal';
 import { RunStore } from '../store/runs';
 import type { EngineApi, EventListener, ListAgentsQuery, ListRunsQuery } from './api';
 import { resolveLimits } from './limits';
-import { TOOL_NAMES, isToolName } from '../core/names';
+import { logRunEvent } from './log-lines';
+import { Planning } from './planning';
 import { RunContext } from './run-context';
-import {
-  emptyUsage, isTerminal, type AgentRecord, type RunEvent, type RunRecord, type RunSpec, type RunStatus,
-  type StoredEvent, type Usage,
-} from '../core/types';
-
+import { RunRecords } from './run-records';
+import { RunSlots } from './run-slots';
 
 /** What the engine is built from; the composition root (cli/serve) wires the real ones. */
 export interface EngineDeps {
@@ -41,6 +41,15 @@ export interface EngineDeps {
   readonly retry?: RetryPolicy;
   /** fetch for http_get (tests inject one). */
   readonly fetch?: typeof fetch;
+  /** Every run and agent state change is a log line (agents' at debug, failures at warn). */
+  readonly logger?: Logger;
+}
+
+/** One execution of a run: planning and the script, cancelled through its controller. */
+interface Execution {
+  readonly controller: AbortController;
+  ctx: RunContext | null;
+  done: Promise<void>;
 }
 
 /** The run lifecycle: queued → planning → awaiting_approval? → running → converged | failed | cancelled. */
@@ -48,28 +57,38 @@ export class Engine implements EngineApi {
   private readonly runs: RunStore;
   private readonly journal: Journal;
   private readonly log: EventLog;
+  private readonly records: RunRecords;
+  private readonly planning: Planning;
+  private readonly slots: RunSlots;
   private readonly globalLimit: LimitFunction;
-  private readonly active = new Map<string, RunContext>();
-  /** The record object of each executing run: every writer shares it, so none overwrites another's fields. */
-  private readonly live = new Map<string, RunRecord>();
-  private readonly executing = new Map<string, Promise<void>>();
+  private readonly executions = new Map<string, Execution>();
   private readonly warmup = new PrefixWarmup();
-  private readonly lastBudgetEvent = new Map<string, number>();
   private inflight = 0;
   private closed = false;
 
   constructor(private readonly deps: EngineDeps) {
+    const { config } = deps;
     this.runs = new RunStore(deps.db);
     this.journal = new Journal(deps.db);
     this.log = new EventLog(deps.db);
-    this.globalLimit = pLimit(deps.config.globalMaxParallel);
+    this.records = new RunRecords({
+      runs: this.runs, log: this.log, maxEvents: config.maxEvents, maxEventBytes: config.maxEventBytes,
+      onEventBudget: (id, err) => this.executions.get(id)?.controller.abort(err),
+      onEvent: (id, e) => this.onEvent(id, e),
+    });
+    this.planning = new Planning({
+      provider: deps.provider, records: this.records, runs: this.runs, retry: () => this.retry(), hooks: () => this.hooks(),
+      repairs: config.planRepairs, defaultModel: config.model,
+    });
+    this.slots = new RunSlots(config.maxRuns, config.maxSandboxMemoryMb);
+    this.globalLimit = pLimit(config.globalMaxParallel);
   }
 
   /** Resumes every run that was unfinished when the process stopped (replay from the journal). */
   resumeUnfinished(): number {
     const runs = this.runs.unfinished();
     for (const run of runs) {
-      this.emit(run.id, { type: 'log', message: `Sidecar restarted: resuming from ${run.status}` });
+      this.records.emit(run.id, { type: 'log', message: `Sidecar restarted: resuming from ${run.status}` });
       this.schedule(run.id);
     }
     return runs.length;
@@ -84,13 +103,13 @@ export class Engine implements EngineApi {
       options: spec.options ?? {}, limits: checked.limits,
       counts: { queued: 0, active: 0, done: 0, failed: 0, total: 0 }, usage: emptyUsage(), result: null, error: null,
       parentId: null, meta: checked.script?.meta ?? null, createdAt: now, updatedAt: now, hasScript: !!checked.script,
-      approval: null, paused: false, estimate: null,
+      approval: null, paused: false, estimate: null, deadlineAt: null,
     };
     return this.create(run, spec, checked.script, checked.script ? 'user' : null);
   }
 
   get(id: string): RunRecord {
-    const run = this.live.get(id) ?? this.runs.get(id);
+    const run = this.records.get(id);
     if (!run) throw new RunNotFoundError(id);
     return run;
   }
@@ -103,7 +122,7 @@ export class Engine implements EngineApi {
       if (!Number.isInteger(before) || before < 0) throw new ValidationError('Invalid `cursor`');
     }
     const page = this.runs.list({ status: q.status, limit, before });
-    return { runs: page.runs, nextCursor: page.last === null ? null : String(page.last) };
+    return { runs: page.runs.map((r) => this.records.get(r.id) ?? r), nextCursor: page.last === null ? null : String(page.last) };
   }
 
   script(id: string): string | null {
@@ -121,30 +140,27 @@ export class Engine implements EngineApi {
   async cancel(id: string, reason = 'Cancelled by request'): Promise<RunRecord> {
     const run = this.get(id);
     if (isTerminal(run.status)) throw new InvalidStateError(`Run ${id} is already ${run.status}`);
-    const ctx = this.active.get(id);
     const err = new RunCancelledError(reason);
-    if (ctx) {
-      ctx.abort(err);
-      await this.executing.get(id)?.catch(() => undefined);
-      return this.get(id);
+    const exec = this.executions.get(id);
+    if (exec) {
+      exec.controller.abort(err);
+      await exec.done;
     }
-    // Not executing (queued, planning before a context exists, or waiting for approval).
-    const pending = this.executing.get(id);
-    this.finish(run, 'cancelled', null, err.toJSON());
-    await pending?.catch(() => undefined);
+    // Not executing (waiting for approval), or it stopped before reaching a terminal state.
+    if (!isTerminal(this.get(id).status)) this.records.setStatus(id, 'cancelled', { result: null, error: err.toJSON() });
     return this.get(id);
   }
 
   async approve(id: string, decision: { approved: boolean; comment?: string }): Promise<RunRecord> {
     const run = this.get(id);
     if (run.status !== 'awaiting_approval') throw new InvalidStateError(`Run ${id} is ${run.status}, not awaiting_approval`);
-    run.approval = { approved: decision.approved, comment: decision.comment ?? null };
+    this.records.patch(id, (r) => { r.approval = { approved: decision.approved, comment: decision.comment ?? null }; });
     if (!decision.approved) {
-      this.finish(run, 'cancelled', null, { code: 'plan_denied', message: decision.comment ? `Plan denied: ${decision.comment}` : 'Plan denied' });
+      const message = decision.comment ? `Plan denied: ${decision.comment}` : 'Plan denied';
+      this.records.setStatus(id, 'cancelled', { result: null, error: { code: 'plan_denied', message } });
       return this.get(id);
     }
-    this.save(run);
-    this.emit(id, { type: 'log', message: `Plan approved${decision.comment ? `: ${decision.comment}` : ''}` });
+    this.records.emit(id, { type: 'log', message: `Plan approved${decision.comment ? `: ${decision.comment}` : ''}` });
     this.schedule(id);
     return this.get(id);
   }
@@ -160,7 +176,7 @@ export class Engine implements EngineApi {
       ...parent, id: randomUUID(), status: 'queued', phase: null, input: spec.input ?? null,
       counts: { queued: 0, active: 0, done: 0, failed: 0, total: 0 }, usage: emptyUsage(), result: null, error: null,
       parentId: parent.id, meta: script.meta, createdAt: now, updatedAt: now, hasScript: true, approval: null, paused: false,
-      estimate: null,
+      estimate: null, deadlineAt: null,
     };
     return this.create(run, { ...spec, callback: undefined }, script, 'rerun');
   }
@@ -179,12 +195,10 @@ export class Engine implements EngineApi {
     if (!rec) throw new AgentNotFoundError(id, seq);
     if (rec.status !== 'failed') throw new InvalidStateError(`Agent ${seq} of run ${id} is ${rec.status}; only a failed agent can be restarted`);
     if (!isTerminal(run.status)) throw new InvalidStateError(`Run ${id} is ${run.status}; restart an agent once the run has ended`);
-    // Back to "issued": the replay finds it unfinished and dispatches it again.
-    this.journal.write({ ...rec, status: 'queued', error: null, result: null });
-    run.result = null;
-    run.error = null;
-    this.setStatus(run, 'running');
-    this.emit(id, { type: 'log', message: `Agent ${seq} restarted: replaying the run from its journal` });
+    // Back to "issued", with a fresh attempt count: the replay finds it unfinished and dispatches it again.
+    this.journal.write({ ...rec, status: 'queued', error: null, result: null, attempts: 0 });
+    this.records.setStatus(id, 'running', { result: null, error: null });
+    this.records.emit(id, { type: 'log', message: `Agent ${seq} restarted: replaying the run from its journal` });
     this.schedule(id);
     return this.get(id);
   }
@@ -204,7 +218,7 @@ export class Engine implements EngineApi {
 
   /** Stores an event from outside the engine (callback deliveries) in the run's stream. */
   record(runId: string, e: RunEvent): void {
-    this.emit(runId, e);
+    this.records.emit(runId, e);
   }
 
   /** Waits for a run to reach a terminal state (CLI, tests). */
@@ -224,16 +238,16 @@ export class Engine implements EngineApi {
   /** Stops executing; unfinished runs stay unfinished in the store and resume on the next start. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const ctx of this.active.values()) ctx.abort(new DwError('shutdown', 'Sidecar shutting down', 503));
-    await Promise.allSettled([...this.executing.values()]);
+    for (const exec of this.executions.values()) exec.controller.abort(new DwError('shutdown', 'Sidecar shutting down', 503));
+    await Promise.allSettled([...this.executions.values()].map((e) => e.done));
   }
 
   private create(run: RunRecord, spec: RunSpec, script: CheckedScript | null, source: 'user' | 'rerun' | null): RunRecord {
-    this.runs.insert(run, spec, script?.source ?? null);
-    this.emit(run.id, { type: 'run.status', status: 'queued' });
-    if (source) this.emit(run.id, { type: 'run.script', source });
+    this.records.insert(run, spec, script?.source ?? null);
+    this.records.emit(run.id, { type: 'run.status', status: 'queued' });
+    if (source) this.records.emit(run.id, { type: 'run.script', source });
     this.schedule(run.id);
-    return run;
+    return this.get(run.id);
   }
 
   private validate(spec: RunSpec): { limits: RunRecord['limits']; script: CheckedScript | null } {
@@ -257,103 +271,89 @@ export class Engine implements EngineApi {
   private setPaused(id: string, paused: boolean): RunRecord {
     const run = this.get(id);
     if (isTerminal(run.status)) throw new InvalidStateError(`Run ${id} is already ${run.status}`);
-    run.paused = paused;
-    const ctx = this.active.get(id);
+    this.records.patch(id, (r) => { r.paused = paused; });
+    const ctx = this.executions.get(id)?.ctx;
     if (ctx) { if (paused) ctx.pauseGate.close(); else ctx.pauseGate.open(); }
-    this.save(run);
-    this.emit(id, { type: 'log', message: paused ? 'Paused: no new agents are dispatched' : 'Resumed' });
-    return run;
+    this.records.emit(id, { type: 'log', message: paused ? 'Paused: no new agents are dispatched' : 'Resumed' });
+    return this.get(id);
   }
 
   private schedule(id: string): void {
-    if (this.executing.has(id) || this.closed) return;
-    const p = this.execute(id)
+    if (this.executions.has(id) || this.closed) return;
+    const exec: Execution = { controller: new AbortController(), ctx: null, done: Promise.resolve() };
+    exec.done = this.execute(id, exec)
       .catch((err: unknown) => {
-        const run = this.runs.get(id);
-        if (run && !isTerminal(run.status)) this.finish(run, 'failed', null, toErrorInfo(err));
+        const signal = exec.controller.signal;
+        const reason = signal.aborted ? toErrorInfo(signal.reason) : toErrorInfo(err);
+        if (reason.code === 'shutdown') return; // unfinished: resumes on the next start
+        const run = this.records.get(id);
+        if (run && !isTerminal(run.status)) {
+          this.records.setStatus(id, reason.code === 'cancelled' ? 'cancelled' : 'failed', { result: null, error: reason });
+        }
       })
-      .finally(() => { this.executing.delete(id); this.active.delete(id); this.live.delete(id); this.lastBudgetEvent.delete(id); });
-    this.executing.set(id, p);
+      .finally(() => { this.executions.delete(id); this.records.close(id); });
+    this.executions.set(id, exec);
   }
 
-  private async execute(id: string): Promise<void> {
+  private async execute(id: string, exec: Execution): Promise<void> {
     await Promise.resolve();
-    let run = this.get(id);
-    this.live.set(id, run);
-    if (isTerminal(run.status) || (run.status === 'awaiting_approval' && !run.approval?.approved)) return;
-    const planningController = new AbortController();
-    const model = run.options.model ?? this.deps.config.model ?? this.deps.provider.defaultModel;
-    let source = this.runs.script(id);
-
-    if (!source) {
-      this.setStatus(run, 'planning');
-      const unsub = this.subscribe(id, (e) => {
-        if (e.event.type === 'run.status' && isTerminal(e.event.status)) planningController.abort(new RunCancelledError());
+    let run = this.records.open(id);
+    if (!run || isTerminal(run.status) || (run.status === 'awaiting_approval' && !run.approval?.approved)) return;
+    const { signal } = exec.controller;
+    if (!this.slots.free(run.limits.memoryMb)) {
+      const { maxRuns, maxSandboxMemoryMb } = this.deps.config;
+      this.records.emit(id, {
+        type: 'log',
+        message: `Waiting for a run slot: ${this.slots.executing} runs executing, ${this.slots.waiting} waiting (DW_MAX_RUNS ${maxRuns}, DW_MAX_SANDBOX_MEMORY_MB ${maxSandboxMemoryMb})`,
       });
-      try {
-        const planned = await planScript(
-          { task: run.task, input: run.input, tools: run.options.tools ?? [], maxAgents: run.limits.maxAgents, model },
-          { provider: this.deps.provider, retry: this.retry(), hooks: this.hooks(), repairs: this.deps.config.planRepairs },
-          planningController.signal,
-        );
+    }
+    const release = await this.slots.acquire(run.limits.memoryMb, signal);
+    try {
+      let source = this.runs.script(id);
+      if (!source) {
+        source = await this.planning.plan(run, signal);
+        if (source === null) return;
         run = this.get(id);
-        if (isTerminal(run.status)) return;
-        addUsage(run.usage, planned.usage);
-        source = planned.script.source;
-        this.runs.setScript(id, source);
-        run.hasScript = true;
-        run.meta = planned.script.meta;
-        this.emit(id, { type: 'run.script', source: 'planner' });
-        if (planned.summary) this.emit(id, { type: 'log', message: `Plan: ${planned.summary}` });
-      } catch (err) {
-        run = this.get(id);
-        if (isTerminal(run.status)) return;
-        const u = (err as { usage?: Usage }).usage;
-        if (u) addUsage(run.usage, u);
-        throw err;
-      } finally {
-        unsub();
       }
+      if (this.planning.gate(run, source)) return;
+      await this.runScript(run, checkScript(source), exec);
+    } finally {
+      release();
     }
-
-    if (run.options.approvePlan && !run.approval?.approved) {
-      run.estimate = estimatePlan(source, run.input, run.options.agentModel ?? model, run.limits.maxAgents);
-      this.setStatus(run, 'awaiting_approval');
-      return;
-    }
-    await this.runScript(run, checkScript(source));
   }
 
-  private async runScript(run: RunRecord, script: CheckedScript): Promise<void> {
+  private async runScript(run: RunRecord, script: CheckedScript, exec: Execution): Promise<void> {
+    const { config } = this.deps;
     const ctx = new RunContext(run, {
       journal: this.journal,
+      records: this.records,
       globalLimit: this.globalLimit,
       agentDeps: { provider: this.deps.provider, toolContext: this.toolContext(run), retry: this.retry(), hooks: this.hooks(), warmup: this.warmup },
       allowedTools: run.options.tools ?? [],
-      defaultModel: this.deps.config.agentModel ?? this.deps.provider.defaultModel,
-      emit: (e) => this.emit(run.id, e),
-      save: () => this.saveThrottled(run),
+      defaultModel: config.agentModel ?? this.deps.provider.defaultModel,
+      maxAgentAttempts: config.maxAgentAttempts,
+      controller: exec.controller,
       inFlight: { inc: () => { this.inflight++; }, dec: () => { this.inflight--; } },
       onUsage: (u) => this.deps.metrics?.recordUsage(u),
     });
-    this.active.set(run.id, ctx);
-    this.setStatus(run, 'running');
-    const deadline = setTimeout(() => ctx.abort(new DeadlineError(run.limits.deadlineMs)), run.limits.deadlineMs);
+    exec.ctx = ctx;
+    // The deadline is fixed when the script first starts and survives restarts.
+    const deadlineAt = run.deadlineAt ?? new Date(Date.now() + run.limits.deadlineMs).toISOString();
+    if (!run.deadlineAt) this.records.patch(run.id, (r) => { r.deadlineAt = deadlineAt; });
+    this.records.setStatus(run.id, 'running');
+    const deadline = setTimeout(() => ctx.abort(new DeadlineError(run.limits.deadlineMs)), Math.max(0, Date.parse(deadlineAt) - Date.now()));
     try {
       const outcome = await this.deps.sandbox.run({
         script, args: run.input, host: ctx, signal: ctx.signal,
         limits: {
           memoryMb: run.limits.memoryMb, cpuMs: run.limits.cpuMs, maxAgents: run.limits.maxAgents,
-          maxItems: this.deps.config.maxItems, maxResultBytes: this.deps.config.maxResultBytes,
+          maxItems: config.maxItems, maxResultBytes: config.maxResultBytes,
         },
       });
-      const latest = this.runs.get(run.id);
-      if (latest && isTerminal(latest.status)) return; // cancelled while waiting for approval etc.
-      if (ctx.signal.aborted && (ctx.signal.reason as DwError | undefined)?.code === 'shutdown') return;
-      run.counts.queued = 0;
-      run.counts.active = 0;
-      if (outcome.ok) this.finish(run, 'converged', outcome.result, null);
-      else this.finish(run, outcome.error.code === 'cancelled' ? 'cancelled' : 'failed', null, outcome.error);
+      if (isTerminal(this.get(run.id).status)) return;
+      if (ctx.signal.aborted && toErrorInfo(ctx.signal.reason).code === 'shutdown') return;
+      if (outcome.ok) this.records.setStatus(run.id, 'converged', { result: outcome.result, error: null });
+      else this.records.setStatus(run.id, outcome.error.code === 'cancelled' ? 'cancelled' : 'failed', { result: null, error: outcome.error });
     } finally {
       clearTimeout(deadline);
       ctx.abort(new RunCancelledError('Run ended'));
@@ -379,37 +379,13 @@ export class Engine implements EngineApi {
     return { onError: (kind) => this.deps.metrics?.recordModelError(kind) };
   }
 
-  private finish(run: RunRecord, status: RunStatus, result: unknown, error: RunRecord['error']): void {
-    run.result = result ?? null;
-    run.error = error;
-    this.setStatus(run, status);
-  }
-
-  private setStatus(run: RunRecord, status: RunStatus): void {
-    run.status = status;
-    this.save(run);
-    this.emit(run.id, { type: 'run.status', status, ...(run.error ? { error: run.error } : {}) });
-    if (isTerminal(status)) this.emit(run.id, { type: 'budget', usage: run.usage, counts: run.counts });
-    this.deps.callbacks?.notify(run);
-  }
-
-  private save(run: RunRecord): void {
-    run.updatedAt = new Date().toISOString();
-    this.runs.update(run);
-  }
-
-  /** Agent completions update the record every time; the budget event at most every 250 ms. */
-  private saveThrottled(run: RunRecord): void {
-    this.save(run);
-    const now = Date.now();
-    if (now - (this.lastBudgetEvent.get(run.id) ?? 0) >= 250) {
-      this.lastBudgetEvent.set(run.id, now);
-      this.emit(run.id, { type: 'budget', usage: run.usage, counts: run.counts });
+  /** Every stored event: a log line for state changes, and the callbacks told of status changes. */
+  private onEvent(runId: string, e: RunEvent): void {
+    if (this.deps.logger) logRunEvent(this.deps.logger, runId, e);
+    if (e.type === 'run.status' && this.deps.callbacks) {
+      const run = this.records.get(runId);
+      if (run) this.deps.callbacks.notify(run);
     }
-  }
-
-  private emit(runId: string, e: RunEvent): void {
-    this.log.append(runId, e);
   }
 
   private assertOpen(): void {

@@ -1,26 +1,32 @@
 import type { LimitFunction } from 'p-limit';
 import {
-  AgentLimitError, DwError, RunCancelledError, TokenBudgetError, ToolNotAllowedError, UsdBudgetError, toErrorInfo,
+  AgentAttemptsError, AgentLimitError, DwError, PromptTooLargeError, RunCancelledError, TokenBudgetError, ToolNotAllowedError,
+  UsdBudgetError, toErrorInfo,
 } from '../errors/errors';
+import { MAX_PROMPT_CHARS, TEXT_CAPS, capText } from '../core/limits';
 import { AgentFailure, runAgent, type AgentDeps, type AgentTask } from '../agents/runner';
-import { addUsage } from '../core/usage';
+import { emptyUsage, totalTokens, type AgentOptions, type AgentRecord, type RunRecord, type Usage } from '../core/types';
 import type { SandboxHost } from '../sandbox/types';
 import type { Journal } from '../store/journal';
 import { AdaptiveConcurrency } from './concurrency';
 import { fingerprint } from './fingerprint';
 import { Gate } from './gate';
-import { emptyUsage, type AgentOptions, type AgentRecord, type RunEvent, type RunRecord, type Usage } from '../core/types';
+import { Replay, isFinished } from './replay';
+import type { RunRecords } from './run-records';
 
 /** What a run context needs from the engine around it. */
 export interface RunContextDeps {
   readonly journal: Journal;
+  /** The writer of the run's record and events. */
+  readonly records: RunRecords;
   readonly globalLimit: LimitFunction;
   readonly agentDeps: Omit<AgentDeps, 'hooks' | 'onUsage'> & { hooks: AgentDeps['hooks'] };
   readonly allowedTools: readonly string[];
   readonly defaultModel: string;
-  readonly emit: (e: RunEvent) => void;
-  /** Persist the run record (counts, usage, phase) — called often, the engine may coalesce. */
-  readonly save: () => void;
+  /** Dispatches of one agent call, counted across restarts, before it fails with agent_attempts. */
+  readonly maxAgentAttempts: number;
+  /** The execution's controller: cancel, deadline, shutdown and budgets abort it. */
+  readonly controller: AbortController;
   readonly inFlight: { inc(): void; dec(): void };
   readonly onUsage?: (u: Usage) => void;
 }
@@ -31,65 +37,72 @@ const MAX_TURNS_CEILING = 50;
 /**
  * One execution of a run's script: the sandbox host. It numbers, journals, schedules and
  * budgets every agent() call, and replays calls the journal already holds (crash recovery,
- * restarts, and reruns that name a parent run).
+ * restarts, and reruns that name a parent run). The run's record belongs to RunRecords;
+ * this class asks it for every change.
  */
 export class RunContext implements SandboxHost {
-  readonly controller = new AbortController();
   readonly pauseGate = new Gate();
   readonly concurrency: AdaptiveConcurrency;
   private readonly occurrences = new Map<string, number>();
+  private readonly replay: Replay;
+  private readonly records: RunRecords;
+  private readonly id: string;
+  private currentPhase: string | null;
   private nextSeq: number;
 
-  constructor(private readonly run: RunRecord, private readonly deps: RunContextDeps) {
+  constructor(private readonly run: Readonly<RunRecord>, private readonly deps: RunContextDeps) {
+    this.id = run.id;
+    this.records = deps.records;
+    this.currentPhase = run.phase;
+    this.replay = new Replay(deps.journal, run.id, run.parentId);
     this.nextSeq = deps.journal.maxSeq(run.id) + 1;
     this.concurrency = new AdaptiveConcurrency({
       max: run.limits.maxParallel,
-      onChange: (concurrency, reason) => deps.emit({ type: 'throttle', concurrency, reason }),
+      onChange: (concurrency, reason) => this.records.emit(this.id, { type: 'throttle', concurrency, reason }),
     });
     if (run.paused) this.pauseGate.close();
-    run.counts = { queued: 0, active: 0, done: 0, failed: 0, total: 0 };
+    this.records.resetCounts(run.id);
   }
 
-  get signal(): AbortSignal { return this.controller.signal; }
+  get signal(): AbortSignal { return this.deps.controller.signal; }
 
   abort(reason: DwError): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (!this.signal.aborted) this.deps.controller.abort(reason);
   }
 
   phase(name: string): void {
-    this.run.phase = name;
-    this.deps.emit({ type: 'phase', name });
-    this.deps.save();
+    this.currentPhase = capText(String(name), TEXT_CAPS.phase);
+    this.records.setPhase(this.id, this.currentPhase);
   }
 
   log(message: string): void {
-    this.deps.emit({ type: 'log', message: message.slice(0, 10_000) });
+    this.records.emit(this.id, { type: 'log', message: capText(message, TEXT_CAPS.log) });
   }
 
   emit(type: string, payload: Record<string, unknown>): void {
     if (type === 'verify.round') {
       const p = payload as { helper?: unknown; round?: unknown; agreement?: unknown; survivors?: unknown; detail?: unknown };
-      this.deps.emit({
-        type: 'verify.round', helper: String(p.helper ?? 'verify'), round: Number(p.round ?? 0),
+      this.records.emit(this.id, {
+        type: 'verify.round', helper: capText(String(p.helper ?? 'verify'), TEXT_CAPS.label), round: Number(p.round ?? 0),
         agreement: typeof p.agreement === 'number' ? p.agreement : null,
-        survivors: typeof p.survivors === 'number' ? p.survivors : null, detail: p.detail,
+        survivors: typeof p.survivors === 'number' ? p.survivors : null, detail: capDetail(p.detail),
       });
     } else {
-      this.deps.emit({ type: 'log', message: `${type}: ${JSON.stringify(payload).slice(0, 2000)}` });
+      this.records.emit(this.id, { type: 'log', message: capText(`${type}: ${JSON.stringify(payload)}`, 2000) });
     }
   }
 
   budget(): { total: { tokens: number; usd: number }; spent: { tokens: number; usd: number } } {
-    const u = this.run.usage;
+    const u = this.records.usage(this.id);
     return {
       total: { tokens: this.run.limits.maxTokens, usd: this.run.limits.maxUsd },
-      spent: { tokens: tokens(u), usd: u.usd },
+      spent: { tokens: totalTokens(u), usd: u.usd },
     };
   }
 
   async agent(_sandboxSeq: number, prompt: string, opts: AgentOptions): Promise<unknown> {
     if (this.signal.aborted) throw reasonOf(this.signal);
-    if (this.run.counts.total >= this.run.limits.maxAgents) throw new AgentLimitError(this.run.limits.maxAgents);
+    if (this.records.counts(this.id).total >= this.run.limits.maxAgents) throw new AgentLimitError(this.run.limits.maxAgents);
     const tools = opts.tools ? [...opts.tools] : [...this.deps.allowedTools];
     const model = opts.model ?? this.run.options.agentModel ?? this.deps.defaultModel;
     const maxTurns = Math.min(MAX_TURNS_CEILING, Math.max(1, Math.floor(opts.maxTurns ?? DEFAULT_MAX_TURNS)));
@@ -97,20 +110,19 @@ export class RunContext implements SandboxHost {
     const fp = fingerprint(task);
     const occurrence = this.occurrences.get(fp) ?? 0;
     this.occurrences.set(fp, occurrence + 1);
-    const counts = this.run.counts;
-    counts.total++;
+    this.records.count(this.id, { total: 1 });
 
-    const prior = this.deps.journal.find(this.run.id, fp, occurrence);
-    if (prior && (prior.status === 'done' || prior.status === 'failed')) {
+    const prior = this.replay.prior(fp, occurrence);
+    if (prior && isFinished(prior)) {
       // Recorded in an earlier execution of this run: same answer, no model call.
-      if (prior.status === 'done') counts.done++; else counts.failed++;
-      this.deps.save();
+      this.records.count(this.id, prior.status === 'done' ? { done: 1 } : { failed: 1 });
+      this.records.progress(this.id);
       return prior.status === 'done' ? prior.result : null;
     }
-    const label = opts.label ?? null;
-    const phase = opts.phase ?? this.run.phase;
+    const label = opts.label === undefined || opts.label === null ? null : capText(String(opts.label), TEXT_CAPS.label);
+    const phase = opts.phase === undefined || opts.phase === null ? this.currentPhase : capText(String(opts.phase), TEXT_CAPS.phase);
     const rec: AgentRecord = prior ?? {
-      runId: this.run.id, seq: this.nextSeq++, fingerprint: fp, occurrence, label, phase, prompt, tools, model,
+      runId: this.id, seq: this.nextSeq++, fingerprint: fp, occurrence, label, phase, prompt, tools, model,
       status: 'queued', result: null, error: null, usage: emptyUsage(), replayed: false, attempts: 0, startedAt: null, endedAt: null,
     };
     rec.label = label;
@@ -118,49 +130,52 @@ export class RunContext implements SandboxHost {
 
     const widened = tools.filter((t) => !this.deps.allowedTools.includes(t));
     if (widened.length) return this.fail(rec, new ToolNotAllowedError(widened.join(', ')), emptyUsage());
+    const longest = Math.max(prompt.length, task.system?.length ?? 0);
+    if (longest > MAX_PROMPT_CHARS) return this.fail(rec, new PromptTooLargeError(longest, MAX_PROMPT_CHARS), emptyUsage());
+    // Dispatched this often already and never finished: each time the process died or was
+    // stopped with it in flight. Calling it again could crash the sidecar again.
+    if (rec.attempts >= this.deps.maxAgentAttempts) return this.fail(rec, new AgentAttemptsError(rec.attempts), rec.usage);
 
-    if (!prior && this.run.parentId) {
-      const inherited = this.deps.journal.find(this.run.parentId, fp, occurrence);
-      if (inherited && inherited.status === 'done') {
+    if (!prior) {
+      const inherited = this.replay.inherited(fp, occurrence);
+      if (inherited) {
         Object.assign(rec, { status: 'done', result: inherited.result, replayed: true, endedAt: new Date().toISOString() });
         this.deps.journal.write(rec);
-        counts.done++;
-        this.deps.emit({ type: 'agent.completed', seq: rec.seq, label, phase, usage: rec.usage, replayed: true });
-        this.deps.save();
+        this.records.count(this.id, { done: 1 });
+        this.records.emit(this.id, { type: 'agent.completed', seq: rec.seq, label, phase, usage: rec.usage, replayed: true });
+        this.records.progress(this.id);
         return rec.result;
       }
     }
 
     rec.status = 'queued';
-    counts.queued++;
+    this.records.count(this.id, { queued: 1 });
     this.deps.journal.transaction(() => {
       this.deps.journal.write(rec); // issued: before dispatch
-      this.deps.emit({ type: 'agent.queued', seq: rec.seq, label, phase });
+      this.records.emit(this.id, { type: 'agent.queued', seq: rec.seq, label, phase });
     });
     return this.concurrency.run(() => this.deps.globalLimit(() => this.dispatch(rec, task)));
   }
 
   private async dispatch(rec: AgentRecord, task: AgentTask): Promise<unknown> {
-    const counts = this.run.counts;
     try {
       await this.pauseGate.pass(this.signal);
       if (this.signal.aborted) throw reasonOf(this.signal);
       this.checkBudget();
     } catch (err) {
-      counts.queued--;
+      this.records.count(this.id, { queued: -1 });
       rec.status = 'cancelled';
       rec.error = toErrorInfo(err);
       this.deps.journal.write(rec);
       throw err;
     }
-    counts.queued--;
-    counts.active++;
+    this.records.count(this.id, { queued: -1, active: 1 });
     rec.status = 'active';
     rec.attempts++;
     rec.startedAt = new Date().toISOString();
     this.deps.journal.transaction(() => {
       this.deps.journal.write(rec);
-      this.deps.emit({ type: 'agent.started', seq: rec.seq, label: rec.label, phase: rec.phase });
+      this.records.emit(this.id, { type: 'agent.started', seq: rec.seq, label: rec.label, phase: rec.phase });
     });
     this.deps.inFlight.inc();
     try {
@@ -171,23 +186,22 @@ export class RunContext implements SandboxHost {
           onPushback: (ms) => { this.concurrency.pushback(ms); this.deps.agentDeps.hooks.onPushback?.(ms); },
           onSuccess: () => { this.concurrency.success(); this.deps.agentDeps.hooks.onSuccess?.(); },
           onRetry: (attempt, reason, delayMs) => {
-            this.deps.emit({ type: 'agent.retry', seq: rec.seq, attempt, reason, delayMs });
+            this.records.emit(this.id, { type: 'agent.retry', seq: rec.seq, attempt, reason, delayMs });
             this.deps.agentDeps.hooks.onRetry?.(attempt, reason, delayMs);
           },
         },
         onUsage: (u) => this.spend(u),
       }, this.signal);
-      counts.active--;
-      counts.done++;
+      this.records.count(this.id, { active: -1, done: 1 });
       Object.assign(rec, { status: 'done', result: value, usage, error: null, endedAt: new Date().toISOString() });
       this.deps.journal.transaction(() => {
         this.deps.journal.write(rec); // completed: before the script sees the result
-        this.deps.emit({ type: 'agent.completed', seq: rec.seq, label: rec.label, phase: rec.phase, usage, replayed: false });
-        this.deps.save();
+        this.records.emit(this.id, { type: 'agent.completed', seq: rec.seq, label: rec.label, phase: rec.phase, usage, replayed: false });
+        this.records.progress(this.id);
       });
       return value;
     } catch (err) {
-      counts.active--;
+      this.records.count(this.id, { active: -1 });
       if (this.signal.aborted) {
         rec.status = 'cancelled';
         rec.error = toErrorInfo(reasonOf(this.signal));
@@ -204,30 +218,34 @@ export class RunContext implements SandboxHost {
 
   /** A terminal agent failure: recorded with its reason, and null to the script. */
   private fail(rec: AgentRecord, err: unknown, usage: Usage): null {
-    this.run.counts.failed++;
-    Object.assign(rec, { status: 'failed', error: toErrorInfo(err), usage, endedAt: new Date().toISOString() });
+    this.records.count(this.id, { failed: 1 });
+    const error = toErrorInfo(err);
+    Object.assign(rec, { status: 'failed', error, usage, endedAt: new Date().toISOString() });
     this.deps.journal.write(rec);
-    this.deps.emit({ type: 'agent.failed', seq: rec.seq, label: rec.label, phase: rec.phase, error: rec.error! });
-    this.deps.save();
+    this.records.emit(this.id, { type: 'agent.failed', seq: rec.seq, label: rec.label, phase: rec.phase, error });
+    this.records.progress(this.id);
     return null;
   }
 
   private spend(u: Usage): void {
-    addUsage(this.run.usage, u);
+    this.records.spend(this.id, u);
     this.deps.onUsage?.(u);
   }
 
   /** Refuses a dispatch once the budget is spent: at most the agents already in flight overshoot. */
   checkBudget(): void {
-    const u = this.run.usage;
+    const u = this.records.usage(this.id);
     const { maxUsd, maxTokens } = this.run.limits;
     if (u.usd >= maxUsd) throw new UsdBudgetError(maxUsd, u.usd);
-    if (tokens(u) >= maxTokens) throw new TokenBudgetError(maxTokens, tokens(u));
+    if (totalTokens(u) >= maxTokens) throw new TokenBudgetError(maxTokens, totalTokens(u));
   }
 }
 
-export function tokens(u: Usage): number {
-  return u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+/** verify.round details are the helpers' own small summaries; an oversized one is dropped. */
+function capDetail(detail: unknown): unknown {
+  if (detail === undefined) return undefined;
+  const json = JSON.stringify(detail);
+  return json !== undefined && json.length <= 16_384 ? detail : { truncated: true, bytes: json?.length ?? 0 };
 }
 
 function reasonOf(signal: AbortSignal): DwError {

@@ -11,21 +11,31 @@ export class EventLog {
   private readonly insertStmt: StatementSync;
   private readonly sinceRunStmt: StatementSync;
   private readonly sinceAllStmt: StatementSync;
+  private readonly totalsStmt: StatementSync;
   private readonly listeners = new Map<string | null, Set<Listener>>();
 
   constructor(db: DatabaseSync) {
     this.insertStmt = db.prepare('INSERT INTO events (run_id, at, data) VALUES (?, ?, ?)');
     this.sinceRunStmt = db.prepare('SELECT id, run_id, at, data FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?');
     this.sinceAllStmt = db.prepare('SELECT id, run_id, at, data FROM events WHERE id > ? ORDER BY id LIMIT ?');
+    this.totalsStmt = db.prepare('SELECT COUNT(*) AS n, SUM(LENGTH(data)) AS b FROM events WHERE run_id = ?');
   }
 
-  append(runId: string, event: RunEvent): StoredEvent {
+  /** Stores the event, then publishes it; `bytes` is the size of what was stored. */
+  append(runId: string, event: RunEvent): StoredEvent & { readonly bytes: number } {
     const at = new Date().toISOString();
-    const info = this.insertStmt.run(runId, at, JSON.stringify(event));
+    const data = JSON.stringify(event);
+    const info = this.insertStmt.run(runId, at, data);
     const stored: StoredEvent = { id: Number(info.lastInsertRowid), runId, at, event };
     this.publish(runId, stored);
     this.publish(null, stored);
-    return stored;
+    return { ...stored, bytes: data.length };
+  }
+
+  /** How many events a run has stored, and their size. */
+  totals(runId: string): { count: number; bytes: number } {
+    const row = this.totalsStmt.get(runId) as { n: number; b: number | null } | undefined;
+    return { count: row?.n ?? 0, bytes: row?.b ?? 0 };
   }
 
   since(runId: string | null, afterId: number, limit = 10_000): StoredEvent[] {

@@ -60,6 +60,7 @@ export const RunRecord: JsonSchema = {
     approval: nullable({ type: 'object', properties: { approved: { type: 'boolean' }, comment: nullable({ type: 'string' }) } }),
     paused: { type: 'boolean' },
     estimate: nullable({ type: 'object', properties: { agents: nullable(count), usd: nullable({ type: 'number' }) } }),
+    deadlineAt: nullable({ type: 'string', format: 'date-time', description: 'When the script deadline passes; fixed when the script first starts' }),
   },
 };
 

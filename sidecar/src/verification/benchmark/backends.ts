@@ -68,7 +68,8 @@ export async function engineBackend(): Promise<QuizBackend | null> {
     return null;
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-bench-verify-'));
-  const config = loadConfig({ DW_DEV: '1', DW_DATA_DIR: dataDir, DW_PROVIDER: 'offline', DW_LOG_LEVEL: 'warn', DW_GLOBAL_MAX_PARALLEL: '256' }, dataDir);
+  const config = loadConfig({ DW_DEV: '1', DW_DATA_DIR: dataDir, DW_PROVIDER: 'offline', DW_LOG_LEVEL: 'warn', DW_GLOBAL_MAX_PARALLEL: '256',
+    DW_MAX_AGENTS: String(BENCH_LIMITS.maxAgents), DW_CPU_MS: String(BENCH_LIMITS.cpuMs), DW_MEMORY_MB: String(BENCH_LIMITS.memoryMb) }, dataDir);
   const db = openDatabase(config.dataDir);
   const provider = createProvider('offline', {}, { baseURL: url });
   const sandbox = new IsolatedVmSandbox({ preludeModules: [VERIFICATION_PRELUDE] });
