@@ -1,6 +1,6 @@
-import { directBackend, engineBackend, type QuizBackend } from '../verification/benchmark/backends';
-import { runCell, type CellScore } from '../verification/benchmark/cells';
-import { majorityBound, markdownTable, pct } from '../verification/benchmark/score';
+import { directBackend, engineBackend, type QuizBackend } from './verification/backends';
+import { runCell, type CellScore } from './verification/cells';
+import { majorityBound, markdownTable, pct } from './verification/score';
 import { DEFAULT_FALSE_SHARE, quizBank, type QuizKnobs } from '../verification/quiz';
 
 /**

@@ -9,8 +9,8 @@ import { createProvider } from '../../providers';
 import { IsolatedVmSandbox } from '../../sandbox';
 import type { SandboxHost } from '../../sandbox/types';
 import { openDatabase } from '../../store/db';
-import { VERIFICATION_PRELUDE } from '../prelude';
-import { openQuestion, quizAnswer, type QuizKnobs } from '../quiz';
+import { VERIFICATION_PRELUDE } from '../../verification/prelude';
+import { openQuestion, quizAnswer, type QuizKnobs } from '../../verification/quiz';
 
 /**
  * Where the benchmark runs workflow scripts. Both run the helpers for real in the

@@ -1,6 +1,6 @@
 import { checkScript } from '../../../src/sandbox';
-import { directBackend, engineBackend, type QuizBackend } from '../../../src/verification/benchmark/backends';
-import { PRESETS, cellScript, readNumber, readYesNo, runCell } from '../../../src/verification/benchmark/cells';
+import { directBackend, engineBackend, type QuizBackend } from '../../../src/bench/verification/backends';
+import { PRESETS, cellScript, readNumber, readYesNo, runCell } from '../../../src/bench/verification/cells';
 import { VERIFICATION_GLOBALS } from '../../../src/verification';
 import { quizBank } from '../../../src/verification/quiz';
 

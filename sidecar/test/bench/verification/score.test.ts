@@ -1,4 +1,4 @@
-import { majorityBound, markdownTable, scoreConsensus, scoreVerify, wilson } from '../../../src/verification/benchmark/score';
+import { majorityBound, markdownTable, scoreConsensus, scoreVerify, wilson } from '../../../src/bench/verification/score';
 
 describe('benchmark scoring', () => {
   it('gives the majority-vote bound of n voters (a tie is a coin flip)', () => {

@@ -1,4 +1,4 @@
-import type { QuizBank, QuizKnobs } from '../quiz';
+import type { QuizBank, QuizKnobs } from '../../verification/quiz';
 import type { QuizBackend } from './backends';
 import { majorityBound, scoreConsensus, scoreVerify, type ConsensusScore, type VerifyScore } from './score';
 
