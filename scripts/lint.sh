@@ -50,6 +50,7 @@ export NODE_OPTIONS="${NODE_OPTIONS:-} --import=$hook"
 # part of the node package (and legitimately use timers, process, node:fs …), so the lint
 # runs in a staging folder holding exactly the package's sources. Findings are reported with
 # repository paths; with --fix, fixed files are copied back.
+node "$repo/scripts/vocabulary.js"
 stage="$(mktemp -d "${TMPDIR:-/tmp}/dw-node-lint.XXXXXX")"
 trap 'rm -rf "$stage"' EXIT
 cp "$repo"/package.json "$repo"/eslint.config.mjs "$repo"/tsconfig.json "$repo"/tsconfig.base.json "$stage"/

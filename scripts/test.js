@@ -18,6 +18,7 @@ function run(cmd, cmdArgs, opts = {}) {
   return r;
 }
 
+run(process.execPath, [path.join(__dirname, 'vocabulary.js')]);
 if (!skipE2e) {
   run('bash', [path.join(__dirname, 'ensure-n8n.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
   run('bash', [path.join(__dirname, 'ensure-chromium.sh')]);

@@ -17,6 +17,8 @@ export interface LimitSpec {
   /** Whether fractions are allowed (only money). */
   readonly fractional?: boolean;
   readonly description: string;
+  /** How people see it (the n8n node's field label). */
+  readonly title?: string;
 }
 
 const HOUR = 3_600_000;
@@ -28,13 +30,13 @@ const HOUR = 3_600_000;
  * speed, not cost or safety.
  */
 export const RUN_LIMITS: Readonly<Record<keyof RunLimits, LimitSpec>> = {
-  maxParallel: { env: 'DW_MAX_PARALLEL', default: 16, min: 1, max: 4096, description: 'Agents in flight at once per run' },
-  maxAgents: { env: 'DW_MAX_AGENTS', default: 1000, min: 1, max: 100_000, description: 'Agents a run may start in all' },
-  maxTokens: { env: 'DW_MAX_TOKENS', default: 2_000_000, min: 1, max: 1e12, description: 'Tokens a run may spend (input, output, cache reads and writes)' },
-  maxUsd: { env: 'DW_MAX_USD', default: 25, min: 0, max: 1e9, fractional: true, description: 'USD a run may spend, priced by the model price table' },
-  deadlineMs: { env: 'DW_DEADLINE_MS', default: HOUR, min: 1, max: 7 * 24 * HOUR, description: 'Wall clock from the start of the script, across restarts' },
-  cpuMs: { env: 'DW_CPU_MS', default: 10_000, min: 1, max: HOUR, description: 'Script CPU time (agent time does not count)' },
-  memoryMb: { env: 'DW_MEMORY_MB', default: 128, min: 8, max: 4096, description: 'Script heap in MB' },
+  maxParallel: { title: 'Max Parallel Agents', env: 'DW_MAX_PARALLEL', default: 16, min: 1, max: 4096, description: 'Agents in flight at once per run' },
+  maxAgents: { title: 'Max Agents', env: 'DW_MAX_AGENTS', default: 1000, min: 1, max: 100_000, description: 'Agents a run may start in all' },
+  maxTokens: { title: 'Max Tokens', env: 'DW_MAX_TOKENS', default: 2_000_000, min: 1, max: 1e12, description: 'Tokens a run may spend (input, output, cache reads and writes)' },
+  maxUsd: { title: 'Max USD', env: 'DW_MAX_USD', default: 25, min: 0, max: 1e9, fractional: true, description: 'USD a run may spend, priced by the model price table' },
+  deadlineMs: { title: 'Deadline (Ms)', env: 'DW_DEADLINE_MS', default: HOUR, min: 1, max: 7 * 24 * HOUR, description: 'Wall clock from the start of the script, across restarts' },
+  cpuMs: { title: 'Script CPU Time (Ms)', env: 'DW_CPU_MS', default: 10_000, min: 1, max: HOUR, description: 'Script CPU time (agent time does not count)' },
+  memoryMb: { title: 'Script Memory (MB)', env: 'DW_MEMORY_MB', default: 128, min: 8, max: 4096, description: 'Script heap in MB' },
 };
 
 export const RUN_LIMIT_KEYS = Object.keys(RUN_LIMITS) as (keyof RunLimits)[];

@@ -8,6 +8,15 @@ export const TOOL_NAMES = ['read_file', 'list_files', 'grep', 'write_file', 'htt
 export type ToolName = (typeof TOOL_NAMES)[number];
 export const isToolName = (s: string): s is ToolName => (TOOL_NAMES as readonly string[]).includes(s);
 
+/** How people see the tools (the n8n node's options); what the model reads is in tools/. */
+export const TOOL_TITLES: Readonly<Record<ToolName, { readonly title: string; readonly summary: string }>> = {
+  read_file: { title: 'Read File', summary: 'Read a file of the workspace' },
+  list_files: { title: 'List Files', summary: 'List the files of the workspace' },
+  grep: { title: 'Grep', summary: 'Search the files of the workspace' },
+  write_file: { title: 'Write File', summary: 'Write a file, only in workspaces the sidecar allows writing to' },
+  http_get: { title: 'HTTP GET', summary: 'Fetch a URL, only from hosts the sidecar allows' },
+};
+
 /** Model providers (DW_PROVIDER). */
 export const PROVIDER_NAMES = ['anthropic', 'bedrock', 'vertex', 'foundry', 'offline'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];

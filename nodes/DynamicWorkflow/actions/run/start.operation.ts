@@ -9,50 +9,23 @@ import {
 	type RunRecord,
 	type StartRunBody,
 } from '../../../shared/types';
+import { RUN_LIMITS, TOOLS } from '../../../shared/vocabulary';
 import { getJsonParameter } from './json-parameter';
 
 const showOnlyForStart = { resource: ['run'], operation: ['start'] };
 const showOnlyForStartWithJsonInput = { ...showOnlyForStart, inputSource: ['json'] };
 const showOnlyForStartWithOwnScript = { ...showOnlyForStart, scriptMode: ['script'] };
 
-/** The built-in tools a run may allow its subagents (DESIGN.md, "Subagents and tools"). */
-const TOOLS = [
-	{ name: 'Read File', value: 'read_file', description: 'Read a file of the workspace' },
-	{ name: 'List Files', value: 'list_files', description: 'List the files of the workspace' },
-	{ name: 'Grep', value: 'grep', description: 'Search the files of the workspace' },
-	{
-		name: 'Write File',
-		value: 'write_file',
-		description: 'Write a file, only in workspaces the sidecar allows writing to',
-	},
-	{
-		name: 'HTTP GET',
-		value: 'http_get',
-		description: 'Fetch a URL, only from hosts the sidecar allows',
-	},
-];
-
 const EXAMPLE_SCRIPT = `// \`args\` is the run's input; what the script returns is the run's result.
 const answer = await agent(\`Answer briefly: \${JSON.stringify(args)}\`, { label: 'answer' });
 return { answer };
 `;
 
-/** Per-run limits; each starts at the sidecar's default when added. */
-const LIMIT_FIELDS: ReadonlyArray<{
-	name: keyof RunLimits;
-	displayName: string;
-	description: string;
-	default: number;
-	minValue: number;
-}> = [
-	{ name: 'maxParallel', displayName: 'Max Parallel Agents', description: 'Agents in flight at once', default: 16, minValue: 1 },
-	{ name: 'maxAgents', displayName: 'Max Agents', description: 'Agents the run may start in all', default: 1000, minValue: 1 },
-	{ name: 'maxTokens', displayName: 'Max Tokens', description: 'Tokens the run may spend, cache reads and writes included', default: 2000000, minValue: 1 },
-	{ name: 'maxUsd', displayName: 'Max USD', description: 'US dollars the run may spend', default: 25, minValue: 0 },
-	{ name: 'deadlineMs', displayName: 'Deadline (Ms)', description: 'Wall-clock time the run may take, in milliseconds', default: 3600000, minValue: 1 },
-	{ name: 'cpuMs', displayName: 'Script CPU Time (Ms)', description: 'CPU time of the script itself, in milliseconds (agents do not count)', default: 10000, minValue: 1 },
-	{ name: 'memoryMb', displayName: 'Script Memory (MB)', description: 'Heap of the script sandbox, in megabytes', default: 128, minValue: 8 },
-];
+/** Per-run limits, from the sidecar's limits table; each starts at the sidecar's default when added. */
+const LIMIT_FIELDS = (Object.keys(RUN_LIMITS) as Array<keyof typeof RUN_LIMITS>).map((name) => ({
+	name,
+	...RUN_LIMITS[name],
+}));
 
 export const description: INodeProperties[] = [
 	{
@@ -130,7 +103,7 @@ export const description: INodeProperties[] = [
 		displayName: 'Allowed Tools',
 		name: 'tools',
 		type: 'multiOptions',
-		options: TOOLS,
+		options: TOOLS.map((tool) => ({ ...tool })),
 		default: [],
 		description:
 			"Built-in tools the run's agents may use. A script can narrow this set, never widen it.",
@@ -164,12 +137,12 @@ export const description: INodeProperties[] = [
 		description: "Per-run limits; those left out take the sidecar's defaults",
 		displayOptions: { show: showOnlyForStart },
 		options: LIMIT_FIELDS.map((field) => ({
-			displayName: field.displayName,
+			displayName: field.title,
 			name: field.name,
 			type: 'number' as const,
 			default: field.default,
-			typeOptions: { minValue: field.minValue },
-			description: field.description,
+			typeOptions: { minValue: field.min },
+			description: `${field.description}. The sidecar's own value is the most a run may ask for.`,
 		})),
 	},
 	{
