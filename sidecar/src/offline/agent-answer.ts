@@ -9,6 +9,7 @@ export const STRUCTURED_OUTPUT_TOOL = 'StructuredOutput';
 
 /**
  * A subagent's turn. In order: a forced tool is called; `[offline:json]` answers at once;
+ * `[offline:tool=…]` makes its call once;
  * on the first turn a prompt that names a file, a URL, a search or a listing gets one call
  * of the fitting tool; a StructuredOutput tool is answered with a value made from its
  * schema; otherwise text (the `[offline:text]` text, JSON for `output_config`, a reply that
@@ -24,6 +25,9 @@ export function answerAgent({ req, directives, rnd, idPrefix }: AnswerInput): An
     const forced = choice.type === 'tool' ? req.tools.find((t) => t.name === choice.name) : undefined;
     if (forced && forced !== structured) return toolUse('tool_use', forced, inputFor(forced, prompt, ctx), idPrefix);
     if (structured && directives.json) return toolUse('structured', structured, directives.json.value, idPrefix);
+    if (!forced && directives.tool && !hasToolResult(req)) {
+      return { kind: 'tool_use', content: [{ type: 'tool_use', id: `${idPrefix}0`, name: directives.tool.name, input: directives.tool.input }], stopReason: 'tool_use' };
+    }
     if (!forced && directives.text === null && !hasToolResult(req)) {
       const action = chooseAction(prompt, req.tools.filter((t) => t !== structured));
       if (action) return toolUse('tool_use', action, inputFor(action, prompt, ctx), idPrefix);

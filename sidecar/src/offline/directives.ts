@@ -24,6 +24,14 @@ export interface Directives {
   readonly dropped: number;
   /** `[offline:plan=syntax|determinism|throw]`: the planner's first script is broken that way. */
   readonly brokenPlan: BrokenPlan | null;
+  /** `[offline:tool=NAME {json}]`: a subagent's first turn calls this tool with this input. */
+  readonly tool: ToolCall | null;
+}
+
+/** A tool call a prompt asks the offline model to make. */
+export interface ToolCall {
+  readonly name: string;
+  readonly input: Record<string, unknown>;
 }
 
 export const NO_DIRECTIVES: Directives = {
@@ -35,6 +43,7 @@ export const NO_DIRECTIVES: Directives = {
   rateLimited: 0,
   dropped: 0,
   brokenPlan: null,
+  tool: null,
 };
 
 const START = /\[offline:([a-z]+)/g;
@@ -50,6 +59,10 @@ export function parseDirectives(text: string): Directives {
     const at = m.index + m[0].length;
     if (name === 'json') {
       d.json = { value: readJson(text, at) };
+      continue;
+    }
+    if (name === 'tool') {
+      d.tool = readTool(text, at);
       continue;
     }
     const end = text.indexOf(']', at);
@@ -95,9 +108,21 @@ function count(name: string, value: string | null, max: number): number {
   return n;
 }
 
-/** The JSON value after `=` in `[offline:json=…]`, found by matching brackets outside strings. */
-function readJson(text: string, at: number): unknown {
-  if (text[at] !== '=') throw invalidRequest('[offline:json=…] expects a JSON value after =');
+const TOOL_NAME = /^=([A-Za-z_][\w-]{0,63})(\]| )/;
+
+/** `=NAME]` or `=NAME {json object}]` after `[offline:tool`. */
+function readTool(text: string, at: number): ToolCall {
+  const m = TOOL_NAME.exec(text.slice(at, at + 70));
+  if (!m) throw invalidRequest('[offline:tool=NAME {…}] expects a tool name after =');
+  if (m[2] === ']') return { name: m[1], input: {} };
+  const input = readJson(text, at + m[0].length - 1, 'tool');
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw invalidRequest('[offline:tool=NAME {…}] expects a JSON object as the input');
+  return { name: m[1], input: input as Record<string, unknown> };
+}
+
+/** The JSON value after `=` (or a space) in `[offline:json=…]`, found by matching brackets outside strings. */
+function readJson(text: string, at: number, name = 'json'): unknown {
+  if (text[at] !== '=' && !(name !== 'json' && text[at] === ' ')) throw invalidRequest(`[offline:${name}=…] expects a JSON value after =`);
   let depth = 0;
   let inString = false;
   for (let i = at + 1; i < text.length; i++) {
@@ -114,9 +139,9 @@ function readJson(text: string, at: number): unknown {
       try {
         return JSON.parse(text.slice(at + 1, i));
       } catch (err) {
-        throw invalidRequest(`[offline:json=…] is not valid JSON: ${(err as Error).message}`);
+        throw invalidRequest(`[offline:${name}=…] is not valid JSON: ${(err as Error).message}`);
       }
     }
   }
-  throw invalidRequest('Unterminated offline directive [offline:json=…]');
+  throw invalidRequest(`Unterminated offline directive [offline:${name}=…]`);
 }

@@ -1,6 +1,6 @@
 /** Reading a prompt the way the offline model needs: its gist, the files and URLs it names. */
 
-const DIRECTIVE = /\[offline:json=[^\n]*?[}\]]\]|\[offline:[a-z]+(?:=[^\]]*)?\]/g;
+const DIRECTIVE = /\[offline:(?:json|tool)=[^\n]*?[}\]]\]|\[offline:[a-z]+(?:=[^\]]*)?\]/g;
 /** Path-like tokens: a name with a letter extension, optionally with folders (src/a.ts, ./x/y.json). */
 const FILE = /(?:^|[\s'"`(<[])((?:\.{1,2}\/)?[\w@-][\w.@-]*(?:\/[\w.@-]+)*\.[A-Za-z][A-Za-z0-9]{0,7})(?=$|[\s'"`)>\],:;!?]|\.(?:\s|$))/g;
 const NOT_FILES = new Set(['e.g', 'i.e', 'etc', 'vs', 'a.m', 'p.m']);

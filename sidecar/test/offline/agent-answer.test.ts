@@ -97,6 +97,25 @@ describe('tool use, then text', () => {
     expect(textOf(second)).toContain('read_file on README.md');
   });
 
+  test('[offline:tool=NAME {json}] calls that tool with that input once, then quotes its result', async () => {
+    const prompt = 'Look at it [offline:tool=grep {"pattern":"*?*?#","path":"."}]';
+    const first = await create({ messages: [{ role: 'user', content: prompt }], tools: [READ_FILE, GREP] });
+    expect(first.stop_reason).toBe('tool_use');
+    const [use] = toolUses(first);
+    expect(use).toMatchObject({ name: 'grep', input: { pattern: '*?*?#', path: '.' } });
+    const second = await create({
+      tools: [READ_FILE, GREP],
+      messages: [
+        { role: 'user', content: prompt },
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, is_error: true, content: 'validation_error: pattern too complex' }] },
+      ],
+    });
+    expect(second.stop_reason).toBe('end_turn');
+    expect(textOf(second)).toContain('grep on . failed: "validation_error: pattern too complex"');
+    expect(textOf(second)).not.toContain('[offline:');
+  });
+
   test('a tool error is reported as such', async () => {
     const second = await create({
       tools: [READ_FILE],

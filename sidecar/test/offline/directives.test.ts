@@ -17,8 +17,11 @@ describe('parseDirectives', () => {
       rateLimited: 1,
       dropped: 3,
       brokenPlan: 'throw',
+      tool: null,
     });
     expect(parseDirectives('[offline:json=[1,2]]').json).toEqual({ value: [1, 2] });
+    expect(parseDirectives('x [offline:tool=read_file {"path":"big.txt","n":[1]}] y').tool).toEqual({ name: 'read_file', input: { path: 'big.txt', n: [1] } });
+    expect(parseDirectives('[offline:tool=list_files]').tool).toEqual({ name: 'list_files', input: {} });
     expect(parseDirectives('[offline:text=]').text).toBe('');
   });
 
@@ -26,6 +29,9 @@ describe('parseDirectives', () => {
     ['[offline:sleep=soon]', 'sleep'],
     ['[offline:sleep', 'Unterminated'],
     ['[offline:json={bad}]', 'not valid JSON'],
+    ['[offline:tool=]', 'tool name'],
+    ['[offline:tool=grep [1]]', 'JSON object'],
+    ['[offline:tool=grep {"a":1}', 'Unterminated'],
     ['[offline:json={"a":1}', 'Unterminated'],
     ['[offline:plan=maybe]', 'plan'],
     ['[offline:nope]', 'Unknown offline directive'],
