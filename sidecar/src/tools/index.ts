@@ -5,6 +5,6 @@ export { isHostAllowed } from './hosts';
 export { ToolFailedError, HostNotAllowedError } from './errors';
 export { createGrepTool, type GrepToolOptions, GREP_MAX_RESULTS } from './grep';
 export { createHttpGetTool, type HttpGetToolOptions } from './http-get';
-export { READ_FILE_MAX_BYTES } from './read-file';
+export { READ_FILE_MAX_BYTES, createReadFileTool, type ReadFileToolOptions } from './read-file';
 export { LIST_FILES_MAX_ENTRIES } from './list-files';
 export { WRITE_FILE_MAX_BYTES } from './write-file';

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ToolFailedError, READ_FILE_MAX_BYTES, runTool } from '../../src/tools';
+import { createReadFileTool, ToolFailedError, READ_FILE_MAX_BYTES, runTool } from '../../src/tools';
+import { readLines } from '../../src/tools/line-reader';
 import { makeFixture, type Fixture } from './fixture';
 
 let fx: Fixture;
@@ -57,5 +58,32 @@ describe('read_file', () => {
     fs.mkdirSync(path.join(fx.ws, 'dir'));
     await expect(runTool('read_file', { path: 'dir' }, fx.ctx())).rejects.toThrow(/is a directory/);
     await expect(runTool('read_file', { path: 'nope.txt' }, fx.ctx())).rejects.toBeInstanceOf(ToolFailedError);
+  });
+
+  it('cuts a line longer than the cap, with a note, and keeps no more of it than the cap', async () => {
+    const tool = createReadFileTool({ maxBytes: 1024 });
+    fx.write('long.txt', `short\n${'z'.repeat(50_000)}\nafter\n`);
+    const first = await tool.run({ path: 'long.txt' }, fx.ctx());
+    expect(first).toMatch(/^short\nz{800,}… \[line 2 cut: 49 KB long, its first \d+ B shown\]\n\[lines 1-2 shown, output limit of 1 KB reached; the file continues: read_file with offset=3\]$/);
+    const cut = await tool.run({ path: 'long.txt', offset: 2 }, fx.ctx());
+    expect(Buffer.byteLength(cut)).toBeLessThan(1024 + 200);
+    expect(cut).toMatch(/^z{800,}… \[line 2 cut: 49 KB long, its first \d+ B shown\]\n/);
+    expect(cut).toContain('offset=3');
+    await expect(tool.run({ path: 'long.txt', offset: 3 }, fx.ctx())).resolves.toBe('after\n[lines 3-3; end of file]');
+  });
+
+  it('keeps CRLF line ends out of the text and does not split a character at a cut', async () => {
+    fx.write('crlf.txt', 'a\r\nb\r\n');
+    await expect(runTool('read_file', { path: 'crlf.txt' }, fx.ctx())).resolves.toBe('a\nb');
+    const file = fx.write('utf8.txt', 'é'.repeat(100));
+    const [line] = await Array.fromAsync(readLines(file, { maxLineBytes: 9, chunkBytes: 7 }));
+    expect(line).toEqual({ text: 'éééé', bytes: 200, truncated: true });
+  });
+
+  it('an aborted read rejects instead of throwing elsewhere', async () => {
+    fx.write('big.txt', lines(10));
+    const ac = new AbortController();
+    ac.abort(new Error('stop'));
+    await expect(runTool('read_file', { path: 'big.txt' }, fx.ctx({ signal: ac.signal }))).rejects.toThrow();
   });
 });
