@@ -1,4 +1,4 @@
-import type { Answer, AnswerInput, AnswerKind } from './answer';
+import type { Answer, AnswerInput, AnswerKind } from './answer-types';
 import { excerpt, filesIn, searchTermIn, stripDirectives, topicOf, urlIn } from './prompt-text';
 import type { SeededRandom } from './random';
 import { valueForSchema, type ValueContext } from './schema-value';

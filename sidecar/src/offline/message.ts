@@ -1,4 +1,4 @@
-import type { Answer, AnswerBlock } from './answer';
+import type { Answer, AnswerBlock } from './answer-types';
 import { tokensForChars, type TokenAccount } from './prompt-cache';
 
 export interface OfflineUsage {

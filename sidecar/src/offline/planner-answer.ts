@@ -1,4 +1,4 @@
-import type { Answer, AnswerInput } from './answer';
+import type { Answer, AnswerInput } from './answer-types';
 import { brokenPlan, planFor, repairPlan } from './plans';
 import { stripDirectives } from './prompt-text';
 import { messageText, promptKey, type MessagesRequest } from './wire';

@@ -1,6 +1,6 @@
 import { quizAnswer, type QuizKnobs } from '../verification/quiz';
 import { STRUCTURED_OUTPUT_TOOL } from './agent-answer';
-import type { Answer } from './answer';
+import type { Answer } from './answer-types';
 import { promptKey, type MessagesRequest } from './wire';
 
 /**

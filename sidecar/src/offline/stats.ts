@@ -1,4 +1,4 @@
-import type { AnswerKind } from './answer';
+import type { AnswerKind } from './answer-types';
 import type { TokenAccount } from './prompt-cache';
 
 /** What the offline model has seen since it started or was last reset (`GET /_offline/stats`). */
