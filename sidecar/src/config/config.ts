@@ -63,6 +63,8 @@ export interface SidecarConfig {
   readonly modelRetries: number;
   /** @default 'info' (DW_LOG_LEVEL) */
   readonly logLevel: string;
+  /** Days a finished run (with its events, journal and callbacks) is kept (DW_RETENTION_DAYS). @default null: kept forever */
+  readonly retentionDays: number | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -138,5 +140,16 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     planRepairs: num(env, L.planRepairs),
     modelRetries: num(env, L.modelRetries),
     logLevel: env.DW_LOG_LEVEL || 'info',
+    retentionDays: retentionDays(env.DW_RETENTION_DAYS),
   };
+}
+
+/** Unset or empty keeps runs forever; otherwise a positive number of days (fractions allowed). */
+export function retentionDays(raw: string | undefined): number | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 36_500) {
+    throw new ConfigError(`Expected \`DW_RETENTION_DAYS\` to be a number of days in (0, 36500], got ${JSON.stringify(raw)}; leave it unset to keep runs forever`);
+  }
+  return n;
 }
