@@ -8,11 +8,11 @@ import { DEFAULT_FALSE_SHARE, quizBank, type QuizKnobs } from '../verification/q
  * answers. For each error rate (10%, 30%, 45%), with independent and with correlated errors:
  * single agents vs consensus on open-answer and yes/no questions, and verify() on findings
  * with planted false ones. The helpers run for real in the sandbox; the agents are the offline
- * model in quiz mode, through the engine when the offline server supports it (else in-process:
- * BENCH_PATH=direct forces that, BENCH_PATH=engine requires the engine).
+ * model in quiz mode, through the engine (BENCH_PATH=direct: in-process, without the engine;
+ * the engine path fails with the reason when the offline server does not answer the quiz).
  *
  * Environment: BENCH_QUESTIONS (per kind and cell, default 200), BENCH_FINDINGS (default 200),
- * BENCH_SEED (default 1), BENCH_PATH (auto | engine | direct).
+ * BENCH_SEED (default 1), BENCH_PATH (engine | direct, default engine).
  */
 const QUESTIONS = intEnv('BENCH_QUESTIONS', 200);
 const FINDINGS = intEnv('BENCH_FINDINGS', 200);
@@ -29,13 +29,10 @@ function intEnv(name: string, fallback: number): number {
 }
 
 async function chooseBackend(): Promise<QuizBackend> {
-  const wanted = process.env.BENCH_PATH ?? 'auto';
-  if (!['auto', 'engine', 'direct'].includes(wanted)) throw new Error(`Expected \`BENCH_PATH\` to be auto, engine or direct, got ${JSON.stringify(wanted)}`);
-  if (wanted === 'direct') return directBackend();
-  const engine = await engineBackend();
-  if (engine) return engine;
-  if (wanted === 'engine') throw new Error('BENCH_PATH=engine: the offline model server does not answer quiz prompts (its `quiz` knob is not wired to quizAnswer)');
-  return directBackend();
+  const wanted = process.env.BENCH_PATH ?? 'engine';
+  if (!['auto', 'engine', 'direct'].includes(wanted)) throw new Error(`Expected \`BENCH_PATH\` to be engine or direct, got ${JSON.stringify(wanted)}`);
+  // 'auto' is the old name of the default; the engine path now fails loudly instead of falling back.
+  return wanted === 'direct' ? directBackend() : engineBackend();
 }
 
 const mode = (k: QuizKnobs): string => (k.correlated ? 'correlated' : 'independent');

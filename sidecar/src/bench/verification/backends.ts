@@ -57,15 +57,19 @@ export function directBackend(): QuizBackend {
 }
 
 /**
- * The engine against the offline model server, or null when that server does not answer
- * quiz prompts yet (its `quiz` knob is not wired to `quizAnswer`).
+ * The engine against the offline model server in quiz mode. It first checks that the server
+ * answers a quiz prompt exactly as `quizAnswer` does, and throws (with the reason) when it
+ * does not or cannot be reached: a bench or test through the engine never silently measures
+ * something else.
  */
-export async function engineBackend(): Promise<QuizBackend | null> {
+export async function engineBackend(): Promise<QuizBackend> {
   const model = createOfflineModelServer({});
   const { url } = await model.listen(0, '127.0.0.1');
-  if (!(await answersQuiz(model, url))) {
+  try {
+    await checkAnswersQuiz(model, url);
+  } catch (err) {
     await model.close();
-    return null;
+    throw err;
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-bench-verify-'));
   const config = loadConfig({ DW_DEV: '1', DW_DATA_DIR: dataDir, DW_PROVIDER: 'offline', DW_LOG_LEVEL: 'warn', DW_GLOBAL_MAX_PARALLEL: '256',
@@ -97,23 +101,26 @@ export async function engineBackend(): Promise<QuizBackend | null> {
   };
 }
 
-/** Whether the offline model answers a quiz prompt as `quizAnswer` does. */
-async function answersQuiz(model: OfflineModelServer, url: string): Promise<boolean> {
+/** Throws unless the offline model answers a quiz prompt as `quizAnswer` does. */
+async function checkAnswersQuiz(model: OfflineModelServer, url: string): Promise<void> {
   const knobs: QuizKnobs = { errorRate: 0, seed: 1 };
   const prompt = openQuestion(1, 0).prompt;
   const expected = quizAnswer({ prompt, wants: 'text' }, knobs);
+  if (expected === null || !('text' in expected)) throw new Error('quizAnswer gives no text answer to an open question');
+  model.setKnobs({ quiz: { ...knobs } });
   try {
-    model.setKnobs({ quiz: { ...knobs } });
     const res = await fetch(`${url}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': 'bench', 'anthropic-version': '2023-06-01' },
       body: JSON.stringify({ model: 'offline', max_tokens: 256, messages: [{ role: 'user', content: prompt }] }),
     });
-    const body = (await res.json()) as { content?: { type: string; text?: string }[] };
+    const raw = await res.text();
+    if (!res.ok) throw new Error(`offline model server answered a quiz probe with HTTP ${res.status}: ${raw.slice(0, 200)}`);
+    const body = JSON.parse(raw) as { content?: { type: string; text?: string }[] };
     const text = body.content?.find((b) => b.type === 'text')?.text;
-    return expected !== null && 'text' in expected && text === expected.text;
-  } catch {
-    return false;
+    if (text !== expected.text) {
+      throw new Error(`offline model server does not answer quiz prompts as quizAnswer does: expected ${JSON.stringify(expected.text)}, got ${JSON.stringify(text)}`);
+    }
   } finally {
     model.setKnobs({ quiz: null });
   }

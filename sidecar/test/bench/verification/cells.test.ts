@@ -45,7 +45,6 @@ describe('verification benchmark cells', () => {
 
   it('through the engine, when the offline model answers quiz prompts, scores a perfect cell as perfect', async () => {
     const engine = await engineBackend();
-    if (engine === null) return; // the offline model's quiz knob is not wired yet: the bench falls back to the direct path
     try {
       const small = quizBank(3, { open: 5, yesno: 5, findings: 5 });
       const cell = await runCell(engine, small, { errorRate: 0, seed: 3 });
