@@ -6,7 +6,8 @@
 const LAYERS = [
   ['errors'],
   ['core', 'bundle-text'],
-  ['config', 'providers', 'store', 'tools', 'sandbox', 'verification', 'callbacks', 'version'],
+  ['config', 'providers', 'store', 'tools', 'sandbox', 'callbacks', 'version'],
+  ['verification'],
   ['offline', 'agents'],
   ['planner'],
   ['engine'],

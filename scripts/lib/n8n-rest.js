@@ -1,4 +1,5 @@
 'use strict';
+const { parse: parseFlatted } = require('flatted');
 // n8n's own REST API (the one its editor uses), signed in as the owner with the auth cookie.
 // Used to set the owner up, add workflows with the ids they carry, publish them, and read executions.
 
@@ -148,35 +149,13 @@ class N8nRest {
 }
 
 /**
- * Reverses the `flatted` encoding n8n uses for execution data: an array whose first entry
- * is the root and where every string that is a number-like index refers to another entry.
+ * n8n stores execution data in the `flatted` encoding (circular references as indexes into
+ * a table); flatted's own parse reverses it.
  * @param {string} text
  * @returns {any}
  */
 function unflatten(text) {
-  /** @type {unknown[]} */
-  const table = JSON.parse(text);
-  const seen = new Map();
-  /** @param {unknown} value @returns {unknown} */
-  const revive = (value) => {
-    if (typeof value === 'string' && /^\d+$/.test(value)) return resolve(Number(value));
-    return value;
-  };
-  /** @param {number} index @returns {unknown} */
-  const resolve = (index) => {
-    if (seen.has(index)) return seen.get(index);
-    const entry = table[index];
-    if (entry === null || typeof entry !== 'object') {
-      seen.set(index, entry);
-      return entry;
-    }
-    /** @type {any} */
-    const out = Array.isArray(entry) ? [] : {};
-    seen.set(index, out);
-    for (const [k, v] of Object.entries(entry)) out[k] = revive(v);
-    return out;
-  };
-  return resolve(0);
+  return parseFlatted(text);
 }
 
 module.exports = { DEFAULT_OWNER, N8nRest, N8nRestError, unflatten };
