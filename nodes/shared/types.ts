@@ -1,6 +1,6 @@
 import type { IDataObject, JsonObject, JsonValue } from 'n8n-workflow';
 
-// Mirrors of the sidecar's HTTP contract (DESIGN.md, "HTTP API of the sidecar"). The node
+// Mirrors of the sidecar's HTTP contract (README.md, "HTTP API"; docs/architecture.md). The node
 // package cannot import the sidecar's own types: it ships without the sidecar workspace.
 // Declared as `type` aliases, not interfaces, so a record is assignable to n8n's IDataObject.
 
@@ -123,9 +123,4 @@ export type CallbackPayload = {
 	result?: JsonValue;
 	error?: ErrorInfo | null;
 	usage: Usage;
-};
-
-/** The error body of every failed sidecar request. */
-export type SidecarErrorBody = {
-	error: ErrorInfo;
 };

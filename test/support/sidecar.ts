@@ -29,7 +29,7 @@ export async function startSidecar(options: TestSidecarOptions = {}): Promise<Si
   });
 }
 
-/** The sidecar's record of a run (the fields the tests read; DESIGN.md has them all). */
+/** The sidecar's record of a run (the fields the tests read; /openapi.json has them all). */
 export interface RunRecord {
   readonly id: string;
   readonly status: 'queued' | 'planning' | 'awaiting_approval' | 'running' | 'converged' | 'failed' | 'cancelled';

@@ -3,8 +3,6 @@ export class Gate {
   private waiters: (() => void)[] = [];
   private closed = false;
 
-  get isOpen(): boolean { return !this.closed; }
-
   close(): void { this.closed = true; }
 
   open(): void {

@@ -59,7 +59,7 @@ function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   );
 }
 
-/** The sidecar's HTTP API (DESIGN.md, "HTTP API of the sidecar") on fastify, against EngineApi only. */
+/** The sidecar's HTTP API (README.md, "HTTP API"; docs/architecture.md) on fastify, against EngineApi only. */
 export function buildServer(deps: BuildServerDeps): FastifyInstance {
   const bodyLimit = deps.bodyLimit ?? 4 * 1024 * 1024;
   if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) throw new ConfigError('Expected `bodyLimit` to be an integer of at least 1024 bytes');

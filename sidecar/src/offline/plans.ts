@@ -1,7 +1,7 @@
 import type { BrokenPlan } from './directives';
 
 /**
- * The workflow scripts the offline planner writes. Each is plain script API (DESIGN.md):
+ * The workflow scripts the offline planner writes. Each is plain script API (README.md, "The workflow script"):
  * `args`, `agent`, `parallel`, `phase`, `log`, top-level await, `return`. The task text is
  * embedded as a JSON string literal, so no task can break out of it.
  */

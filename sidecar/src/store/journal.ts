@@ -74,10 +74,4 @@ export class Journal {
     const rows = this.db.prepare(`SELECT record FROM agents WHERE ${where} ORDER BY seq LIMIT ? OFFSET ?`).all(...params, q.limit, q.offset) as unknown as Row[];
     return { agents: rows.map((r) => JSON.parse(r.record) as AgentRecord), total };
   }
-
-  statusCounts(runId: string): Partial<Record<AgentStatus, number>> {
-    const out: Partial<Record<AgentStatus, number>> = {};
-    for (const r of this.countStmt.all(runId) as unknown as { status: AgentStatus; n: number }[]) out[r.status] = r.n;
-    return out;
-  }
 }

@@ -22,7 +22,7 @@ export interface LivePage {
 // Methods a cross-site page can make a browser send with cookies without our CSRF token.
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The live run page (DESIGN.md: `GET /`), signed in with the sidecar token, kept by a session cookie. */
+/** The live run page (`GET /`; docs/architecture.md), signed in with the sidecar token, kept by a session cookie. */
 export function createLivePage(opts: LivePageOptions): LivePage {
   const options = resolveLivePageOptions(opts);
   const sessions = new SessionStore({ ttlMs: options.sessionTtlMs, maxSessions: options.maxSessions, now: options.now });

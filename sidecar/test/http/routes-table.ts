@@ -1,4 +1,4 @@
-/** Every row of DESIGN.md's HTTP table (GET / aside), plus /metrics and /openapi.json. */
+/** Every route of the README's HTTP API table (GET / aside), plus /metrics and /openapi.json. */
 export interface RouteRow {
   readonly method: 'GET' | 'POST';
   readonly path: string;

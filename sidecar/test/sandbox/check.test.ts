@@ -14,7 +14,7 @@ function checkError(source: string, opts?: { extraGlobals?: string[] }): ScriptC
 }
 
 describe('checkScript', () => {
-  test('accepts the DESIGN example and extracts meta as plain data', () => {
+  test('accepts the README example and extracts meta as plain data', () => {
     const source = [
       "export const meta = { name: 'audit-auth', description: 'Audit auth code', phases: ['scan', 'verify'], version: -2, beta: true, owner: null };",
       "phase('scan');",
