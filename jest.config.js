@@ -11,5 +11,7 @@ module.exports = {
   // p-limit, its queue and cookie are ESM-only: compile them to CommonJS like our own sources.
   transformIgnorePatterns: ['/node_modules/(?!(p-limit|yocto-queue|cookie)/)'],
   testTimeout: 60_000,
+  // Bundles the code that runs in the isolate and in the browser (sidecar/scripts/bundle.mjs).
+  globalSetup: '<rootDir>/sidecar/scripts/jest-bundle.cjs',
   maxWorkers: 2,
 };

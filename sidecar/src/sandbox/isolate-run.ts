@@ -4,12 +4,12 @@ import { HostBridge } from './bridge';
 import { cpuWatchdog } from './cpu-watchdog';
 import { collectionCap, validateLimits } from './limits';
 import { abortInfo, catastropheInfo, failed, isolateFailure, resultOutcome } from './outcome';
-import { CORE_PRELUDE, moduleSource, type PreludeApi, type PreludeConfig, type PreludeResult } from './prelude';
+import { CORE_PRELUDE_FILE, corePrelude, moduleSource, type PreludeApi, type PreludeConfig, type PreludeModule, type PreludeResult } from './prelude';
 import { SCRIPT_FILENAME, toRunnable } from './transform';
 import type { SandboxLimits, SandboxOutcome, ScriptRun } from './types';
 
 export interface RunSettings {
-  readonly preludeModules: readonly string[];
+  readonly preludeModules: readonly PreludeModule[];
   readonly lockGlobals: readonly string[];
   readonly cpuPollMs: number;
   /** An isolate hit a catastrophic error: its thread is parked for good (see IsolatedVmSandbox). */
@@ -67,19 +67,20 @@ export class IsolateRun {
     const bridge = new HostBridge(run.host, { onAgentSettled: () => this.scheduleStallCheck() });
     this.bridge = bridge;
     const preludeArgs = [...bridge.preludeArguments(limits, collectionCap(limits.memoryMb)), config];
-    const api: ivm.Reference<PreludeApi> = await context.evalClosure(CORE_PRELUDE, preludeArgs, {
-      result: { reference: true }, timeout, filename: 'dw-prelude.js',
-    });
+    const prelude = await isolate.compileScript(corePrelude(), { filename: CORE_PRELUDE_FILE });
+    const install: ivm.Reference<(...args: unknown[]) => PreludeApi> = await prelude.run(context, { reference: true, timeout });
+    const api: ivm.Reference<PreludeApi> = await install.apply(undefined, preludeArgs, { result: { reference: true }, timeout });
+    install.release();
     const runFn = await api.get('run', { reference: true });
     const emitFn = await api.get('emit', { reference: true });
     const lockFn = await api.get('lock', { reference: true });
     this.status = await api.get('status', { reference: true });
-    for (const [i, source] of settings.preludeModules.entries()) {
-      await context.evalClosure(moduleSource(source), [emitFn.derefInto()], { timeout, filename: `dw-prelude-module-${i}.js`, lineOffset: -1 });
+    for (const { source, filename } of settings.preludeModules) {
+      await context.evalClosure(moduleSource(source), [emitFn.derefInto()], { timeout, filename, lineOffset: -1 });
     }
     await lockFn.apply(undefined, [], { timeout });
     const script = await isolate.compileScript(runnable.code, { filename: SCRIPT_FILENAME, lineOffset: runnable.lineOffset });
-    const main: ivm.Reference<unknown> = await script.run(context, { reference: true, timeout });
+    const main: ivm.Reference<() => unknown> = await script.run(context, { reference: true, timeout });
     if (this.settled) return;
 
     this.unwatch = cpuWatchdog.watch(isolate, limits.cpuMs, settings.cpuPollMs, () => this.end(new CpuLimitError(limits.cpuMs).toJSON()));

@@ -3,6 +3,7 @@ import { InvalidStateError, RunCancelledError, ValidationError } from '../errors
 import { VERIFICATION_GLOBALS } from './globals';
 import { IsolateRun } from './isolate-run';
 import { failed } from './outcome';
+import type { PreludeModule } from './prelude';
 import type { SandboxOutcome, ScriptRun, ScriptSandbox } from './types';
 
 export interface IsolatedVmSandboxOptions {
@@ -10,10 +11,12 @@ export interface IsolatedVmSandboxOptions {
    * JavaScript sources evaluated in every run's context after the core prelude and before the
    * script, each as a function body with `__emit(type, payload)` in scope (it calls
    * `host.emit`; the script itself never sees it). They install their helpers on `globalThis`
-   * and may use the script API (`agent`, `parallel`, …).
+   * and may use the script API (`agent`, `parallel`, …). A module given as a string has the
+   * file name `dw-prelude-module-<index>.js` in stack traces; give `{ filename, source }` to
+   * name it.
    * @default []
    */
-  readonly preludeModules?: readonly string[];
+  readonly preludeModules?: ReadonlyArray<string | PreludeModule>;
   /**
    * Globals the prelude modules define, made read-only before the script runs. The
    * verification helper names are always included.
@@ -29,6 +32,13 @@ export interface IsolatedVmSandboxOptions {
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+function isPreludeModule(m: unknown): m is string | PreludeModule {
+  if (typeof m === 'string') return true;
+  if (m === null || typeof m !== 'object') return false;
+  const { filename, source } = m as Partial<Record<keyof PreludeModule, unknown>>;
+  return typeof source === 'string' && typeof filename === 'string' && filename !== '';
+}
 
 let v8Hardened = false;
 /**
@@ -61,7 +71,7 @@ export class IsolatedVmSandbox implements ScriptSandbox {
     return wedged;
   }
 
-  private readonly preludeModules: readonly string[];
+  private readonly preludeModules: readonly PreludeModule[];
   private readonly lockGlobals: readonly string[];
   private readonly cpuPollMs: number;
   private readonly active = new Set<IsolateRun>();
@@ -69,8 +79,8 @@ export class IsolatedVmSandbox implements ScriptSandbox {
 
   constructor(options: IsolatedVmSandboxOptions = {}) {
     const { preludeModules = [], extraGlobals = [], cpuPollMs = 20 } = options;
-    if (!Array.isArray(preludeModules) || !preludeModules.every((m) => typeof m === 'string')) {
-      throw new ValidationError('Expected `preludeModules` to be an array of JavaScript source strings');
+    if (!Array.isArray(preludeModules) || !preludeModules.every(isPreludeModule)) {
+      throw new ValidationError('Expected `preludeModules` to be an array of JavaScript source strings or { filename, source } objects');
     }
     if (!Array.isArray(extraGlobals) || !extraGlobals.every((n) => typeof n === 'string' && IDENTIFIER.test(n))) {
       throw new ValidationError('Expected `extraGlobals` to be an array of identifier names');
@@ -78,7 +88,7 @@ export class IsolatedVmSandbox implements ScriptSandbox {
     if (typeof cpuPollMs !== 'number' || !Number.isInteger(cpuPollMs) || cpuPollMs < 1 || cpuPollMs > 1000) {
       throw new ValidationError(`Expected \`cpuPollMs\` to be an integer 1..1000, got ${String(cpuPollMs)}`);
     }
-    this.preludeModules = [...preludeModules];
+    this.preludeModules = preludeModules.map((m, i) => (typeof m === 'string' ? { filename: `dw-prelude-module-${i}.js`, source: m } : { ...m }));
     this.lockGlobals = [...new Set([...VERIFICATION_GLOBALS, ...extraGlobals])];
     this.cpuPollMs = cpuPollMs;
     hardenV8();

@@ -1,8 +1,33 @@
 /**
  * verify(): skeptics try to refute each finding; it survives only by quorum. Runs inside the
- * isolate (see common.ts for the rules of these sources).
+ * isolate.
  */
-export const VERIFY_SOURCE = String.raw`
+import { agentOptionsOf, functionOption, intOption, optionError, readOptions, stringOption } from './options';
+import { askAll, range, roundEvent } from './rounds';
+
+type Verdict = 'valid' | 'refuted';
+type Status = 'pending' | 'confirmed' | 'refuted' | 'unverified';
+
+interface SkepticVerdict {
+  readonly skeptic: number;
+  readonly verdict: Verdict | null;
+  readonly reason: string | null;
+}
+
+interface Case {
+  readonly finding: unknown;
+  readonly index: number;
+  readonly text: string;
+  readonly verdicts: SkepticVerdict[];
+  status: Status;
+}
+
+interface Tally {
+  valid: number;
+  refuted: number;
+  failed: number;
+}
+
 const VERDICT_SCHEMA = {
   type: 'object',
   properties: {
@@ -37,7 +62,7 @@ const VERDICT_SCHEMA = {
  *   schema       the skeptics' answer schema; its answers must carry verdict: 'valid' | 'refuted'
  *   label        shown in the agent log                            @default 'skeptic'
  */
-async function verify(findings, options) {
+export async function verify(findings: unknown, options?: unknown): Promise<Record<string, unknown>> {
   const helper = 'verify';
   if (!Array.isArray(findings)) throw optionError(helper, 'expected findings to be an array');
   const o = readOptions(helper, options, ['skeptics', 'maxSkeptics', 'margin', 'quorum', 'describe', 'context', 'label']);
@@ -45,17 +70,17 @@ async function verify(findings, options) {
   const maxSkeptics = intOption(helper, o, 'maxSkeptics', skeptics, 100, skeptics);
   const margin = intOption(helper, o, 'margin', 1, 100, 1);
   const quorum = intOption(helper, o, 'quorum', 1, maxSkeptics, null);
-  const describe = functionOption(helper, o, 'describe') || describeFinding;
+  const describe = functionOption<(finding: unknown, index: number) => unknown>(helper, o, 'describe') || describeFinding;
   const context = stringOption(helper, o, 'context', '');
   const label = stringOption(helper, o, 'label', 'skeptic');
   const agentOptions = Object.assign({ schema: VERDICT_SCHEMA }, agentOptionsOf(o));
 
-  const cases = findings.map((finding, i) => ({ finding: finding, index: i, text: String(describe(finding, i)), verdicts: [], status: 'pending' }));
+  const cases: Case[] = (findings as unknown[]).map((finding, i) => ({ finding: finding, index: i, text: String(describe(finding, i)), verdicts: [], status: 'pending' }));
   let pending = cases;
   let rounds = 0;
   while (pending.length > 0) {
     rounds++;
-    const calls = [];
+    const calls: Array<{ readonly c: Case; readonly n: number }> = [];
     for (const c of pending) {
       const more = rounds === 1 ? skeptics : extraSkeptics(c, margin, maxSkeptics);
       for (const n of range(c.verdicts.length, c.verdicts.length + more)) calls.push({ c: c, n: n });
@@ -75,7 +100,7 @@ async function verify(findings, options) {
       unverified: cases.filter((c) => c.status === 'unverified').length,
     });
   }
-  const having = (status) => cases.filter((c) => c.status === status).map((c) => c.finding);
+  const having = (status: Status): unknown[] => cases.filter((c) => c.status === status).map((c) => c.finding);
   return {
     confirmed: having('confirmed'),
     refuted: having('refuted'),
@@ -86,11 +111,11 @@ async function verify(findings, options) {
   };
 }
 
-function describeFinding(finding) {
+function describeFinding(finding: unknown): unknown {
   return typeof finding === 'string' ? finding : JSON.stringify(finding);
 }
 
-function skepticPrompt(text, n, context) {
+function skepticPrompt(text: string, n: number, context: string): string {
   return (context ? context + '\n\n' : '') +
     'You are skeptic #' + (n + 1) + ' on a review panel. Try to refute the finding below: check it against the ' +
     'evidence and look for the reason it is wrong. Answer "refuted" if it does not hold up, and "valid" only if it ' +
@@ -98,23 +123,24 @@ function skepticPrompt(text, n, context) {
 }
 
 /** 'valid', 'refuted', or null for a failed skeptic or an answer that is neither. */
-function readVerdict(answer, n) {
-  let verdict = null;
-  let reason = null;
+function readVerdict(answer: unknown, n: number): SkepticVerdict {
+  let verdict: Verdict | null = null;
+  let reason: string | null = null;
   if (answer !== null && typeof answer === 'object') {
-    const v = typeof answer.verdict === 'string' ? answer.verdict.trim().toLowerCase() : null;
+    const a = answer as { verdict?: unknown; reason?: unknown };
+    const v = typeof a.verdict === 'string' ? a.verdict.trim().toLowerCase() : null;
     verdict = v === 'valid' || v === 'refuted' ? v : null;
-    reason = typeof answer.reason === 'string' ? answer.reason : null;
+    reason = typeof a.reason === 'string' ? a.reason : null;
   } else if (typeof answer === 'string') {
     const m = /\b(valid|refuted)\b/i.exec(answer);
-    verdict = m ? m[1].toLowerCase() : null;
+    verdict = m ? (m[1].toLowerCase() as Verdict) : null;
     reason = answer;
   }
   return { skeptic: n + 1, verdict: verdict, reason: reason };
 }
 
-function tally(verdicts) {
-  const t = { valid: 0, refuted: 0, failed: 0 };
+function tally(verdicts: readonly SkepticVerdict[]): Tally {
+  const t: Tally = { valid: 0, refuted: 0, failed: 0 };
   for (const v of verdicts) {
     if (v.verdict === 'valid') t.valid++;
     else if (v.verdict === 'refuted') t.refuted++;
@@ -124,7 +150,7 @@ function tally(verdicts) {
 }
 
 /** The verdict on what the skeptics said so far: see verify() for the rule. */
-function outcomeOf(verdicts, quorum, skeptics) {
+function outcomeOf(verdicts: readonly SkepticVerdict[], quorum: number | null, skeptics: number): Exclude<Status, 'pending'> {
   const t = tally(verdicts);
   const need = quorum !== null ? quorum : Math.floor(Math.max(skeptics, t.valid + t.refuted) / 2) + 1;
   if (t.valid >= need && t.valid > t.refuted) return 'confirmed';
@@ -133,7 +159,7 @@ function outcomeOf(verdicts, quorum, skeptics) {
 }
 
 /** 'pending' while more skeptics may still be asked and the verdict is not settled by margin. */
-function judge(verdicts, skeptics, margin, quorum, maxSkeptics) {
+function judge(verdicts: readonly SkepticVerdict[], skeptics: number, margin: number, quorum: number | null, maxSkeptics: number): Status {
   const outcome = outcomeOf(verdicts, quorum, skeptics);
   const t = tally(verdicts);
   const settled = outcome !== 'unverified' && Math.abs(t.valid - t.refuted) >= margin;
@@ -141,17 +167,16 @@ function judge(verdicts, skeptics, margin, quorum, maxSkeptics) {
 }
 
 /** The fewest more skeptics that could settle a finding, within maxSkeptics. */
-function extraSkeptics(c, margin, maxSkeptics) {
+function extraSkeptics(c: Case, margin: number, maxSkeptics: number): number {
   const t = tally(c.verdicts);
   return Math.min(maxSkeptics - c.verdicts.length, Math.max(1, margin - Math.abs(t.valid - t.refuted)));
 }
 
-function meanAgreement(cases) {
-  const shares = [];
+function meanAgreement(cases: readonly Case[]): number | null {
+  const shares: number[] = [];
   for (const c of cases) {
     const t = tally(c.verdicts);
     if (t.valid + t.refuted > 0) shares.push(Math.max(t.valid, t.refuted) / (t.valid + t.refuted));
   }
   return shares.length === 0 ? null : shares.reduce((a, b) => a + b, 0) / shares.length;
 }
-`;

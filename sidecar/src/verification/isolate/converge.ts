@@ -1,8 +1,22 @@
 /**
- * converge(): repeat a step until it brings nothing new. Runs inside the isolate (see
- * common.ts for the rules of these sources).
+ * converge(): repeat a step until it brings nothing new. Runs inside the isolate.
  */
-export const CONVERGE_SOURCE = String.raw`
+import { keyFunction } from './keys';
+import { functionOption, intOption, optionError, readOptions, stringOption } from './options';
+import { roundEvent } from './rounds';
+
+type Decision = 'accepted' | 'rejected';
+
+interface State {
+  readonly round: number;
+  readonly items: unknown[];
+  readonly rejected: unknown[];
+  readonly fresh?: unknown[];
+}
+
+type Step = (round: number, seen: unknown[], state: State) => unknown;
+type Until = (state: State) => unknown;
+
 /**
  * converge(step, options) -> { items, rejected, rounds, stopped, evidence }
  *
@@ -22,30 +36,32 @@ export const CONVERGE_SOURCE = String.raw`
  *   until      state => boolean, checked after each round that brought something new
  *   label      shown in round events                              @default 'converge'
  */
-async function converge(step, options) {
+export async function converge(step: unknown, options?: unknown): Promise<Record<string, unknown>> {
   const helper = 'converge';
   if (typeof step !== 'function') throw optionError(helper, 'expected step to be a function (round, seen) => items');
+  const stepFn = step as Step;
   const o = readOptions(helper, options, ['maxRounds', 'key', 'until', 'label']);
   const maxRounds = intOption(helper, o, 'maxRounds', 1, 1000, 5);
   const keyOf = keyFunction(helper, o.key);
-  const until = functionOption(helper, o, 'until');
+  const until = functionOption<Until>(helper, o, 'until');
   const label = stringOption(helper, o, 'label', 'converge');
 
-  const decided = new Map(); // item key -> 'accepted' | 'rejected'
-  const seen = [];
-  const items = [];
-  const rejected = [];
-  const evidence = [];
+  const decided = new Map<string, Decision>(); // item key -> 'accepted' | 'rejected'
+  const seen: unknown[] = [];
+  const items: unknown[] = [];
+  const rejected: unknown[] = [];
+  const evidence: Array<Record<string, unknown>> = [];
   let rounds = 0;
   let stopped = 'max_rounds';
   while (rounds < maxRounds) {
     rounds++;
-    const proposal = splitProposal(await step(rounds, seen.slice(), { round: rounds, items: items.slice(), rejected: rejected.slice() }));
-    const fresh = [];
-    const freshRejected = [];
+    const proposal = splitProposal(await stepFn(rounds, seen.slice(), { round: rounds, items: items.slice(), rejected: rejected.slice() }));
+    const fresh: unknown[] = [];
+    const freshRejected: unknown[] = [];
     let repeats = 0;
     // Rejections first: an item both accepted and rejected in one round stays out.
-    for (const [list, verdict] of [[proposal.rejected, 'rejected'], [proposal.accepted, 'accepted']]) {
+    const lists: ReadonlyArray<readonly [unknown[], Decision]> = [[proposal.rejected, 'rejected'], [proposal.accepted, 'accepted']];
+    for (const [list, verdict] of lists) {
       for (const item of list) {
         const key = keyOf(item);
         if (key === null || decided.has(key)) {
@@ -74,13 +90,13 @@ async function converge(step, options) {
   return { items: items, rejected: rejected, rounds: rounds, stopped: stopped, evidence: evidence };
 }
 
-function splitProposal(out) {
-  const present = (list) => (Array.isArray(list) ? list.filter((x) => x !== null && x !== undefined) : []);
+function splitProposal(out: unknown): { accepted: unknown[]; rejected: unknown[] } {
+  const present = (list: unknown): unknown[] => (Array.isArray(list) ? list.filter((x) => x !== null && x !== undefined) : []);
   if (out === null || out === undefined) return { accepted: [], rejected: [] };
   if (Array.isArray(out)) return { accepted: present(out), rejected: [] };
-  if (typeof out === 'object' && (Array.isArray(out.accepted) || Array.isArray(out.rejected))) {
-    return { accepted: present(out.accepted), rejected: present(out.rejected) };
+  if (typeof out === 'object') {
+    const o = out as { accepted?: unknown; rejected?: unknown };
+    if (Array.isArray(o.accepted) || Array.isArray(o.rejected)) return { accepted: present(o.accepted), rejected: present(o.rejected) };
   }
   throw optionError('converge', 'step must return an array of items or { accepted, rejected }, got ' + (typeof out));
 }
-`;

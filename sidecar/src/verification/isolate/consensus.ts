@@ -1,8 +1,23 @@
 /**
  * consensus(): independent agents answer one question until an answer has a decisive lead.
- * Runs inside the isolate (see common.ts for the rules of these sources).
+ * Runs inside the isolate.
  */
-export const CONSENSUS_SOURCE = String.raw`
+import { keyFunction } from './keys';
+import { agentOptionsOf, intOption, optionError, readOptions, stringOption } from './options';
+import { askAll, range, roundEvent } from './rounds';
+
+interface Group {
+  readonly answer: unknown;
+  count: number;
+}
+
+interface Vote {
+  readonly agent: number;
+  readonly angle: string | null;
+  readonly answer: unknown;
+  readonly counted: boolean;
+}
+
 /**
  * consensus(prompt, options) -> { answer, agreement, decided, votes, agents, failed, rounds, evidence }
  *
@@ -28,7 +43,7 @@ export const CONSENSUS_SOURCE = String.raw`
  *              text such as a reason would make every answer different
  *   label      shown in the agent log                             @default 'consensus'
  */
-async function consensus(prompt, options) {
+export async function consensus(prompt: unknown, options?: unknown): Promise<Record<string, unknown>> {
   const helper = 'consensus';
   if (typeof prompt !== 'string' || prompt.trim() === '') throw optionError(helper, 'expected prompt to be a non-empty string');
   const o = readOptions(helper, options, ['n', 'minAgents', 'maxAgents', 'margin', 'quorum', 'angles', 'key', 'label']);
@@ -37,18 +52,18 @@ async function consensus(prompt, options) {
   const minAgents = fixed !== null ? fixed : intOption(helper, o, 'minAgents', 1, maxAgents, Math.min(3, maxAgents));
   const margin = intOption(helper, o, 'margin', 1, 100, fixed !== null ? 1 : 3);
   const quorum = intOption(helper, o, 'quorum', 1, maxAgents, fixed !== null ? 1 : Math.min(3, maxAgents));
-  const angles = o.angles === undefined ? [] : o.angles;
-  if (!Array.isArray(angles) || !angles.every((a) => typeof a === 'string')) throw optionError(helper, 'expected angles to be an array of strings');
+  const angles: unknown = o.angles === undefined ? [] : o.angles;
+  if (!isStringArray(angles)) throw optionError(helper, 'expected angles to be an array of strings');
   const keyOf = keyFunction(helper, o.key !== undefined ? o.key : schemaKey(helper, o.schema));
   const label = stringOption(helper, o, 'label', 'consensus');
   const agentOptions = agentOptionsOf(o);
 
-  const groups = new Map(); // answer key -> { answer, count }, in the order answers first appeared
-  const evidence = [];
+  const groups = new Map<string, Group>(); // answer key -> { answer, count }, in the order answers first appeared
+  const evidence: Vote[] = [];
   let asked = 0;
   let rounds = 0;
   let want = minAgents;
-  let standing = [];
+  let standing: Group[] = [];
   let decided = false;
   for (;;) {
     rounds++;
@@ -92,9 +107,13 @@ async function consensus(prompt, options) {
   };
 }
 
-function schemaKey(helper, schema) {
-  const props = schema !== null && typeof schema === 'object' && schema.properties !== null && typeof schema.properties === 'object'
-    ? Object.keys(schema.properties) : [];
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((a) => typeof a === 'string');
+}
+
+function schemaKey(helper: string, schema: unknown): string | undefined {
+  const properties: unknown = schema !== null && typeof schema === 'object' ? (schema as { properties?: unknown }).properties : undefined;
+  const props = properties !== null && typeof properties === 'object' ? Object.keys(properties) : [];
   if (props.length === 1) return props[0];
   if (props.length > 1) {
     throw optionError(helper, 'answers with several fields need key: the field to compare, e.g. key: ' + JSON.stringify(props[0]) +
@@ -103,24 +122,23 @@ function schemaKey(helper, schema) {
   return undefined;
 }
 
-function voterPrompt(prompt, i, angles) {
+function voterPrompt(prompt: string, i: number, angles: readonly string[]): string {
   const angle = angles.length > 0 ? ', approach: ' + angles[i % angles.length] : '';
   return prompt + '\n\n(Independent answer #' + (i + 1) + angle + '. Work it out on your own; other agents answer the same question separately.)';
 }
 
-function leadOf(standing) {
+function leadOf(standing: readonly Group[]): number {
   if (standing.length === 0) return 0;
   return standing[0].count - (standing.length > 1 ? standing[1].count : 0);
 }
 
-function agreementOf(standing) {
+function agreementOf(standing: readonly Group[]): number | null {
   const votes = standing.reduce((sum, g) => sum + g.count, 0);
   return votes === 0 ? null : standing[0].count / votes;
 }
 
 /** A short form of an answer for round events (the full answers are in the result). */
-function preview(answer) {
-  const text = typeof answer === 'string' ? answer : JSON.stringify(answer);
+function preview(answer: unknown): string {
+  const text = typeof answer === 'string' ? answer : String(JSON.stringify(answer));
   return text.length > 80 ? text.slice(0, 80) + '…' : text;
 }
-`;
