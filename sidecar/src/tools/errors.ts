@@ -16,3 +16,10 @@ export class HostNotAllowedError extends DwError {
     super('host_not_allowed', message, 403);
   }
 }
+
+/** A glob (list_files `pattern`, grep `glob`) with more wildcards or nesting than a path filter needs. */
+export class GlobTooComplexError extends DwError {
+  constructor(message: string) {
+    super('glob_too_complex', message, 400);
+  }
+}

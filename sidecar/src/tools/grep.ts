@@ -2,7 +2,8 @@ import fsp from 'node:fs/promises';
 import { defineTool } from './define';
 import { runGrepWorker } from './grep-worker';
 import type { ToolDefinition } from './types';
-import { matchesPattern, SKIPPED_DIRS, walk } from './walk';
+import { compileGlob } from './glob';
+import { SKIPPED_DIRS, walk } from './walk';
 import { confine } from './workspace';
 
 /** Most matching lines returned per call. */
@@ -52,6 +53,7 @@ export function createGrepTool(options: GrepToolOptions = {}): ToolDefinition {
       additionalProperties: false,
     },
     async run(input, ctx) {
+      const globMatches = input.glob === undefined ? null : compileGlob(input.glob);
       const target = await confine(ctx, input.path);
       let source = input.pattern;
       let literal = false;
@@ -69,7 +71,7 @@ export function createGrepTool(options: GrepToolOptions = {}): ToolDefinition {
       } else {
         for await (const e of walk(target.root, target.abs, { recursive: true, ...(ctx.signal ? { signal: ctx.signal } : {}) })) {
           if (e.kind !== 'file') continue;
-          if (input.glob !== undefined && !matchesPattern(e.relFromStart, input.glob)) continue;
+          if (globMatches && !globMatches(e.relFromStart)) continue;
           if (files.length === MAX_FILES) {
             tooManyFiles = true;
             break;

@@ -2,7 +2,7 @@ export type { ToolContext, ToolDefinition } from './types';
 export { BUILTIN_TOOLS, BUILTIN_TOOL_NAMES, isBuiltinTool, runTool, toolDefinitionsFor, type BuiltinToolName } from './registry';
 export { resolveWorkspace, confine, isInside, type ConfinedPath } from './workspace';
 export { isHostAllowed } from './hosts';
-export { ToolFailedError, HostNotAllowedError } from './errors';
+export { ToolFailedError, HostNotAllowedError, GlobTooComplexError } from './errors';
 export { createGrepTool, type GrepToolOptions, GREP_MAX_RESULTS } from './grep';
 export { createHttpGetTool, type HttpGetToolOptions } from './http-get';
 export { READ_FILE_MAX_BYTES, createReadFileTool, type ReadFileToolOptions } from './read-file';

@@ -1,7 +1,8 @@
 import fsp from 'node:fs/promises';
 import { ToolFailedError } from './errors';
 import { defineTool } from './define';
-import { matchesPattern, SKIPPED_DIRS, walk, type WalkEntry } from './walk';
+import { compileGlob } from './glob';
+import { SKIPPED_DIRS, walk, type WalkEntry } from './walk';
 import { confine } from './workspace';
 
 /** Most entries listed per call. */
@@ -38,6 +39,7 @@ export const listFilesTool = defineTool<ListFilesInput>({
     additionalProperties: false,
   },
   async run(input, ctx) {
+    const matches = input.pattern === undefined ? null : compileGlob(input.pattern);
     const target = await confine(ctx, input.path);
     const stat = await fsp.stat(target.abs);
     if (!stat.isDirectory()) throw new ToolFailedError(`${target.rel} is not a directory: use read_file`);
@@ -49,7 +51,7 @@ export const listFilesTool = defineTool<ListFilesInput>({
         truncated = true;
         break;
       }
-      if (input.pattern !== undefined && !matchesPattern(e.relFromStart, input.pattern)) continue;
+      if (matches && !matches(e.relFromStart)) continue;
       if (out.length === LIST_FILES_MAX_ENTRIES) {
         truncated = true;
         break;

@@ -42,12 +42,3 @@ export async function* walk(root: string, start: string, opts: { recursive: bool
     stack.push(...subdirs.reverse());
   }
 }
-
-/**
- * Glob match as `ls`/`rg -g` users expect: a pattern without `/` matches the file name at
- * any depth (`*.ts`), one with `/` matches the path relative to where the search started.
- */
-export function matchesPattern(relFromStart: string, pattern: string): boolean {
-  const subject = pattern.includes('/') ? relFromStart : path.posix.basename(relFromStart);
-  return path.posix.matchesGlob(subject, pattern);
-}
