@@ -1,5 +1,6 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { ValidationError } from '../errors/errors';
+import { linearRegExp } from '../tools/linear-regexp';
 
 export const STRUCTURED_OUTPUT_TOOL = 'StructuredOutput';
 
@@ -12,7 +13,8 @@ export interface StructuredOutput {
   validate(input: unknown): { ok: true; value: unknown } | { ok: false; errors: string };
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// Schemas come from scripts and are checked on the main thread: patterns run in linear time.
+const ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: linearRegExp } });
 const compiled = new Map<string, ValidateFunction>();
 
 export function structuredOutput(schema: Record<string, unknown>): StructuredOutput {

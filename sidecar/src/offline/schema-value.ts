@@ -1,4 +1,6 @@
 import { canonicalJson, type SeededRandom } from './random';
+import { linearRegExp } from '../tools/linear-regexp';
+import type { RegExpLike } from 'ajv/dist/types';
 
 type Schema = Readonly<Record<string, unknown>>;
 
@@ -212,9 +214,10 @@ const humanise = (key: string): string => key.replace(/([a-z])([A-Z])/g, '$1 $2'
 const singular = (key: string): string => (key.endsWith('ies') ? `${key.slice(0, -3)}y` : key.endsWith('s') ? key.slice(0, -1) : key);
 const num = (v: unknown, def: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : def);
 
-function safeRegExp(pattern: string): RegExp | null {
+/** Linear time: the pattern comes from a script's schema and the pool from its prompt. */
+function safeRegExp(pattern: string): RegExpLike | null {
   try {
-    return new RegExp(pattern, 'u');
+    return linearRegExp(pattern, 'u');
   } catch {
     return null;
   }

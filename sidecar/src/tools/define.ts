@@ -1,9 +1,10 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { ValidationError } from '../errors/errors';
 import { abortReason } from './abort';
+import { linearRegExp } from './linear-regexp';
 import type { ToolContext, ToolDefinition } from './types';
 
-const ajv = new Ajv({ allErrors: true, strict: true });
+const ajv = new Ajv({ allErrors: true, strict: true, code: { regExp: linearRegExp } });
 
 /** What a tool's schema promises; `run` receives its input already validated against it. */
 export interface ToolSpec<I> {
