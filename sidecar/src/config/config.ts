@@ -51,6 +51,11 @@ export interface SidecarConfig {
   readonly writableWorkspaces: readonly string[];
   /** Hosts http_get may reach (DW_ALLOWED_HOSTS, comma separated). @default none */
   readonly allowedHosts: readonly string[];
+  /**
+   * Where callbacks may go (DW_CALLBACK_HOSTS, comma separated host names, `*.suffix`, IP addresses
+   * or CIDR ranges; see callbacks/hosts.ts). @default none; loopback in development mode
+   */
+  readonly callbackHosts: readonly string[];
   /** Key for callback signatures (DW_CALLBACK_SECRET). @default the token */
   readonly callbackSecret: string | null;
   /** First callback retry delay (DW_CALLBACK_RETRY_BASE_MS). @default 500 */
@@ -134,6 +139,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     workspaceRoots: roots.length ? roots : [path.join(dataDir, 'workspaces')],
     writableWorkspaces: list(env.DW_WRITABLE_WORKSPACES, ','),
     allowedHosts: list(env.DW_ALLOWED_HOSTS, ',').map((h) => h.toLowerCase()),
+    callbackHosts: list(env.DW_CALLBACK_HOSTS, ','),
     callbackSecret: env.DW_CALLBACK_SECRET || token,
     callbackRetryBaseMs: num(env, L.callbackRetryBaseMs),
     callbackRetryMaxMs: num(env, L.callbackRetryMaxMs),
