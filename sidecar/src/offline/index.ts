@@ -7,6 +7,7 @@ export { OfflineModel, type OfflineModelOptions, type MessagesOutcome, type Mode
 export { route, type OfflineRequest, type OfflineResponse } from './routes';
 export { DEFAULT_KNOBS, knobsFromEnv, validateKnobs, type OfflineKnobs } from './knobs';
 export type { OfflineStats } from './stats';
+export { inFlightSeries, OBSERVATION_CAP, type Observations, type ObservedOutcome, type RequestObservation } from './observations';
 export { OfflineApiError, type ApiErrorType } from './api-error';
 export { parseDirectives, type Directives, type BrokenPlan } from './directives';
 export { planFor, repairPlan, type Plan, type PlanKind } from './plans';

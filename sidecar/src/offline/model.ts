@@ -7,6 +7,7 @@ import { DEFAULT_KNOBS, validateKnobs, type OfflineKnobs } from './knobs';
 import { buildMessage, type OfflineMessage } from './message';
 import { countInputTokens, PromptCache } from './prompt-cache';
 import { canonicalJson, SeededRandom, sha256Hex, unitFromHash } from './random';
+import { ObservationLog, type Observations } from './observations';
 import { StatsRecorder, type OfflineStats } from './stats';
 import { parseMessagesRequest, promptKey, type MessagesRequest } from './wire';
 
@@ -47,6 +48,7 @@ export class OfflineModel {
   private readonly attempts = new Map<string, number>();
   private readonly cache: PromptCache;
   private readonly recorder = new StatsRecorder();
+  private readonly log = new ObservationLog();
   private readonly modelIds: readonly string[];
 
   constructor(opts: OfflineModelOptions = {}) {
@@ -69,6 +71,7 @@ export class OfflineModel {
   /** Zeroes the stats, the request ordinal, per-prompt attempt counts and the prompt cache; knobs stay unless `knobs` is set. */
   reset(opts: { readonly knobs?: boolean } = {}): void {
     this.recorder.reset();
+    this.log.reset();
     this.ordinal = 0;
     this.attempts.clear();
     this.cache.clear();
@@ -77,6 +80,11 @@ export class OfflineModel {
 
   stats(): OfflineStats {
     return this.recorder.snapshot();
+  }
+
+  /** Each message request since start or reset: arrival, end, in flight, outcome, retry-after. */
+  observations(): Observations {
+    return this.log.snapshot();
   }
 
   nextRequestId(): string {
@@ -88,15 +96,21 @@ export class OfflineModel {
     const n = ++this.ordinal;
     this.recorder.received();
     this.recorder.enter();
+    const seen = this.log.begin(n, this.recorder.current);
+    let outcome: MessagesOutcome | null = null;
     try {
       const fault = this.faultByOrdinal(n);
-      if (fault) return this.fault(fault, `request #${n} since reset, by the knobs`);
+      if (fault) {
+        seen.key = keyOf(body);
+        return (outcome = this.fault(fault, `request #${n} since reset, by the knobs`));
+      }
       const req = parseMessagesRequest(body);
       const key = promptKey(req);
+      seen.key = key;
       const directives = parseDirectives(`${key}\n${req.system.map((b) => (typeof b.text === 'string' ? b.text : '')).join('\n')}`);
       if (directives.fail !== null) throw invalidRequest(directives.fail);
       const keyFault = this.faultByPrompt(key, directives);
-      if (keyFault) return this.fault(keyFault, 'requested by a prompt directive');
+      if (keyFault) return (outcome = this.fault(keyFault, 'requested by a prompt directive'));
 
       const k = this.current;
       const delay = k.latencyMs + this.jitter(n) + directives.sleepMs;
@@ -109,19 +123,21 @@ export class OfflineModel {
       if (delay > 0) await sleep(delay, undefined, { signal });
       else if (signal?.aborted) throw signal.reason;
       this.recorder.answered(key, answer.kind, tokens, message.usage.output_tokens);
-      return { kind: 'message', message, stream: req.stream, latencyMs: delay };
+      return (outcome = { kind: 'message', message, stream: req.stream, latencyMs: delay });
     } catch (err) {
       if (err instanceof OfflineApiError) {
         this.recorder.failed('invalid');
-        return { kind: 'error', error: err };
+        return (outcome = { kind: 'error', error: err });
       }
       if (signal?.aborted) {
         this.recorder.failed('aborted');
+        this.log.end(seen, 'aborted');
         return { kind: 'drop' };
       }
       throw err;
     } finally {
       this.recorder.leave();
+      if (seen.outcome === 'pending') this.log.end(seen, observed(outcome), outcome?.kind === 'error' ? outcome.retryAfterSec : undefined);
     }
   }
 
@@ -171,6 +187,23 @@ export class OfflineModel {
   private jitter(n: number): number {
     const j = this.current.latencyJitterMs;
     return j > 0 ? Math.floor(unitFromHash(sha256Hex(`jitter:${this.current.seed}:${n}`)) * (j + 1)) : 0;
+  }
+}
+
+/** What the observation log calls an outcome (a thrown internal error is an `invalid`). */
+function observed(outcome: MessagesOutcome | null): 'ok' | 'rateLimited' | 'overloaded' | 'dropped' | 'invalid' {
+  if (outcome === null) return 'invalid';
+  if (outcome.kind === 'message') return 'ok';
+  if (outcome.kind === 'drop') return 'dropped';
+  return outcome.error.type === 'rate_limit_error' ? 'rateLimited' : outcome.error.type === 'overloaded_error' ? 'overloaded' : 'invalid';
+}
+
+/** The prompt key of a body that was not parsed (a fault answered first), or null. */
+function keyOf(body: unknown): string | null {
+  try {
+    return promptKey(parseMessagesRequest(body));
+  } catch {
+    return null;
   }
 }
 

@@ -40,6 +40,7 @@ export async function route(model: OfflineModel, req: OfflineRequest): Promise<O
       return json(200, found ?? { type: 'model', id, display_name: `${id} (offline)`, created_at: model.listModels()[0]?.created_at ?? '' }, requestId);
     }
     if (method === 'GET' && path === '/_offline/stats') return json(200, model.stats(), requestId);
+    if (method === 'GET' && path === '/_offline/observations') return json(200, model.observations(), requestId);
     if (method === 'GET' && path === '/_offline/knobs') return json(200, model.knobs(), requestId);
     if (method === 'POST' && path === '/_offline/knobs') return json(200, model.setKnobs(parseBody(req.body)), requestId);
     if (method === 'POST' && path === '/_offline/reset') {

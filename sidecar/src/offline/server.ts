@@ -6,6 +6,7 @@ import type { OfflineKnobs } from './knobs';
 import { OfflineModel, type OfflineModelOptions } from './model';
 import { route, type OfflineRequest, type OfflineResponse } from './routes';
 import { encodeSse } from './sse';
+import type { Observations } from './observations';
 import type { OfflineStats } from './stats';
 
 export interface OfflineModelServerOptions extends OfflineModelOptions {
@@ -20,6 +21,8 @@ export interface OfflineModelServer {
   /** Stops listening and closes open connections (in-flight requests are cut). */
   close(): Promise<void>;
   stats(): OfflineStats;
+  /** Each message request since start or reset (arrival, end, in flight, outcome, retry-after). */
+  observations(): Observations;
   knobs(): OfflineKnobs;
   setKnobs(partial: Partial<OfflineKnobs>): OfflineKnobs;
   /** Zeroes stats, the request ordinal and the prompt cache (and the knobs with `{knobs: true}`). */
@@ -68,6 +71,7 @@ export function createOfflineModelServer(opts: OfflineModelServerOptions = {}): 
       });
     },
     stats: () => model.stats(),
+    observations: () => model.observations(),
     knobs: () => model.knobs(),
     setKnobs: (partial) => model.setKnobs(partial),
     reset: (o) => model.reset(o),
