@@ -1,31 +1,10 @@
 import { createHash } from 'node:crypto';
-import { SCRIPT_API_GLOBALS, VERIFICATION_GLOBALS } from '../sandbox/globals';
-import { ACTIONS_JS } from './client/actions';
-import { AGENTS_JS } from './client/agents-log';
-import { API_JS } from './client/api';
-import { APP_JS } from './client/app';
-import { DOM_JS } from './client/dom';
-import { HIGHLIGHT_JS } from './client/highlight';
-import { RUN_OVERVIEW_JS } from './client/run-overview';
-import { RUN_STATE_JS } from './client/run-state';
-import { RUN_VIEW_JS } from './client/run-view';
-import { RUNS_JS } from './client/runs-list';
-import { SCRIPT_JS } from './client/script-view';
-import { STYLES_CSS } from './client/styles';
+import { bundleText } from '../bundle-text';
 
 /*
- * The page's script lives in TypeScript modules as text rather than in .js files beside them:
- * `tsc` (the sidecar's only build step) then ships it in dist/ with no copy step, and the
- * sidecar's DOM-less type settings never see browser code.
+ * The page's script and styles are real sources in ./page (TypeScript with DOM types, and a
+ * stylesheet), bundled by scripts/bundle.mjs into dist/bundles; the sidecar serves the bundles.
  */
-
-/** The names the highlighter shows as workflow globals: the sandbox's own list, so the two never drift. */
-const GLOBALS_JS = `dw.SCRIPT_GLOBALS = ${JSON.stringify([...SCRIPT_API_GLOBALS, ...VERIFICATION_GLOBALS])};`;
-
-/** Client modules in dependency order; each adds to the bundle's `dw` namespace. */
-export const CLIENT_MODULES: readonly string[] = [
-  GLOBALS_JS, DOM_JS, API_JS, HIGHLIGHT_JS, RUN_STATE_JS, RUN_OVERVIEW_JS, ACTIONS_JS, SCRIPT_JS, AGENTS_JS, RUN_VIEW_JS, RUNS_JS, APP_JS,
-];
 
 export interface Asset {
   readonly body: string;
@@ -34,16 +13,25 @@ export interface Asset {
   readonly version: string;
 }
 
-const hashOf = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
+/** The version an asset's URL carries: a hash of its content, so any change gives a new URL. */
+export const assetVersion = (body: string): string => createHash('sha256').update(body).digest('hex').slice(0, 16);
 
-function asset(body: string, type: string): Asset {
-  return { body, type, version: hashOf(body) };
+export function asset(body: string, type: string): Asset {
+  return { body, type, version: assetVersion(body) };
 }
 
-/** One script: an IIFE with the `dw` namespace, started once the document is parsed (it loads with `defer`). */
-export const APP_SCRIPT: Asset = asset(
-  `(function () {\n'use strict';\nvar dw = {};\n${CLIENT_MODULES.join('\n')}\ndw.main();\n})();\n`,
-  'text/javascript; charset=utf-8',
-);
+/** An asset read from its bundle on first use (so importing this module needs no build). */
+function bundledAsset(name: string, type: string): Asset {
+  let loaded: Asset | null = null;
+  const load = (): Asset => (loaded ??= asset(bundleText(name), type));
+  return Object.freeze({
+    type,
+    get body(): string { return load().body; },
+    get version(): string { return load().version; },
+  });
+}
 
-export const STYLESHEET: Asset = asset(STYLES_CSS, 'text/css; charset=utf-8');
+/** One classic script (an IIFE from page/main.ts), started once the document is parsed (it loads with `defer`). */
+export const APP_SCRIPT: Asset = bundledAsset('page.js', 'text/javascript; charset=utf-8');
+
+export const STYLESHEET: Asset = bundledAsset('page.css', 'text/css; charset=utf-8');

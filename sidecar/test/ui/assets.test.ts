@@ -1,5 +1,7 @@
 import * as acorn from 'acorn';
-import { APP_SCRIPT, CLIENT_MODULES, STYLESHEET } from '../../src/ui/assets';
+import { SCRIPT_API_GLOBALS, VERIFICATION_GLOBALS } from '../../src/core/names';
+import { APP_SCRIPT, asset, assetVersion, STYLESHEET } from '../../src/ui/assets';
+import { highlight, SCRIPT_GLOBALS } from '../../src/ui/page/highlight';
 import { appPage, signInPage } from '../../src/ui/shell';
 
 describe('live page assets', () => {
@@ -7,15 +9,18 @@ describe('live page assets', () => {
     expect(() => acorn.parse(APP_SCRIPT.body, { ecmaVersion: 2022, sourceType: 'script' })).not.toThrow();
   });
 
-  test('the highlighter knows every global the sandbox gives a script', () => {
-    expect(APP_SCRIPT.body).toMatch(/dw\.SCRIPT_GLOBALS = \[[^\]]*"agent"[^\]]*"verify"[^\]]*\];/);
+  test('the highlighter knows every global the sandbox gives a script, from the sandbox\'s own lists', () => {
+    expect(SCRIPT_GLOBALS).toEqual([...SCRIPT_API_GLOBALS, ...VERIFICATION_GLOBALS]);
+    for (const name of SCRIPT_GLOBALS) {
+      expect(highlight(`${name};`)[0]![0]).toEqual(['dw', name]);
+      expect(APP_SCRIPT.body).toContain(`"${name}"`);
+    }
   });
 
-  test('client modules hold no backtick or dollar-brace, which their String.raw templates would mangle', () => {
-    for (const m of CLIENT_MODULES) {
-      expect(m).not.toContain('`');
-      expect(m).not.toContain('${');
-    }
+  test('the page is bundled from its TypeScript sources into one classic script', () => {
+    expect(APP_SCRIPT.body).toMatch(/^"use strict";\n\(\(\) => \{/);
+    expect(APP_SCRIPT.body).toContain('// src/ui/page/app.ts');
+    expect(APP_SCRIPT.body).not.toMatch(/^\s*(import|export)\s/m);
   });
 
   test('nothing is loaded from another origin: no absolute URLs in the script, styles or pages', () => {
@@ -24,8 +29,17 @@ describe('live page assets', () => {
     expect(STYLESHEET.body).not.toMatch(/@import|url\(/);
   });
 
-  test('asset versions change with their content', () => {
-    expect(APP_SCRIPT.version).toMatch(/^[0-9a-f]{16}$/);
+  test('asset versions change with their content, and the same content keeps its version', () => {
+    const type = 'text/javascript; charset=utf-8';
+    const a = asset('console.log(1);\n', type);
+    const b = asset('console.log(2);\n', type);
+    expect(a.version).toMatch(/^[0-9a-f]{16}$/);
+    expect(b.version).not.toBe(a.version);
+    expect(asset('console.log(1);\n', type).version).toBe(a.version);
+    // The served assets carry the version of exactly the bytes they serve.
+    expect(APP_SCRIPT.version).toBe(assetVersion(APP_SCRIPT.body));
+    expect(STYLESHEET.version).toBe(assetVersion(STYLESHEET.body));
+    expect(asset(`${APP_SCRIPT.body}\n// edited`, type).version).not.toBe(APP_SCRIPT.version);
     expect(STYLESHEET.version).not.toBe(APP_SCRIPT.version);
   });
 

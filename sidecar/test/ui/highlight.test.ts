@@ -1,9 +1,6 @@
-import { HIGHLIGHT_JS } from '../../src/ui/client/highlight';
-import { loadClient } from './client-vm';
+import { highlight, highlighter } from '../../src/ui/page/highlight';
 
-type Token = [string, string];
-const highlight = loadClient(HIGHLIGHT_JS).highlight as (src: string) => Token[][];
-const withGlobals = (names: string[]) => loadClient(`dw.SCRIPT_GLOBALS = ${JSON.stringify(names)};`, HIGHLIGHT_JS).highlight as (src: string) => Token[][];
+const withGlobals = (names: string[]) => highlighter(names);
 
 const kinds = (src: string, text: string): string[] =>
   highlight(src).flat().filter(([, t]) => t === text).map(([k]) => k);
@@ -59,7 +56,7 @@ describe('script highlighter', () => {
     expect(kinds(script, '\x60tick ${found.length} \\\x60 still\x60')).toEqual(['str']);
   });
 
-  test('the workflow globals come from the list the bundle provides', () => {
+  test('the workflow globals come from the list the highlighter is given', () => {
     const hl = withGlobals(['consensus']);
     const classes = hl('consensus(x); agent(y); meta;').flat().filter(([k]) => k !== 'pun' && k !== 'ws');
     expect(classes).toEqual([['dw', 'consensus'], ['id', 'x'], ['fn', 'agent'], ['id', 'y'], ['dw', 'meta']]);

@@ -1,7 +1,5 @@
-import { DOM_JS } from '../../src/ui/client/dom';
-import { RUN_STATE_JS } from '../../src/ui/client/run-state';
+import { createRunState as createPageRunState } from '../../src/ui/page/run-state';
 import type { RunEvent, RunRecord } from '../../src/core/types';
-import { loadClient } from './client-vm';
 
 interface PhaseCounts { name: string; total: number; queued: number; active: number; done: number; failed: number; cancelled: number }
 interface RunState {
@@ -14,8 +12,7 @@ interface RunState {
   setRun(r: RunRecord): void;
 }
 
-const dw = loadClient(DOM_JS, RUN_STATE_JS);
-const createRunState = dw.createRunState as (r: RunRecord) => RunState;
+const createRunState = createPageRunState as unknown as (r: RunRecord) => RunState;
 
 function record(patch: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -24,7 +21,7 @@ function record(patch: Partial<RunRecord> = {}): RunRecord {
     counts: { queued: 0, active: 0, done: 0, failed: 0, total: 0 },
     usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0 },
     result: null, error: null, parentId: null, meta: null, createdAt: '2025-01-01T00:00:00Z', updatedAt: '2025-01-01T00:00:00Z',
-    hasScript: true, approval: null, paused: false, estimate: null, ...patch,
+    hasScript: true, approval: null, paused: false, estimate: null, deadlineAt: null, ...patch,
   };
 }
 
