@@ -36,9 +36,14 @@ function rates(input: number, output: number, over: Partial<Rates> = {}): Rates 
 }
 
 /**
- * List prices from platform.claude.com/docs/en/about-claude/pricing (checked November 2026),
- * keyed `family@major` or `family@major.minor`. Cloud providers bill the same list prices
- * for these models; regional and long-context surcharges are not modelled.
+ * List prices, USD per million tokens, keyed `family@major` or `family@major.minor`.
+ * Source: Anthropic's pricing page, https://platform.claude.com/docs/en/about-claude/pricing
+ * ("Model pricing": base input, 5m and 1h cache writes, cache hits, output), and the model
+ * overview pages under https://platform.claude.com/docs/en/about-claude/models/ for the 5.x
+ * models. Checked 2026-12-01 (Sonnet 5.5's cache-hit cut from $0.20 to $0.10 of 2026-10-07
+ * included). The test (sidecar/test/providers/pricing.test.ts) spells every row out in dollars.
+ * Cloud providers bill the same list prices for these models; regional, long-context and
+ * batch prices are not modelled.
  */
 const TABLE: Readonly<Record<string, Rates>> = {
   'fable@5': rates(10, 50, { cacheRead: 1 }),
