@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createOfflineModelServer } from '../offline';
+import { boundaryCpuMsPerCall } from './boundary';
 
 /**
  * `npm run bench`: the engine (the real sidecar process over HTTP) against a floor (the SDK
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
   const f0 = await floor(url);
   const o0 = await ours(url);
   await server.close();
+  const boundary = await boundaryCpuMsPerCall();
   const rows = [
     ['', 'ours (sidecar)', 'floor (SDK + p-limit)'],
     [`makespan, ${N} agents, ${CONCURRENCY} at once, ${LATENCY} ms`, `${o.makespanMs.toFixed(0)} ms`, `${f.makespanMs.toFixed(0)} ms`],
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
     ['CPU ms per agent, zero latency', (o0.cpuMs / N).toFixed(3), (f0.cpuMs / N).toFixed(3)],
     ['  ours − floor (goal ≤ 0.5 ms)', (o0.cpuMs / N - f0.cpuMs / N).toFixed(3), ''],
     ['agents per second, zero latency', (N / (o0.makespanMs / 1000)).toFixed(0), (N / (f0.makespanMs / 1000)).toFixed(0)],
+    ['CPU ms per agent() at the sandbox boundary (2,000 calls, in-process host)', boundary.toFixed(3), ''],
     ['peak RSS (goal ≤ 250 MB)', `${Math.max(o.peakRssMb, o0.peakRssMb).toFixed(0)} MB`, `${Math.max(f.peakRssMb, f0.peakRssMb).toFixed(0)} MB`],
   ];
   process.stdout.write(`\nEngine benchmark (node ${process.version}, ${os.cpus().length} cores)\n\n`);

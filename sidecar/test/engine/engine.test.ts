@@ -164,14 +164,28 @@ describe('engine against the offline model over HTTP', () => {
   });
 
   test('cancel stops new agents and ends the run cancelled', async () => {
+    const until = async (cond: () => boolean, what: string): Promise<void> => {
+      for (const end = Date.now() + 30_000; !cond(); await new Promise((r) => setTimeout(r, 10))) {
+        if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+      }
+    };
     h.model.setKnobs({ latencyMs: 200 });
     const started = await h.engine.start({ task: 'long', options: { limits: { maxParallel: 2 } }, script: `await parallel(Array.from({ length: 50 }, (_, i) => () => agent('slow ' + i))); return 1;` });
-    await new Promise((r) => setTimeout(r, 500));
+    // Mid-run: some agents done, two at the model, the rest queued.
+    await until(() => h.engine.get(started.id).counts.done >= 2, 'two agents are done');
     const cancelled = await h.engine.cancel(started.id);
     expect(cancelled.status).toBe('cancelled');
-    const callsAtCancel = h.model.stats().requests;
-    await new Promise((r) => setTimeout(r, 600));
-    expect(h.model.stats().requests).toBe(callsAtCancel);
-    expect(callsAtCancel).toBeLessThan(50);
+    // cancel() returns once the run's execution has ended; the aborted calls then leave the model.
+    await until(() => h.model.stats().inFlight === 0, 'no call is in flight at the model');
+    const events = h.engine.events(started.id, 0).map((e) => e.event);
+    const cancelledAt = events.findIndex((e) => e.type === 'run.status' && e.status === 'cancelled');
+    expect(cancelledAt).toBeGreaterThan(0);
+    expect(events.slice(cancelledAt).filter((e) => e.type === 'agent.started')).toEqual([]);
+    // Every model call belongs to an agent that started before the cancel, and most never started.
+    const startedAgents = events.filter((e) => e.type === 'agent.started').length;
+    expect(h.model.stats().requests).toBe(startedAgents);
+    expect(startedAgents).toBeLessThan(50);
+    const agents = h.engine.agents(started.id, { limit: 1000 }).agents;
+    expect(agents.filter((a) => a.status === 'queued' || a.status === 'active')).toEqual([]);
   });
 });

@@ -10,17 +10,15 @@ const FAN_OUT = `
 `;
 
 describe('the agent boundary', () => {
-  test('an agent call costs well under half a millisecond of CPU, host work and the whole run included', async () => {
+  // The CPU cost per call is a figure in `npm run bench` (src/bench/boundary.ts), not an assert.
+  test('2,000 agent calls cross the boundary: each once, in order, with its prompt and options, and every answer comes back', async () => {
     const files = Array.from({ length: 2000 }, (_, i) => `src/file-${i}.ts`);
-    const host = (): FakeHost => new FakeHost({ answer: (seq) => ({ bugs: seq % 2 === 0 ? ['off by one'] : [] }) });
-    // Warm up V8's compilers on both sides first: the figure of interest is the steady state.
-    await sandbox.run(runOf(FAN_OUT, { host: host(), args: { files: files.slice(0, 500) } }));
-    const before = process.cpuUsage();
-    const outcome = await sandbox.run(runOf(FAN_OUT, { host: host(), args: { files }, limits: { maxAgents: files.length } }));
-    const used = process.cpuUsage(before);
+    const host = new FakeHost({ answer: (seq) => ({ bugs: seq % 2 === 0 ? ['off by one'] : [] }) });
+    const outcome = await sandbox.run(runOf(FAN_OUT, { host, args: { files }, limits: { maxAgents: files.length } }));
     expect(outcome).toEqual({ ok: true, result: 1000 });
-    const perCallMs = (used.user + used.system) / 1000 / files.length;
-    expect(perCallMs).toBeLessThan(0.5);
+    expect(host.calls.map((c) => c.seq)).toEqual(files.map((_, i) => i + 1));
+    expect(host.calls.map((c) => c.prompt)).toEqual(files.map((f) => `Find bugs in ${f}`));
+    for (const [i, c] of host.calls.entries()) expect(c.opts).toMatchObject({ label: files[i], tools: ['read_file'] });
   });
 
   test('agent results and errors cross as copies', async () => {

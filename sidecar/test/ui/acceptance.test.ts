@@ -84,10 +84,11 @@ describe('live page on the real sidecar (phone, 390 × 844)', () => {
   });
 
   test('(c) a running run stopped from the page ends cancelled, and the model sees no agent call after', async () => {
-    // 200 agents, 8 at once, 300 ms each: at least 7.5 s, time enough to stop it on a busy machine.
-    await sidecar.setModelLatency(300);
-    const before = await sidecar.modelRequests();
-    const run = await sidecar.start({ task: 'A long fan-out to stop', script: FAN_OUT, options: { limits: { maxParallel: 8 } } });
+    // Eight quick agents, then 192 that the model holds for ten minutes: the run cannot end
+    // by itself before the stop lands, however slow the machine.
+    const script = "await parallel(Array.from({length:8}, (_, i) => () => agent('stop-test item ' + i)));\n"
+      + "await parallel(Array.from({length:192}, (_, i) => () => agent('[offline:sleep=600000] stop-test held ' + i)));";
+    const run = await sidecar.start({ task: 'A long fan-out to stop', script, options: { limits: { maxParallel: 8 } } });
     await page.goto(`${sidecar.url}/#/runs/${run.id}`);
     await page.waitForFunction(() => {
       const text = document.querySelector('.stat-done .stat-value')?.textContent ?? '';
@@ -98,12 +99,24 @@ describe('live page on the real sidecar (phone, 390 × 844)', () => {
     await badge('Cancelled').waitFor({ timeout: 30_000 });
     const record = await sidecar.get(run.id);
     expect(record.status).toBe('cancelled');
-    expect(record.counts.done).toBeLessThan(200);
-    const atStop = await sidecar.modelRequests();
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect(await sidecar.modelRequests()).toBe(atStop);
-    expect(atStop - before).toBeLessThan(200);
-    expect(atStop - before).toBeGreaterThanOrEqual(record.counts.done);
+    expect(record.counts.done).toBe(8);
+    // The stop returns once the run's execution has ended; the held calls then leave the model.
+    const model = sidecar.core.offlineUrl;
+    if (model === null) throw new Error('the live sidecar runs without the offline model');
+    const modelGet = async <T>(route: string): Promise<T> => (await (await fetch(`${model}${route}`)).json()) as T;
+    for (const end = Date.now() + 30_000; (await modelGet<{ inFlight: number }>('/_offline/stats')).inFlight > 0;) {
+      if (Date.now() > end) throw new Error('the model still has calls in flight after the stop');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const events = sidecar.core.engine.events(run.id, 0).map((e) => e.event);
+    const stoppedAt = events.findIndex((e) => e.type === 'run.status' && e.status === 'cancelled');
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect(events.slice(stoppedAt).filter((e) => e.type === 'agent.started')).toEqual([]);
+    // Every call the model saw for this run belongs to an agent started before the stop.
+    const { requests } = await modelGet<{ requests: { key: string | null }[] }>('/_offline/observations');
+    const calls = requests.filter((r) => r.key?.includes('stop-test')).length;
+    expect(calls).toBe(events.filter((e) => e.type === 'agent.started').length);
+    expect(calls).toBeLessThan(200);
     await screenshot(page, 'acceptance-c-stopped');
     expect(errors).toEqual([]);
   });
