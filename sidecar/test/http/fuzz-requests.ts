@@ -131,7 +131,7 @@ function makers(rand: () => number, runIds: readonly string[]): Record<FuzzKind,
   return {
     'no-auth': () => {
       const route = pick(ROUTES.filter((x) => !x.public));
-      const headers = pick([{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Basic ${TOKEN}` }, { authorization: junk(30).replace(/[\r\n\u0000-\u001f\u007f-\u{10ffff}]/gu, '') }]);
+      const headers = pick([{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Basic ${TOKEN}` }, { authorization: [...junk(30)].filter((c) => c >= ' ' && c <= '~').join('') }]);
       return { kind: 'no-auth', method: route.method, path: concrete(route.path, run()), headers: headers as Record<string, string> };
     },
     'wrong-method': () => {
