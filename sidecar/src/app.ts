@@ -1,6 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import pino, { type Logger } from 'pino';
 import type { SidecarConfig } from './config/config';
+import { CallbackHosts, CallbackService, type CallbackRunEvent, type CallbackRunSource, type SelfAddress } from './callbacks';
 import { Engine } from './engine/engine';
 import { REDACT_PATHS } from './http/logger';
 import { createOfflineModelServer, knobsFromEnv } from './offline';
@@ -30,13 +31,13 @@ export function createLogger(config: Pick<SidecarConfig, 'logLevel'>, destinatio
 
 /**
  * Builds the core: database, provider (starting the embedded offline model when that is
- * the provider), sandbox and engine. `callbacks` and `metrics` are attached by serve.
+ * the provider), sandbox and engine. `metrics` is attached by serve; callbacks follow the
+ * engine from outside (createCallbacks).
  */
 export async function createCore(config: SidecarConfig, env: Env, opts: {
   logger?: Logger;
-  /** An already open store (serve shares it with the callback service). */
+  /** An already open store. */
   db?: DatabaseSync;
-  callbacks?: ConstructorParameters<typeof Engine>[0]['callbacks'];
   metrics?: ConstructorParameters<typeof Engine>[0]['metrics'];
 } = {}): Promise<Core> {
   const logger = opts.logger ?? createLogger(config);
@@ -50,7 +51,7 @@ export async function createCore(config: SidecarConfig, env: Env, opts: {
   }
   const provider = createProvider(config.provider, env, offlineUrl ? { baseURL: offlineUrl } : {});
   const sandbox = new IsolatedVmSandbox({ preludeModules: [VERIFICATION_PRELUDE] });
-  const engine = new Engine({ config, db, provider, sandbox, callbacks: opts.callbacks, metrics: opts.metrics, logger });
+  const engine = new Engine({ config, db, provider, sandbox, metrics: opts.metrics, logger });
   return {
     config, db, engine, provider, logger, offlineUrl,
     async close() {
@@ -61,4 +62,40 @@ export async function createCore(config: SidecarConfig, env: Env, opts: {
       db.close();
     },
   };
+}
+
+/** The engine as the callback service sees it: stored events, records, and a way to add events. */
+export function callbackRunSource(engine: Engine): CallbackRunSource {
+  return {
+    subscribe: (runId, listener) => engine.subscribe(runId, listener),
+    getRun: (id) => {
+      try {
+        return engine.get(id);
+      } catch {
+        return null;
+      }
+    },
+    record: (runId, event) => engine.record(runId, event),
+  };
+}
+
+/**
+ * The callback service of a core: its own tables in the core's database, following the engine's
+ * run events, delivering only where DW_CALLBACK_HOSTS allows and never to `self` (the sidecar's
+ * listener, read when a callback is checked). Start it once the server listens.
+ */
+export function createCallbacks(core: Pick<Core, 'config' | 'db' | 'engine' | 'logger'>, opts: {
+  self?: () => SelfAddress | null;
+  onOutcome?: (event: CallbackRunEvent) => void;
+} = {}): CallbackService {
+  const { config } = core;
+  return new CallbackService({
+    db: core.db,
+    runs: callbackRunSource(core.engine),
+    hosts: CallbackHosts.fromConfig(config, opts.self ?? (() => ({ host: config.host, port: config.port }))),
+    secret: config.callbackSecret,
+    logger: core.logger,
+    retry: { baseMs: config.callbackRetryBaseMs, maxMs: Math.max(config.callbackRetryBaseMs, config.callbackRetryMaxMs) },
+    onOutcome: opts.onOutcome,
+  });
 }

@@ -1,5 +1,16 @@
 export { CallbackService } from './service';
-export { signCallback, verifyCallbackSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER, type VerifyOptions } from './signature';
+export { CallbackHosts, type SelfAddress } from './hosts';
+export { CallbackHostNotAllowedError, CallbackLimitError } from './errors';
+export { createPoster, type CallbackPoster } from './post';
+export {
+  signCallback,
+  signedPath,
+  verifyCallbackSignature,
+  SIGNATURE_HEADER,
+  SIGNATURE_TOLERANCE_MS,
+  TIMESTAMP_HEADER,
+  type VerifyOptions,
+} from './signature';
 export {
   CALLBACK_EVENTS,
   DEFAULT_CALLBACK_EVENTS,
@@ -17,6 +28,7 @@ export type {
   CallbackPayload,
   CallbackRegistration,
   CallbackRunEvent,
+  CallbackRunSource,
   CallbackServiceOptions,
   DeliveryState,
   RetryOptions,

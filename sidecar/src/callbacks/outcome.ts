@@ -1,3 +1,5 @@
+import { CallbackHostNotAllowedError } from './errors';
+
 /** What one POST to a callback URL means for its delivery. */
 export type DeliveryOutcome =
   | { readonly kind: 'delivered'; readonly httpStatus: number }
@@ -24,11 +26,11 @@ export function parseRetryAfter(value: string | null, now: number): number | nul
 
 export function classifyResponse(httpStatus: number, body: string, retryAfter: string | null, now: number): DeliveryOutcome {
   if (httpStatus >= 200 && httpStatus < 300) return { kind: 'delivered', httpStatus };
-  const snippet = body.slice(0, 200).replace(/\s+/g, ' ').trim();
-  const reason = `HTTP ${httpStatus}${snippet ? `: ${snippet}` : ''}`;
+  // The status code only: the receiver's answer never reaches the run's events (no read primitive).
+  const reason = `HTTP ${httpStatus}`;
   if (httpStatus === 409) {
-    if (N8N_ALREADY_RESUMED.test(body)) return { kind: 'final', reason, httpStatus };
-    if (N8N_NOT_YET_WAITING.test(body)) return { kind: 'retry', reason, httpStatus, retryAfterMs: null };
+    if (N8N_ALREADY_RESUMED.test(body)) return { kind: 'final', reason: `${reason} (n8n: the execution has finished already)`, httpStatus };
+    if (N8N_NOT_YET_WAITING.test(body)) return { kind: 'retry', reason: `${reason} (n8n: the execution is not waiting yet)`, httpStatus, retryAfterMs: null };
     return { kind: 'final', reason, httpStatus };
   }
   if (httpStatus >= 500 || TRANSIENT_4XX.has(httpStatus)) {
@@ -41,11 +43,15 @@ export function classifyResponse(httpStatus: number, body: string, retryAfter: s
   return { kind: 'final', reason, httpStatus };
 }
 
-/** Network failures and time-outs are always worth another attempt. */
-export function networkFailure(err: unknown): DeliveryOutcome {
-  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-  const message = err instanceof Error ? `${err.name === 'TimeoutError' ? 'timed out' : err.message}${cause}` : String(err);
-  return { kind: 'retry', reason: `network error: ${message}`, httpStatus: null, retryAfterMs: null };
+/**
+ * Network failures and time-outs are worth another attempt; a host the operator does not allow
+ * is final. The reason names the failure's code only (ECONNREFUSED, timed out), not the socket's text.
+ */
+export function networkFailure(err: unknown, timedOut: boolean): DeliveryOutcome {
+  if (err instanceof CallbackHostNotAllowedError) return { kind: 'final', reason: `${err.code}: ${err.message}`, httpStatus: null };
+  const code = (err as { code?: unknown } | null)?.code;
+  const what = timedOut ? 'timed out' : typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : 'connection failed';
+  return { kind: 'retry', reason: `network error: ${what}`, httpStatus: null, retryAfterMs: null };
 }
 
 /** Exponential backoff with "equal jitter": half the delay is fixed, half random, so retries spread out but never collapse to zero. */

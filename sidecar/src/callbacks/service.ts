@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigError } from '../errors/errors';
-import type { CallbackSpec, RunRecord } from '../core/types';
+import { ConfigError, RunNotFoundError } from '../errors/errors';
+import type { CallbackSpec, RunRecord, StoredEvent } from '../core/types';
+import { CallbackLimitError } from './errors';
 import { backoffDelay, classifyResponse, networkFailure, type DeliveryOutcome } from './outcome';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signCallback } from './signature';
+import { createPoster, type CallbackPoster } from './post';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signCallback, signedPath } from './signature';
 import { callbackPayload, isCallbackEvent, normalizeCallbackSpec, redactUrl } from './spec';
 import { CallbackStore, type DueDelivery } from './store';
 import type {
@@ -10,6 +12,7 @@ import type {
   CallbackLogger,
   CallbackRegistration,
   CallbackRunEvent,
+  CallbackRunSource,
   CallbackServiceOptions,
   RetryOptions,
 } from './types';
@@ -27,40 +30,24 @@ function checkRange(name: string, value: number, min: number, max: number): numb
   return value;
 }
 
-/** Reads at most `limit` bytes of a response body: enough to recognise n8n's 409 messages, never a flood. */
-async function readCapped(res: Response, limit: number): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
-}
-
 interface InFlight {
   readonly promise: Promise<void>;
   readonly controller: AbortController;
 }
 
 /**
- * Persistent, retried delivery of run states to registered callback URLs (the n8n Wait node's
- * resume URL). One delivery per registration and status, enforced by a unique key, so a double
- * notify or a restart never enqueues twice. Delivery is at-least-once towards the network: a
- * POST cut off by a crash is sent again at the next start. For n8n that is harmless, because a
- * resume URL is single-use: the duplicate gets 409 "has finished already", which is final.
+ * The one owner of callbacks: registrations (checked against the operator's hosts), following
+ * the runs' status events, persistent retried delivery, and the delivery events of the run.
+ * One delivery per registration and status, enforced by a unique key, so a repeated event or a
+ * restart never enqueues twice. Delivery is at-least-once towards the network: a POST cut off
+ * by a crash is sent again at the next start. For n8n that is harmless, because a resume URL is
+ * single-use: the duplicate gets 409 "has finished already", which is final.
  */
 export class CallbackService {
   private readonly store: CallbackStore;
-  private readonly fetchImpl: typeof fetch;
+  private readonly runs: CallbackRunSource;
+  private readonly post: CallbackPoster;
+  private readonly maxPerRun: number;
   private readonly log: CallbackLogger;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -72,6 +59,7 @@ export class CallbackService {
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
   private running = false;
+  private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly options: CallbackServiceOptions) {
     const retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -82,19 +70,31 @@ export class CallbackService {
     this.timeoutMs = checkRange('timeoutMs', options.timeoutMs ?? 10_000, 1, 600_000);
     this.concurrency = checkRange('concurrency', options.concurrency ?? 8, 1, 256);
     this.stopGraceMs = checkRange('stopGraceMs', options.stopGraceMs ?? 5_000, 0, 600_000);
-    this.fetchImpl = options.fetch ?? globalThis.fetch;
+    this.maxPerRun = checkRange('maxPerRun', options.maxPerRun ?? 5, 1, 100);
+    this.runs = options.runs;
+    this.post = options.post ?? createPoster(options.hosts, RESPONSE_BODY_LIMIT);
     this.log = options.logger ?? silent;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.store = new CallbackStore(options.db);
   }
 
-  /** Resumes persisted deliveries (including ones a crash cut off mid-POST) and starts sending. */
+  /**
+   * Follows the runs' status events, catches up with runs that changed state while nothing was
+   * listening, resumes persisted deliveries (including ones a crash cut off mid-POST) and sends.
+   */
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.unsubscribe = this.runs.subscribe(null, (e) => this.onEvent(e));
     const requeued = this.store.requeueInterrupted(this.now());
     if (requeued > 0) this.log.warn({ requeued }, 'callback deliveries interrupted by a restart are sent again');
+    let caughtUp = 0;
+    for (const reg of this.store.openRegistrations()) {
+      const run = this.runs.getRun(reg.runId);
+      if (run && this.enqueue(reg, run)) caughtUp++;
+    }
+    if (caughtUp > 0) this.log.info({ caughtUp }, 'callbacks enqueued for runs that changed state while the sidecar was down');
     this.pump();
   }
 
@@ -102,6 +102,8 @@ export class CallbackService {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     this.clearTimer();
     const pending = [...this.inflight.values()];
     if (pending.length === 0) return;
@@ -115,22 +117,28 @@ export class CallbackService {
     await Promise.allSettled([...this.inflight.values()].map((f) => f.promise));
   }
 
-  /**
-   * Registers a callback for a run. Pass the run's current record to deliver at once when the run
-   * is already in one of the registered states (the route reads it just before).
-   */
-  register(runId: string, spec: CallbackSpec, current?: RunRecord | null): CallbackRegistration {
-    const { url, events } = normalizeCallbackSpec(spec);
-    const reg = this.store.upsertRegistration({ id: randomUUID(), runId, url, events, createdAt: new Date(this.now()).toISOString() });
-    this.log.info({ runId, registrationId: reg.id, url: redactUrl(url), events: reg.events }, 'callback registered');
-    if (current && current.id === runId) this.enqueue(reg, current);
-    return reg;
+  /** Checks a spec before a run exists (POST /v1/runs): its shape, and that its host is allowed. */
+  async check(spec: CallbackSpec): Promise<void> {
+    const { url } = normalizeCallbackSpec(spec);
+    await this.options.hosts.check(new URL(url));
   }
 
-  /** Called on every status change of a run; idempotent, so calling it again (e.g. for every run at startup) is safe. */
-  notify(run: RunRecord): void {
-    if (!isCallbackEvent(run.status)) return;
-    for (const reg of this.store.registrations(run.id)) this.enqueue(reg, run);
+  /**
+   * Registers a callback for a run (at most `maxPerRun` URLs; the same URL again replaces its
+   * events). Delivered at once when the run is already in one of the registered states.
+   */
+  async register(runId: string, spec: CallbackSpec): Promise<CallbackRegistration> {
+    const { url, events } = normalizeCallbackSpec(spec);
+    if (!this.runs.getRun(runId)) throw new RunNotFoundError(runId);
+    await this.options.hosts.check(new URL(url));
+    const existing = this.store.registrations(runId);
+    if (!existing.some((r) => r.url === url) && existing.length >= this.maxPerRun) throw new CallbackLimitError(this.maxPerRun);
+    const reg = this.store.upsertRegistration({ id: randomUUID(), runId, url, events, createdAt: new Date(this.now()).toISOString() });
+    this.log.info({ runId, registrationId: reg.id, url: redactUrl(url), events: reg.events }, 'callback registered');
+    // Read after the registration is stored: a status change from now on is seen by onEvent.
+    const current = this.runs.getRun(runId);
+    if (current) this.enqueue(reg, current);
+    return reg;
   }
 
   registrations(runId: string): CallbackRegistration[] {
@@ -141,14 +149,27 @@ export class CallbackService {
     return this.store.deliveries(runId).map(({ body: _body, ...d }) => d);
   }
 
-  private enqueue(reg: CallbackRegistration, run: RunRecord): void {
-    const status = run.status;
-    if (!isCallbackEvent(status) || !reg.events.includes(status)) return;
-    const body = JSON.stringify(callbackPayload(run));
-    if (this.store.enqueue(reg, status, body, this.now())) {
-      this.log.debug({ runId: run.id, registrationId: reg.id, status }, 'callback delivery enqueued');
-      this.pump();
+  /** A stored run event: status changes into a callback state are delivered. */
+  private onEvent(e: StoredEvent): void {
+    if (e.event.type !== 'run.status' || !isCallbackEvent(e.event.status)) return;
+    try {
+      const regs = this.store.registrations(e.runId);
+      if (regs.length === 0) return;
+      const run = this.runs.getRun(e.runId);
+      if (run) for (const reg of regs) this.enqueue(reg, run);
+    } catch (err) {
+      this.log.error({ err, runId: e.runId }, 'callback enqueue failed');
     }
+  }
+
+  private enqueue(reg: CallbackRegistration, run: RunRecord): boolean {
+    const status = run.status;
+    if (!isCallbackEvent(status) || !reg.events.includes(status)) return false;
+    const body = JSON.stringify(callbackPayload(run));
+    if (!this.store.enqueue(reg, status, body, this.now())) return false;
+    this.log.debug({ runId: run.id, registrationId: reg.id, status }, 'callback delivery enqueued');
+    this.pump();
+    return true;
   }
 
   private pump(): void {
@@ -211,22 +232,16 @@ export class CallbackService {
       'user-agent': USER_AGENT,
       [TIMESTAMP_HEADER]: String(timestamp),
     };
-    if (this.options.secret !== null) headers[SIGNATURE_HEADER] = signCallback(this.options.secret, timestamp, d.body);
+    if (this.options.secret !== null) headers[SIGNATURE_HEADER] = signCallback(this.options.secret, timestamp, signedPath(d.url), d.body);
+    const timeout = AbortSignal.timeout(this.timeoutMs);
     let outcome: DeliveryOutcome;
     try {
-      const res = await this.fetchImpl(d.url, {
-        method: 'POST',
-        headers,
-        body: d.body,
-        redirect: 'manual',
-        signal: AbortSignal.any([stopSignal, AbortSignal.timeout(this.timeoutMs)]),
-      });
-      const text = await readCapped(res, RESPONSE_BODY_LIMIT);
-      outcome = classifyResponse(res.status, text, res.headers.get('retry-after'), this.now());
+      const res = await this.post(d.url, { headers, body: d.body, signal: AbortSignal.any([stopSignal, timeout]) });
+      outcome = classifyResponse(res.status, res.body, res.retryAfter, this.now());
     } catch (err) {
       // Cut off by stop(): the row stays `delivering` and start() sends it again.
       if (stopSignal.aborted) return;
-      outcome = networkFailure(err);
+      outcome = networkFailure(err, timeout.aborted);
     }
     this.settle(d, outcome, d.attempts + 1);
   }
@@ -256,9 +271,10 @@ export class CallbackService {
 
   private emit(runId: string, event: CallbackRunEvent): void {
     try {
-      this.options.onDelivery?.(runId, event);
+      this.runs.record(runId, event);
+      this.options.onOutcome?.(event);
     } catch (err) {
-      this.log.error({ err, runId }, 'onDelivery hook threw');
+      this.log.error({ err, runId }, 'callback outcome could not be recorded');
     }
   }
 }

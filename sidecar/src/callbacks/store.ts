@@ -82,6 +82,10 @@ function prepare(db: DatabaseSync) {
       ON CONFLICT (run_id, url) DO UPDATE SET events = excluded.events`),
     registrationByUrl: p('SELECT * FROM callback_registrations WHERE run_id = $runId AND url = $url'),
     registrationsOfRun: p('SELECT * FROM callback_registrations WHERE run_id = $runId ORDER BY created_at, id'),
+    // Registrations that have not had a final status delivered (or given up): their run may have
+    // ended while nothing was listening (the sidecar was down, or another process ran it).
+    openRegistrations: p(`SELECT * FROM callback_registrations r WHERE NOT EXISTS (SELECT 1 FROM callback_deliveries d
+      WHERE d.registration_id = r.id AND d.status IN ('converged', 'failed', 'cancelled')) ORDER BY r.created_at, r.id`),
     enqueue: p(`INSERT OR IGNORE INTO callback_deliveries
       (registration_id, run_id, url, status, body, state, attempts, next_attempt_at, created_at, updated_at)
       VALUES ($registrationId, $runId, $url, $status, $body, 'pending', 0, $nextAttemptAt, $at, $at)`),
@@ -126,6 +130,11 @@ export class CallbackStore {
 
   registrations(runId: string): CallbackRegistration[] {
     return (this.stmts.registrationsOfRun.all({ runId }) as Row[]).map(toRegistration);
+  }
+
+  /** Registrations still waiting for a final status of their run. */
+  openRegistrations(): CallbackRegistration[] {
+    return (this.stmts.openRegistrations.all() as Row[]).map(toRegistration);
   }
 
   /** Returns false when this registration already has a delivery for this status (the unique key). */

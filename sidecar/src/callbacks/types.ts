@@ -1,7 +1,9 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { BaseLogger } from 'pino';
 import type { ErrorInfo } from '../errors/errors';
-import type { CallbackEvent, RunEvent, RunStatus, Usage } from '../core/types';
+import type { CallbackEvent, RunEvent, RunRecord, RunStatus, StoredEvent, Usage } from '../core/types';
+import type { CallbackHosts } from './hosts';
+import type { CallbackPoster } from './post';
 
 /** The JSON body POSTed to a callback URL (shared contract with the n8n Wait node). */
 export interface CallbackPayload {
@@ -55,13 +57,30 @@ export type CallbackLogger = Pick<BaseLogger, 'debug' | 'info' | 'warn' | 'error
 
 export type CallbackRunEvent = Extract<RunEvent, { type: 'callback.delivered' | 'callback.failed' }>;
 
+/**
+ * What the callback service needs of the runs, handed to it at construction (the engine, through
+ * a small adapter): stored events to follow, the current record, and a way to add events.
+ */
+export interface CallbackRunSource {
+  /** Stored events as they are appended, of one run or (null) of all; returns an unsubscribe function. */
+  subscribe(runId: string | null, listener: (e: StoredEvent) => void): () => void;
+  /** The run's record as it is now, or null when there is no such run. */
+  getRun(runId: string): RunRecord | null;
+  /** Appends a delivery outcome to the run's events. */
+  record(runId: string, event: CallbackRunEvent): void;
+}
+
 export interface CallbackServiceOptions {
   /** Where registrations and deliveries live; the service creates its own tables. */
   readonly db: DatabaseSync;
+  /** The runs whose status changes are delivered. */
+  readonly runs: CallbackRunSource;
+  /** Where callbacks may go (DW_CALLBACK_HOSTS); checked at registration and on every connection. */
+  readonly hosts: CallbackHosts;
   /** HMAC key for `x-dw-signature`; null sends deliveries unsigned (development mode only). */
   readonly secret: string | null;
-  /** @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
+  /** Sends one POST. @default createPoster(hosts): node:http(s) through the hosts' checked lookup */
+  readonly post?: CallbackPoster;
   readonly logger?: CallbackLogger;
   /** Clock for timestamps and scheduling, in unix ms. @default Date.now */
   readonly now?: () => number;
@@ -74,6 +93,8 @@ export interface CallbackServiceOptions {
   readonly concurrency?: number;
   /** How long stop() waits for POSTs in flight before aborting them. @default 5_000 */
   readonly stopGraceMs?: number;
-  /** Called once per delivery when it is delivered or finally failed (the engine stores it as a run event). */
-  readonly onDelivery?: (runId: string, event: CallbackRunEvent) => void;
+  /** Callback URLs one run may have. @default 5 */
+  readonly maxPerRun?: number;
+  /** Told of each delivery's end, delivered or finally failed (metrics). */
+  readonly onOutcome?: (event: CallbackRunEvent) => void;
 }

@@ -1,11 +1,10 @@
 import { loadConfig } from '../config/config';
-import { createCore, createLogger } from '../app';
-import { CallbackService } from '../callbacks';
+import { createCallbacks, createCore, createLogger } from '../app';
+import type { SelfAddress } from '../callbacks';
 import { buildServer, SidecarMetrics } from '../http';
 import { IsolatedVmSandbox } from '../sandbox';
 import { attachLivePage } from '../ui';
 import { openDatabase } from '../store/db';
-import type { RunEvent } from '../core/types';
 import { VERSION } from '../version';
 
 /**
@@ -17,14 +16,11 @@ export async function serveCommand(): Promise<void> {
   const logger = createLogger(config);
   const db = openDatabase(config.dataDir);
   const metrics = new SidecarMetrics();
-  let emit: ((runId: string, e: RunEvent) => void) | null = null;
-  const callbacks = new CallbackService({
-    db, secret: config.callbackSecret, logger,
-    retry: { baseMs: config.callbackRetryBaseMs, maxMs: Math.max(config.callbackRetryBaseMs, config.callbackRetryMaxMs) },
-    onDelivery: (runId, event) => { emit?.(runId, event); },
+  const core = await createCore(config, process.env, { logger, db, metrics });
+  const callbacks = createCallbacks(core, {
+    self: () => listenerOf(app),
+    onOutcome: (event) => metrics.recordCallback(event.type === 'callback.delivered' ? 'delivered' : 'failed'),
   });
-  const core = await createCore(config, process.env, { logger, db, callbacks, metrics });
-  emit = (runId, e) => core.engine.record(runId, e);
   const app = buildServer({ engine: core.engine, config, callbacks, logger, version: VERSION, metrics, ...attachLivePage(config) });
   await app.listen({ host: config.host, port: config.port });
   const resumed = core.engine.resumeUnfinished();
@@ -51,4 +47,10 @@ export async function serveCommand(): Promise<void> {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** The address the server listens on (its real port, also when DW_PORT is 0). */
+function listenerOf(app: { server: { address(): unknown } }): SelfAddress | null {
+  const a = app.server.address() as { address: string; port: number } | string | null;
+  return a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
 }

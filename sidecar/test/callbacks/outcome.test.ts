@@ -1,3 +1,4 @@
+import { CallbackHostNotAllowedError } from '../../src/callbacks/errors';
 import { backoffDelay, classifyResponse, networkFailure, parseRetryAfter } from '../../src/callbacks/outcome';
 
 describe('classifyResponse', () => {
@@ -28,10 +29,9 @@ describe('classifyResponse', () => {
     expect(classifyResponse(status, '', null, now).kind).toBe(kind);
   });
 
-  it('keeps a short, single-line reason with the status', () => {
+  it('gives the status code only: the receiver\'s answer never becomes the reason', () => {
     const outcome = classifyResponse(500, `boom\n${'x'.repeat(1000)}`, null, now);
-    expect(outcome.kind === 'retry' && outcome.reason).toMatch(/^HTTP 500: boom x+$/);
-    expect(outcome.kind === 'retry' && outcome.reason.length).toBeLessThan(220);
+    expect(outcome).toEqual({ kind: 'retry', reason: 'HTTP 500', httpStatus: 500, retryAfterMs: null });
   });
 
   it('reads retry-after in seconds or as a date', () => {
@@ -42,9 +42,12 @@ describe('classifyResponse', () => {
     expect(outcome.kind === 'retry' && outcome.retryAfterMs).toBe(2000);
   });
 
-  it('network failures are retried and say what happened', () => {
-    const err = new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9') });
-    expect(networkFailure(err)).toEqual({ kind: 'retry', reason: 'network error: fetch failed: connect ECONNREFUSED 127.0.0.1:9', httpStatus: null, retryAfterMs: null });
+  it('network failures are retried and name their code only; a host not allowed is final', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    expect(networkFailure(refused, false)).toEqual({ kind: 'retry', reason: 'network error: ECONNREFUSED', httpStatus: null, retryAfterMs: null });
+    expect(networkFailure(new Error('aborted'), true)).toMatchObject({ kind: 'retry', reason: 'network error: timed out' });
+    const denied = new CallbackHostNotAllowedError('Callbacks may not go to 10.0.0.1');
+    expect(networkFailure(denied, false)).toEqual({ kind: 'final', reason: 'callback_host_not_allowed: Callbacks may not go to 10.0.0.1', httpStatus: null });
   });
 });
 

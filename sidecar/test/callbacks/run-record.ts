@@ -22,6 +22,7 @@ export function runRecord(id: string, status: RunStatus, patch: Partial<RunRecor
     approval: null,
     paused: false,
     estimate: null,
+    deadlineAt: null,
     ...patch,
   };
 }

@@ -2,15 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { CallbackHosts } from '../../src/callbacks/hosts';
 import { CallbackService } from '../../src/callbacks/service';
 import { verifyCallbackSignature } from '../../src/callbacks/signature';
-import type { CallbackRunEvent, CallbackServiceOptions } from '../../src/callbacks/types';
-import { runRecord } from './run-record';
+import type { CallbackServiceOptions } from '../../src/callbacks/types';
+import { FakeRuns } from './fake-runs';
 import { startReceiver, type Behaviour, type Receiver } from './receiver';
 
 const SECRET = 'callback-secret-0123456789';
 const RUNNING_ALREADY = JSON.stringify({ code: 409, message: 'The execution "42" is running already.' });
 const FINISHED_ALREADY = JSON.stringify({ code: 409, message: 'The execution "42" has finished already.' });
+const PATH = '/webhook-waiting/42';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,30 +36,31 @@ describe('CallbackService', () => {
     return r;
   }
 
-  function service(opts: Partial<CallbackServiceOptions> & { db?: DatabaseSync } = {}) {
+  function service(opts: Partial<CallbackServiceOptions> & { db?: DatabaseSync; runs?: FakeRuns } = {}) {
     const db = opts.db ?? new DatabaseSync(':memory:');
-    const events: Array<{ runId: string; event: CallbackRunEvent }> = [];
+    const runs = opts.runs ?? new FakeRuns();
     const svc = new CallbackService({
       secret: SECRET,
+      hosts: new CallbackHosts(['127.0.0.1']),
       retry: { baseMs: 5, maxMs: 20, maxAttempts: 10 },
-      onDelivery: (runId, event) => events.push({ runId, event }),
       ...opts,
+      runs,
       db,
     });
     cleanups.push(async () => {
       await svc.stop();
       if (!opts.db) db.close();
     });
-    return { svc, db, events };
+    return { svc, db, runs, events: runs.recorded };
   }
 
-  it('retries n8n\'s 409 "is running already" and a 500, then delivers exactly once with a valid signature', async () => {
+  it('retries n8n\'s 409 "is running already" and a 500, then delivers exactly once, signed over timestamp, path and body', async () => {
     const rx = await receiver((n) => (n < 3 ? { status: 409, body: RUNNING_ALREADY } : n === 3 ? { status: 500, body: 'oops' } : { status: 200 }));
-    const { svc, events } = service();
+    const { svc, runs, events } = service();
     svc.start();
-    const run = runRecord('r1', 'converged', { result: { confirmed: ['a'] } });
-    svc.register('r1', { url: rx.url });
-    svc.notify(run);
+    runs.set('r1', 'running');
+    await svc.register('r1', { url: rx.url });
+    const run = runs.set('r1', 'converged', { result: { confirmed: ['a'] } });
     await until(() => events.length > 0);
     await sleep(100);
 
@@ -67,8 +70,10 @@ describe('CallbackService', () => {
       expect(JSON.parse(req.body)).toEqual(expectedBody);
       expect(req.headers['content-type']).toBe('application/json');
       const ts = req.headers['x-dw-timestamp'] as string;
-      expect(verifyCallbackSignature(SECRET, ts, req.body, req.headers['x-dw-signature'] as string)).toBe(true);
-      expect(verifyCallbackSignature('another-secret', ts, req.body, req.headers['x-dw-signature'] as string)).toBe(false);
+      const sig = req.headers['x-dw-signature'] as string;
+      expect(verifyCallbackSignature(SECRET, ts, PATH, req.body, sig)).toBe(true);
+      expect(verifyCallbackSignature(SECRET, ts, '/webhook-waiting/43', req.body, sig)).toBe(false);
+      expect(verifyCallbackSignature('another-secret', ts, PATH, req.body, sig)).toBe(false);
     }
     expect(events).toEqual([{ runId: 'r1', event: { type: 'callback.delivered', url: rx.url.split('?')[0], status: 'converged', httpStatus: 200 } }]);
     expect(svc.deliveries('r1')).toEqual([expect.objectContaining({ state: 'delivered', attempts: 5, httpStatus: 200, status: 'converged' })]);
@@ -76,10 +81,11 @@ describe('CallbackService', () => {
 
   it('treats 409 "has finished already" as final', async () => {
     const rx = await receiver(() => ({ status: 409, body: FINISHED_ALREADY }));
-    const { svc, events } = service();
+    const { svc, runs, events } = service();
     svc.start();
-    svc.register('r1', { url: rx.url });
-    svc.notify(runRecord('r1', 'failed', { error: { code: 'deadline', message: 'Run deadline exceeded' } }));
+    runs.set('r1', 'running');
+    await svc.register('r1', { url: rx.url });
+    runs.set('r1', 'failed', { error: { code: 'deadline', message: 'Run deadline exceeded' } });
     await until(() => events.length > 0);
     await sleep(60);
     expect(rx.requests).toHaveLength(1);
@@ -90,39 +96,52 @@ describe('CallbackService', () => {
 
   it.each([401, 403, 404, 410, 400, 302])('treats HTTP %i as final', async (status) => {
     const rx = await receiver(() => ({ status, headers: status === 302 ? { location: 'http://127.0.0.1:1/elsewhere' } : ({} as Record<string, string>) }));
-    const { svc, events } = service();
+    const { svc, runs, events } = service();
     svc.start();
-    svc.register('r1', { url: rx.url, events: ['cancelled'] });
-    svc.notify(runRecord('r1', 'cancelled'));
+    runs.set('r1', 'running');
+    await svc.register('r1', { url: rx.url, events: ['cancelled'] });
+    runs.set('r1', 'cancelled');
     await until(() => events.length > 0);
     await sleep(40);
     expect(rx.requests).toHaveLength(1);
     expect(events[0]!.event.type).toBe('callback.failed');
   });
 
+  it('keeps the receiver\'s answer out of the run\'s events: the status code only', async () => {
+    const rx = await receiver(() => ({ status: 403, body: 'root:x:0:0:secret-line-from-an-internal-service' }));
+    const { svc, runs, events } = service();
+    svc.start();
+    runs.set('r1', 'converged');
+    await svc.register('r1', { url: rx.url });
+    await until(() => events.length > 0);
+    expect(events[0]!.event).toEqual({ type: 'callback.failed', url: rx.url.split('?')[0], status: 'converged', reason: 'HTTP 403' });
+    expect(svc.deliveries('r1')[0]!.lastError).toBe('HTTP 403');
+  });
+
   it('retries dropped connections and gives up after maxAttempts', async () => {
     const rx = await receiver((n) => (n === 0 ? 'drop' : { status: 503 }));
-    const { svc, events } = service({ retry: { baseMs: 2, maxMs: 5, maxAttempts: 4 } });
+    const { svc, runs, events } = service({ retry: { baseMs: 2, maxMs: 5, maxAttempts: 4 } });
     svc.start();
-    svc.register('r1', { url: rx.url });
-    svc.notify(runRecord('r1', 'converged'));
+    runs.set('r1', 'converged');
+    await svc.register('r1', { url: rx.url });
     await until(() => events.length > 0);
     await sleep(40);
     expect(rx.requests).toHaveLength(4);
     expect(events).toHaveLength(1);
-    expect(events[0]!.event).toMatchObject({ type: 'callback.failed', reason: expect.stringMatching(/HTTP 503.*gave up after 4 attempts/) });
+    expect(events[0]!.event).toMatchObject({ type: 'callback.failed', reason: 'HTTP 503 (gave up after 4 attempts)' });
   });
 
-  it('enqueues one delivery per registration and status, however often it is notified or registered', async () => {
+  it('enqueues one delivery per registration and status, however often the status is seen or the URL registered', async () => {
     const rx = await receiver(() => ({ status: 200 }));
-    const { svc, events } = service();
-    const run = runRecord('r1', 'converged');
-    svc.register('r1', { url: rx.url });
-    svc.notify(run);
-    svc.notify(run);
-    svc.register('r1', { url: rx.url, events: ['converged', 'failed'] }, run);
+    const { svc, runs, events } = service();
+    runs.set('r1', 'running');
+    await svc.register('r1', { url: rx.url });
     svc.start();
-    svc.notify(run);
+    runs.set('r1', 'converged');
+    runs.set('r1', 'converged');
+    await svc.register('r1', { url: rx.url, events: ['converged', 'failed'] });
+    await svc.stop();
+    svc.start();
     await until(() => events.length > 0);
     await sleep(60);
     expect(rx.requests).toHaveLength(1);
@@ -131,14 +150,16 @@ describe('CallbackService', () => {
 
   it('delivers at once when registered for a state the run is already in, and not for other states', async () => {
     const rx = await receiver(() => ({ status: 200 }));
-    const { svc, events } = service();
+    const { svc, runs, events } = service();
     svc.start();
-    svc.register('r1', { url: rx.url, events: ['awaiting_approval'] }, runRecord('r1', 'awaiting_approval'));
-    svc.register('r2', { url: `${rx.url}&other` }, runRecord('r2', 'running'));
+    runs.set('r1', 'awaiting_approval');
+    runs.set('r2', 'running');
+    await svc.register('r1', { url: rx.url, events: ['awaiting_approval'] });
+    await svc.register('r2', { url: `${rx.url}&other` });
     await until(() => events.length > 0);
     await sleep(40);
     expect(rx.requests.map((r) => JSON.parse(r.body).runId)).toEqual(['r1']);
-    svc.notify(runRecord('r2', 'awaiting_approval'));
+    runs.set('r2', 'awaiting_approval');
     await sleep(40);
     expect(rx.requests).toHaveLength(1);
   });
@@ -150,11 +171,12 @@ describe('CallbackService', () => {
       setTimeout(() => log.push(`out ${n}`), 60);
       return n === 0 ? { status: 503, delayMs: 60 } : { status: 200, delayMs: 60 };
     });
-    const { svc, events } = service();
-    svc.register('r1', { url: rx.url, events: ['awaiting_approval', 'converged'] });
-    svc.notify(runRecord('r1', 'awaiting_approval'));
-    svc.notify(runRecord('r1', 'converged'));
+    const { svc, runs, events } = service();
+    runs.set('r1', 'running');
+    await svc.register('r1', { url: rx.url, events: ['awaiting_approval', 'converged'] });
     svc.start();
+    runs.set('r1', 'awaiting_approval');
+    runs.set('r1', 'converged');
     await until(() => events.length === 2);
     expect(rx.requests.map((r) => JSON.parse(r.body).status)).toEqual(['awaiting_approval', 'awaiting_approval', 'converged']);
     expect(log.slice(0, 5)).toEqual(['in 0', 'out 0', 'in 1', 'out 1', 'in 2']);
@@ -162,30 +184,46 @@ describe('CallbackService', () => {
 
   it('sends unsigned deliveries when there is no secret (development mode)', async () => {
     const rx = await receiver(() => ({ status: 204 }));
-    const { svc, events } = service({ secret: null });
+    const { svc, runs, events } = service({ secret: null });
     svc.start();
-    svc.register('r1', { url: rx.url }, runRecord('r1', 'converged'));
+    runs.set('r1', 'converged');
+    await svc.register('r1', { url: rx.url });
     await until(() => events.length > 0);
     expect(rx.requests[0]!.headers['x-dw-signature']).toBeUndefined();
     expect(rx.requests[0]!.headers['x-dw-timestamp']).toMatch(/^\d+$/);
   });
 
-  it('rejects callback URLs that could never be delivered', () => {
-    const { svc } = service();
+  it('rejects callback URLs that could never be delivered, and runs that do not exist', async () => {
+    const { svc, runs } = service();
+    runs.set('r1', 'running');
     for (const url of ['ftp://example.com/x', 'not a url', 'http://user:pw@example.com/', `http://example.com/${'x'.repeat(3000)}`]) {
-      expect(() => svc.register('r1', { url })).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+      await expect(svc.register('r1', { url })).rejects.toMatchObject({ code: 'invalid_request' });
     }
-    expect(() => svc.register('r1', { url: 'http://example.com/', events: [] })).toThrow(/callback.events/);
+    await expect(svc.register('r1', { url: 'http://127.0.0.1/', events: [] })).rejects.toThrow(/callback.events/);
+    await expect(svc.register('nope', { url: 'http://127.0.0.1/' })).rejects.toMatchObject({ code: 'run_not_found' });
   });
 
-  it('stop() waits for a POST in flight to finish', async () => {
+  it('allows at most maxPerRun URLs per run; registering a known URL again is not one more', async () => {
+    const { svc, runs } = service({ maxPerRun: 2 });
+    runs.set('r1', 'running');
+    await svc.register('r1', { url: 'http://127.0.0.1:9/a' });
+    await svc.register('r1', { url: 'http://127.0.0.1:9/b' });
+    await expect(svc.register('r1', { url: 'http://127.0.0.1:9/c' })).rejects.toMatchObject({ code: 'callback_limit', status: 409 });
+    await svc.register('r1', { url: 'http://127.0.0.1:9/a', events: ['failed'] });
+    expect(svc.registrations('r1').map((r) => r.url).sort()).toEqual(['http://127.0.0.1:9/a', 'http://127.0.0.1:9/b']);
+  });
+
+  it('stop() waits for a POST in flight to finish, and stops following the runs', async () => {
     const rx = await receiver(() => ({ status: 200, delayMs: 150 }));
-    const { svc } = service({ stopGraceMs: 2_000 });
+    const { svc, runs } = service({ stopGraceMs: 2_000 });
     svc.start();
-    svc.register('r1', { url: rx.url }, runRecord('r1', 'converged'));
+    expect(runs.listenerCount).toBe(1);
+    runs.set('r1', 'converged');
+    await svc.register('r1', { url: rx.url });
     await until(() => rx.requests.length === 1);
     await svc.stop();
     expect(svc.deliveries('r1')[0]!.state).toBe('delivered');
+    expect(runs.listenerCount).toBe(0);
   });
 
   describe('across restarts (same database file)', () => {
@@ -203,43 +241,63 @@ describe('CallbackService', () => {
 
     it('a pending delivery left by a stopped service is delivered exactly once by the next one', async () => {
       const rx = await receiver((n) => (n === 0 ? { status: 503 } : { status: 200 }));
-      const first = service({ db: openDb(), retry: { baseMs: 60_000, maxMs: 60_000, maxAttempts: 5 } });
+      const runs = new FakeRuns();
+      const first = service({ db: openDb(), runs, retry: { baseMs: 60_000, maxMs: 60_000, maxAttempts: 5 } });
       first.svc.start();
-      first.svc.register('r1', { url: rx.url }, runRecord('r1', 'converged'));
+      runs.set('r1', 'converged');
+      await first.svc.register('r1', { url: rx.url });
       await until(() => first.svc.deliveries('r1')[0]?.state === 'pending' && first.svc.deliveries('r1')[0]?.attempts === 1);
       await first.svc.stop();
 
       // The next process: the retry is due now rather than in a minute, as after a long outage.
-      const second = service({ db: openDb(), now: () => Date.now() + 120_000 });
+      const second = service({ db: openDb(), runs, now: () => Date.now() + 120_000 });
       second.svc.start();
-      second.svc.notify(runRecord('r1', 'converged'));
-      await until(() => second.events.length > 0);
+      runs.set('r1', 'converged');
+      await until(() => runs.recorded.length > 0);
       await second.svc.stop();
 
-      const third = service({ db: openDb(), now: () => Date.now() + 240_000 });
+      const third = service({ db: openDb(), runs, now: () => Date.now() + 240_000 });
       third.svc.start();
-      third.svc.notify(runRecord('r1', 'converged'));
+      runs.set('r1', 'converged');
       await sleep(60);
 
       expect(rx.requests).toHaveLength(2);
-      expect(second.events.map((e) => e.event.type)).toEqual(['callback.delivered']);
-      expect(third.events).toEqual([]);
+      expect(runs.recorded.map((e) => e.event.type)).toEqual(['callback.delivered']);
       expect(third.svc.deliveries('r1')).toEqual([expect.objectContaining({ state: 'delivered', attempts: 2 })]);
+    });
+
+    it('a run that ended while no service was running gets its callback at the next start', async () => {
+      const rx = await receiver(() => ({ status: 200 }));
+      const runs = new FakeRuns();
+      const first = service({ db: openDb(), runs });
+      first.svc.start();
+      runs.set('r1', 'running');
+      await first.svc.register('r1', { url: rx.url, events: ['converged'] });
+      await first.svc.stop();
+      // The run converges while the sidecar is down (its status event was never seen).
+      runs.setSilently('r1', 'converged', { result: 7 });
+
+      const second = service({ db: openDb(), runs });
+      second.svc.start();
+      await until(() => runs.recorded.length > 0);
+      expect(rx.requests.map((r) => JSON.parse(r.body))).toEqual([expect.objectContaining({ runId: 'r1', status: 'converged', result: 7 })]);
     });
 
     it('a POST cut off mid-flight is sent again after a restart (at-least-once)', async () => {
       const rx = await receiver((n) => (n === 0 ? 'hang' : { status: 200 }));
-      const first = service({ db: openDb(), stopGraceMs: 20 });
+      const runs = new FakeRuns();
+      const first = service({ db: openDb(), runs, stopGraceMs: 20 });
       first.svc.start();
-      first.svc.register('r1', { url: rx.url }, runRecord('r1', 'converged'));
+      runs.set('r1', 'converged');
+      await first.svc.register('r1', { url: rx.url });
       await until(() => rx.requests.length === 1);
       await first.svc.stop();
       expect(first.svc.deliveries('r1')[0]!.state).toBe('delivering');
-      expect(first.events).toEqual([]);
+      expect(runs.recorded).toEqual([]);
 
-      const second = service({ db: openDb() });
+      const second = service({ db: openDb(), runs });
       second.svc.start();
-      await until(() => second.events.length > 0);
+      await until(() => runs.recorded.length > 0);
       expect(rx.requests).toHaveLength(2);
       expect(rx.requests[1]!.body).toBe(rx.requests[0]!.body);
       expect(second.svc.deliveries('r1')[0]).toMatchObject({ state: 'delivered', attempts: 2 });

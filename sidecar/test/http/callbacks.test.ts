@@ -33,14 +33,15 @@ describe('POST /v1/runs/:id/callbacks', () => {
     await waitFor(() => rx.requests.length === 1);
     const [req] = rx.requests;
     expect(JSON.parse(req!.body)).toEqual({ runId: run.id, status: 'converged', result: { answer: 42 }, usage: run.usage });
-    expect(verifyCallbackSignature(TOKEN, req!.headers['x-dw-timestamp'] as string, req!.body, req!.headers['x-dw-signature'] as string)).toBe(true);
+    const path = new URL(rx.url).pathname;
+    expect(verifyCallbackSignature(TOKEN, req!.headers['x-dw-timestamp'] as string, path, req!.body, req!.headers['x-dw-signature'] as string)).toBe(true);
     await waitFor(() => h.callbacks.deliveries(run.id)[0]?.state === 'delivered');
   });
 
-  it('delivers later when the engine reports the state (notify)', async () => {
+  it('delivers later, when the run\'s status event says it reached the state', async () => {
     const run = h.engine.seed({ status: 'running' });
     await register(run.id, { url: rx.url, events: ['awaiting_approval'] });
-    h.callbacks.notify(h.engine.setStatus(run.id, 'awaiting_approval'));
+    h.engine.setStatus(run.id, 'awaiting_approval');
     await waitFor(() => rx.requests.length === 1);
     expect(JSON.parse(rx.requests[0]!.body).status).toBe('awaiting_approval');
   });

@@ -1,11 +1,13 @@
 import { DatabaseSync } from 'node:sqlite';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
+import { CallbackHosts } from '../../src/callbacks/hosts';
 import { CallbackService } from '../../src/callbacks/service';
 import type { CallbackServiceOptions } from '../../src/callbacks/types';
 import { loadConfig, type SidecarConfig } from '../../src/config/config';
 import { buildServer, type BuildServerDeps } from '../../src/http/server';
 import { SidecarMetrics } from '../../src/http/metrics';
+import type { RunEvent } from '../../src/core/types';
 import { FakeEngine } from './fake-engine';
 
 export const TOKEN = 'test-token-0123456789abcdef';
@@ -35,7 +37,16 @@ export function makeHarness(opts: HarnessOptions = {}): Harness {
   const engine = new FakeEngine();
   const db = new DatabaseSync(':memory:');
   const config = opts.config ?? testConfig();
-  const callbacks = new CallbackService({ db, secret: config.callbackSecret, retry: { baseMs: 5, maxMs: 20, maxAttempts: 5 }, ...opts.callbacks });
+  // The receivers of these tests listen on loopback: allowed unless the test's config says otherwise.
+  const hosts = new CallbackHosts(config.callbackHosts.length ? config.callbackHosts : ['127.0.0.1']);
+  const runs = {
+    subscribe: engine.subscribe.bind(engine),
+    getRun: (id: string) => engine.runs.get(id) ?? null,
+    record: (id: string, e: RunEvent) => void engine.emit(id, e),
+  };
+  const callbacks = new CallbackService({
+    db, runs, hosts, secret: config.callbackSecret, retry: { baseMs: 5, maxMs: 20, maxAttempts: 5 }, ...opts.callbacks,
+  });
   callbacks.start();
   const metrics = new SidecarMetrics({ processMetrics: false });
   const app = buildServer({

@@ -40,7 +40,7 @@ describe('the sidecar service over HTTP', () => {
   test('a callback receiver that answers 409 three times, then 500, then is down while the sidecar restarts, gets the callback exactly once, signed', async () => {
     const sidecar = new SidecarProcess({
       DW_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-test-not-a-real-key', ANTHROPIC_BASE_URL: modelUrl,
-      DW_CALLBACK_RETRY_BASE_MS: '200', DW_CALLBACK_RETRY_MAX_MS: '1000',
+      DW_CALLBACK_RETRY_BASE_MS: '200', DW_CALLBACK_RETRY_MAX_MS: '1000', DW_CALLBACK_HOSTS: '127.0.0.1',
     });
     await sidecar.start();
     const received: { status: number; body: string; timestamp?: string; signature?: string }[] = [];
@@ -88,8 +88,8 @@ describe('the sidecar service over HTTP', () => {
       expect(received).toHaveLength(5);
       const body = JSON.parse(ok[0].body) as { runId: string; status: string };
       expect(body).toMatchObject({ runId: started.body.id, status: 'converged' });
-      expect(verifyCallbackSignature(sidecar.token, ok[0].timestamp, ok[0].body, ok[0].signature)).toBe(true);
-      expect(verifyCallbackSignature('another-secret-0123456789', ok[0].timestamp, ok[0].body, ok[0].signature)).toBe(false);
+      expect(verifyCallbackSignature(sidecar.token, ok[0].timestamp, '/webhook-waiting/7', ok[0].body, ok[0].signature)).toBe(true);
+      expect(verifyCallbackSignature('another-secret-0123456789', ok[0].timestamp, '/webhook-waiting/7', ok[0].body, ok[0].signature)).toBe(false);
     } finally {
       await sidecar.kill();
       receiver.closeAllConnections();

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ListRunsQuery } from '../../engine/api';
-import type { RunRecord, RunSpec } from '../../core/types';
-import { normalizeCallbackSpec } from '../../callbacks/spec';
+import type { CallbackSpec, RunRecord, RunSpec } from '../../core/types';
 import type { HttpContext } from '../context';
 import { ScriptNotReadyError } from '../errors';
 import { listRunsQuery, runParams, startBody } from '../schemas/requests';
@@ -31,10 +30,10 @@ export function runsRoutes(app: FastifyInstance, ctx: HttpContext): void {
     },
     async (request, reply) => {
       const spec = request.body;
-      // Checked before the run exists, so a bad callback never leaves a run nobody hears from.
-      if (spec.callback) normalizeCallbackSpec(spec.callback);
+      // Checked before the run exists (shape and host), so a bad callback never leaves a run nobody hears from.
+      if (spec.callback) await ctx.callbacks.check(spec.callback);
       const run = await engine.start(spec);
-      if (spec.callback) ctx.callbacks.register(run.id, spec.callback, latest(ctx, run));
+      if (spec.callback) await registerOrCancel(ctx, run, spec.callback);
       return reply.code(201).send(run);
     },
   );
@@ -102,11 +101,12 @@ export function runsRoutes(app: FastifyInstance, ctx: HttpContext): void {
   );
 }
 
-/** The run as it is now: it may have moved on while start() resolved. */
-export function latest(ctx: HttpContext, run: RunRecord): RunRecord {
+/** Registers the start body's callback; if that fails now (its host stopped resolving), the run is cancelled, not left unheard. */
+async function registerOrCancel(ctx: HttpContext, run: RunRecord, callback: CallbackSpec): Promise<void> {
   try {
-    return ctx.engine.get(run.id);
-  } catch {
-    return run;
+    await ctx.callbacks.register(run.id, callback);
+  } catch (err) {
+    await ctx.engine.cancel(run.id, 'Its callback could not be registered').catch(() => undefined);
+    throw err;
   }
 }
