@@ -5,6 +5,7 @@ import { runPath } from '../shared/transport/paths';
 import { sidecarRequest } from '../shared/transport/request';
 import { CALLBACK_EVENTS, type CallbackEvent } from '../shared/types';
 import { OUTPUT, OUTPUT_NAMES } from './outputs';
+import { WAIT_STATE_KEY, saveWaitState } from './waitState';
 
 const UNIT_MS = { minutes: 60_000, hours: 3_600_000, days: 86_400_000 } as const;
 
@@ -35,6 +36,13 @@ export async function waitForConvergence(this: IExecuteFunctions): Promise<INode
 	const waitTill = waitTillOf.call(this);
 	// Signed in n8n 2.x (`?signature=…`): the sidecar must POST to it exactly as given.
 	const resumeUrl = String(this.evaluateExpression('{{ $execution.resumeUrl }}', 0));
+	// Kept with the parked execution: webhook() accepts only callbacks for this run, signed for this URL.
+	if (!saveWaitState(this.customData, { runId, path: new URL(resumeUrl).pathname })) {
+		throw new NodeOperationError(this.getNode(), 'Could not store the run this execution waits for', {
+			itemIndex: 0,
+			description: `n8n keeps at most 10 custom data entries per execution; free one for "${WAIT_STATE_KEY}"`,
+		});
+	}
 	const body: RegisterCallbackBody = { url: resumeUrl, events };
 	await sidecarRequest(this, { method: 'POST', path: runPath(runId, '/callbacks'), body }, 0);
 

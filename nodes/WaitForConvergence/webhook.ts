@@ -3,7 +3,8 @@ import type { INodeExecutionData, IWebhookFunctions, IWebhookResponseData, JsonV
 import { CREDENTIALS_TYPE, type DynamicWorkflowsApiCredentials } from '../shared/credentials';
 import { RUN_STATUSES, type CallbackPayload, type ErrorInfo, type RunStatus, type Usage } from '../shared/types';
 import { OUTPUT_NAMES, outputForStatus } from './outputs';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, isValidCallbackSignature } from './signature';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, isFreshTimestamp, isValidCallbackSignature } from './signature';
+import { readWaitState } from './waitState';
 
 /** What is used of the request n8n hands over (an Express request, untyped in n8n-workflow). */
 type CallbackRequest = {
@@ -29,34 +30,47 @@ export type ConvergenceItem = {
 };
 
 /**
- * Takes the sidecar's callback: checks its signature against the credential's secret,
- * then resumes the execution with the run on the output for its status. A callback that
- * fails a check is answered with an error and leaves the execution waiting.
+ * Takes the sidecar's callback: checks that it is for the run and resume URL this execution
+ * parked with, signed with the credential's secret, and fresh (±5 minutes), then resumes the
+ * execution with the run on the output for its status. A callback that fails a check is
+ * answered with an error and leaves the execution waiting.
  */
 export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const req = this.getRequestObject() as CallbackRequest;
 	const res = this.getResponseObject() as CallbackResponse;
 
+	const waiting = readWaitState(this.customData);
+	if (!waiting) {
+		return reject(res, 403, 'unknown_wait', 'This execution holds no record of the run it waits for; it keeps waiting');
+	}
 	const credentials = await this.getCredentials<DynamicWorkflowsApiCredentials>(CREDENTIALS_TYPE);
 	const secret = credentials.callbackSecret || credentials.token;
 	const rawBody = await rawBodyOf(req, this.getBodyData());
 
 	// A sidecar in development mode runs without a token and signs nothing; the resume URL's
-	// own signature still guards the execution then.
+	// own signature and the run id check below still guard the execution then.
 	if (secret) {
 		const headers = this.getHeaderData();
+		const timestamp = headerValue(headers[TIMESTAMP_HEADER]);
 		const valid = isValidCallbackSignature({
 			secret,
-			timestamp: headerValue(headers[TIMESTAMP_HEADER]),
+			timestamp,
 			signature: headerValue(headers[SIGNATURE_HEADER]),
+			path: waiting.path,
 			rawBody,
 		});
-		if (!valid) return reject(res, 401, 'invalid_signature', 'The callback signature does not match');
+		if (!valid) return reject(res, 401, 'invalid_signature', 'The callback signature does not match this resume URL and body');
+		if (!isFreshTimestamp(timestamp)) {
+			return reject(res, 401, 'stale_callback', 'The callback timestamp is more than 5 minutes from this clock');
+		}
 	}
 
 	const payload = parsePayload(rawBody);
 	if (!payload) {
 		return reject(res, 400, 'invalid_request', 'The callback body is not a run callback {runId, status, usage}');
+	}
+	if (payload.runId !== waiting.runId) {
+		return reject(res, 403, 'run_mismatch', `This execution waits for run ${waiting.runId}, not ${payload.runId}`);
 	}
 	const output = outputForStatus(payload.status);
 	if (output === undefined) {

@@ -49,6 +49,30 @@ describe('Wait for Convergence execute()', () => {
 		expect(request.mock.invocationCallOrder[0]).toBeLessThan(context.putExecutionToWait.mock.invocationCallOrder[0]);
 	});
 
+	it('stores the run and the resume URL\'s path with the execution before registering, for webhook() to check', async () => {
+		const context = waitContext();
+
+		await waitForConvergence.call(context);
+
+		expect(context.customData.getAll()).toEqual({
+			dynamicWorkflowsWait: JSON.stringify({ runId: 'run-9', path: '/webhook-waiting/812' }),
+		});
+	});
+
+	it('does not register or wait when n8n cannot keep the wait state (custom data full)', async () => {
+		const full = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, 'v']));
+		const context = fakeExecuteContext({
+			items: [{ id: 'run-9' }],
+			resumeUrl: RESUME_URL,
+			customData: full,
+			params: { runId: 'run-9', events: ['converged'], limitWaitTime: false },
+		});
+
+		await expect(waitForConvergence.call(context)).rejects.toThrow('Could not store the run this execution waits for');
+		expect(request).not.toHaveBeenCalled();
+		expect(context.putExecutionToWait).not.toHaveBeenCalled();
+	});
+
 	it('waits indefinitely without a time limit', async () => {
 		const context = waitContext();
 

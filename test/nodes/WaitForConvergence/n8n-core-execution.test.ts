@@ -15,6 +15,8 @@ import {
 } from '../support/n8n-core-harness';
 
 const TOKEN = 'test-token-0123456789';
+/** The path of the resume URL the Wait node registers in these executions. */
+const WAIT_PATH = new URL(`${WAITING_BASE_URL}/exec-1`).pathname;
 
 function runRecord(id: string, status: string) {
 	return { id, status, phase: null, result: null, error: null, usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0 } };
@@ -107,7 +109,7 @@ describe('the nodes run through n8n-core WorkflowExecute', () => {
 		const rawBody = Buffer.from(JSON.stringify({ runId: 'run-42', status: 'converged', result: { answer: 42 }, usage: { usd: 0.5 } }));
 		const timestamp = String(Date.now());
 		const answer = await callWaitingWebhook(harness, 'Wait', waiting, {
-			headers: { 'x-dw-timestamp': timestamp, 'x-dw-signature': signCallback(TOKEN, timestamp, rawBody) },
+			headers: { 'x-dw-timestamp': timestamp, 'x-dw-signature': signCallback(TOKEN, timestamp, WAIT_PATH, rawBody) },
 			rawBody,
 		});
 		expect(answer.statusCode).toBeUndefined();
@@ -135,13 +137,39 @@ describe('the nodes run through n8n-core WorkflowExecute', () => {
 		}
 	});
 
+	it('keeps the run and the resume URL path in the waiting execution\'s data', async () => {
+		const run = await runWorkflow(harness, 'Source');
+
+		expect(run.data.resultData.metadata).toEqual({
+			dynamicWorkflowsWait: JSON.stringify({ runId: 'run-42', path: '/webhook-waiting/exec-1' }),
+		});
+	});
+
+	it.each([
+		['for another run', { runId: 'run-43' }, WAIT_PATH, 403, 'run_mismatch'],
+		['signed for another execution\'s resume URL', { runId: 'run-42' }, '/webhook-waiting/exec-2', 401, 'invalid_signature'],
+	])('a validly signed callback %s is refused and resumes nothing', async (_label, body, path, status, code) => {
+		const waiting = await runWorkflow(harness, 'Source');
+		const rawBody = Buffer.from(JSON.stringify({ ...body, status: 'converged', result: { forged: true }, usage: {} }));
+		const timestamp = String(Date.now());
+
+		const answer = await callWaitingWebhook(harness, 'Wait', waiting, {
+			headers: { 'x-dw-timestamp': timestamp, 'x-dw-signature': signCallback(TOKEN, timestamp, path, rawBody) },
+			rawBody,
+		});
+
+		expect(answer.statusCode).toBe(status);
+		expect(JSON.parse(answer.body!).error.code).toBe(code);
+		expect(answer.response).toEqual({ noWebhookResponse: true });
+	});
+
 	it('a callback with a wrong signature is refused with 401 and resumes nothing', async () => {
 		const waiting = await runWorkflow(harness, 'Source');
 		const rawBody = Buffer.from(JSON.stringify({ runId: 'run-42', status: 'converged', usage: {} }));
 		const timestamp = String(Date.now());
 
 		const answer = await callWaitingWebhook(harness, 'Wait', waiting, {
-			headers: { 'x-dw-timestamp': timestamp, 'x-dw-signature': signCallback('another-secret', timestamp, rawBody) },
+			headers: { 'x-dw-timestamp': timestamp, 'x-dw-signature': signCallback('another-secret', timestamp, WAIT_PATH, rawBody) },
 			rawBody,
 		});
 

@@ -3,16 +3,20 @@ import type { IDataObject } from 'n8n-workflow';
 import { OUTPUT, OUTPUT_NAMES } from '../../../nodes/WaitForConvergence/outputs';
 import { signCallback } from '../../../nodes/WaitForConvergence/signature';
 import { resumeFromCallback } from '../../../nodes/WaitForConvergence/webhook';
-import { fakeWebhookContext } from '../support/fake-webhook-context';
+import { WAITING, fakeWebhookContext } from '../support/fake-webhook-context';
 
 const TOKEN = 'sidecar-token-0123456789';
 const usage = { inputTokens: 10, outputTokens: 5, cacheReadTokens: 2, cacheWriteTokens: 1, usd: 0.02 };
 
-function signedCallback(payload: object, secret = TOKEN, credentials: IDataObject = { token: TOKEN }) {
+function signedCallback(
+	payload: object,
+	secret = TOKEN,
+	credentials: IDataObject = { token: TOKEN },
+	{ path = WAITING.path, timestamp = String(Date.now()) } = {},
+) {
 	const rawBody = Buffer.from(JSON.stringify(payload));
-	const timestamp = String(Date.now());
 	return fakeWebhookContext({
-		headers: { 'x-dw-timestamp': timestamp, 'x-dw-signature': signCallback(secret, timestamp, rawBody) },
+		headers: { 'x-dw-timestamp': timestamp, 'x-dw-signature': signCallback(secret, timestamp, path, rawBody) },
 		rawBody,
 		credentials,
 	});
@@ -66,9 +70,9 @@ describe('Wait for Convergence webhook()', () => {
 
 	it('refuses a body changed after signing', async () => {
 		const original = Buffer.from(JSON.stringify({ runId: 'run-5', status: 'failed', usage }));
-		const timestamp = '1700000000000';
+		const timestamp = String(Date.now());
 		const { context, answer } = fakeWebhookContext({
-			headers: { 'x-dw-timestamp': timestamp, 'x-dw-signature': signCallback(TOKEN, timestamp, original) },
+			headers: { 'x-dw-timestamp': timestamp, 'x-dw-signature': signCallback(TOKEN, timestamp, WAITING.path, original) },
 			rawBody: Buffer.from(JSON.stringify({ runId: 'run-5', status: 'converged', usage })),
 			credentials: { token: TOKEN },
 		});
@@ -114,11 +118,11 @@ describe('Wait for Convergence webhook()', () => {
 
 	it('verifies against the re-serialised body when n8n kept no raw bytes', async () => {
 		const payload = { runId: 'run-5', status: 'converged', result: { n: 1 }, usage };
-		const timestamp = '1700000000000';
+		const timestamp = String(Date.now());
 		const { context } = fakeWebhookContext({
 			headers: {
 				'x-dw-timestamp': timestamp,
-				'x-dw-signature': signCallback(TOKEN, timestamp, JSON.stringify(payload)),
+				'x-dw-signature': signCallback(TOKEN, timestamp, WAITING.path, JSON.stringify(payload)),
 			},
 			body: payload,
 			credentials: { token: TOKEN },
@@ -139,5 +143,68 @@ describe('Wait for Convergence webhook()', () => {
 
 		expect(await resumeFromCallback.call(context)).toEqual({ noWebhookResponse: true });
 		expect(answer.statusCode).toBe(422);
+	});
+
+	describe('a captured or misdirected callback resumes nothing (the execution keeps waiting)', () => {
+		const payload = { runId: 'run-5', status: 'converged', result: { ok: true }, usage };
+
+		it('refuses a callback signed for another resume URL with 401', async () => {
+			const { context, answer } = signedCallback(payload, TOKEN, { token: TOKEN }, { path: '/webhook-waiting/999' });
+
+			expect(await resumeFromCallback.call(context)).toEqual({ noWebhookResponse: true });
+			expect(answer.statusCode).toBe(401);
+			expect(JSON.parse(answer.body!).error.code).toBe('invalid_signature');
+		});
+
+		it.each([
+			['older', -301_000],
+			['newer', 301_000],
+		])('refuses a validly signed callback %s than 5 minutes with 401', async (_label, skew) => {
+			const { context, answer } = signedCallback(payload, TOKEN, { token: TOKEN }, { timestamp: String(Date.now() + skew) });
+
+			expect(await resumeFromCallback.call(context)).toEqual({ noWebhookResponse: true });
+			expect(answer.statusCode).toBe(401);
+			expect(JSON.parse(answer.body!).error.code).toBe('stale_callback');
+		});
+
+		it('takes a callback 4 minutes old', async () => {
+			const { context } = signedCallback(payload, TOKEN, { token: TOKEN }, { timestamp: String(Date.now() - 240_000) });
+
+			expect(routed((await resumeFromCallback.call(context)).workflowData).index).toBe(OUTPUT.converged);
+		});
+
+		it('refuses a validly signed callback for another run with 403', async () => {
+			const { context, answer } = signedCallback({ ...payload, runId: 'run-6' });
+
+			expect(await resumeFromCallback.call(context)).toEqual({ noWebhookResponse: true });
+			expect(answer.statusCode).toBe(403);
+			expect(JSON.parse(answer.body!).error).toEqual({ code: 'run_mismatch', message: 'This execution waits for run run-5, not run-6' });
+		});
+
+		it('checks the run id also without a signature (development mode)', async () => {
+			const { context, answer } = fakeWebhookContext({
+				headers: {},
+				rawBody: Buffer.from(JSON.stringify({ ...payload, runId: 'run-6' })),
+				credentials: { token: '' },
+			});
+
+			await resumeFromCallback.call(context);
+			expect(answer.statusCode).toBe(403);
+		});
+
+		it('refuses every callback when the execution holds no wait state', async () => {
+			const rawBody = Buffer.from(JSON.stringify(payload));
+			const timestamp = String(Date.now());
+			const { context, answer } = fakeWebhookContext({
+				headers: { 'x-dw-timestamp': timestamp, 'x-dw-signature': signCallback(TOKEN, timestamp, WAITING.path, rawBody) },
+				rawBody,
+				credentials: { token: TOKEN },
+				waitState: null,
+			});
+
+			expect(await resumeFromCallback.call(context)).toEqual({ noWebhookResponse: true });
+			expect(answer.statusCode).toBe(403);
+			expect(JSON.parse(answer.body!).error.code).toBe('unknown_wait');
+		});
 	});
 });

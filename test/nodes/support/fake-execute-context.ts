@@ -12,7 +12,26 @@ export type FakeContextOptions = {
 	resumeUrl?: string;
 	/** @default a sidecar at http://sidecar.test:7420 */
 	credentials?: IDataObject;
+	/** The execution's custom data before the node runs. @default none */
+	customData?: Record<string, string>;
 };
+
+/** n8n's execution custom data, in memory, with its limit of 10 keys (a set beyond it is dropped). */
+export function fakeCustomData(initial: Record<string, string> = {}) {
+	const data: Record<string, string> = { ...initial };
+	return {
+		data,
+		set(key: string, value: string) {
+			if (!(key in data) && Object.keys(data).length >= 10) return;
+			data[key] = String(value);
+		},
+		setAll(obj: Record<string, string>) {
+			for (const [k, v] of Object.entries(obj)) this.set(k, v);
+		},
+		get: (key: string) => data[key],
+		getAll: () => ({ ...data }),
+	};
+}
 
 export type FakeExecuteContext = IExecuteFunctions & {
 	putExecutionToWait: jest.Mock<Promise<void>, [Date]>;
@@ -54,6 +73,7 @@ export function fakeExecuteContext(options: FakeContextOptions): FakeExecuteCont
 	);
 	const httpRequestWithAuthentication = jest.fn();
 	const context = {
+		customData: fakeCustomData(options.customData),
 		getInputData: () => items,
 		getNode: () => TEST_NODE,
 		continueOnFail: () => options.continueOnFail ?? false,

@@ -1,6 +1,9 @@
 import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
 
-import { TEST_NODE } from './fake-execute-context';
+import { TEST_NODE, fakeCustomData } from './fake-execute-context';
+
+/** What the tests' executions wait for, as execute() stored it. */
+export const WAITING = { runId: 'run-5', path: '/webhook-waiting/812' };
 
 export type FakeWebhookOptions = {
 	headers: Record<string, string>;
@@ -9,6 +12,8 @@ export type FakeWebhookOptions = {
 	/** The parsed body. @default rawBody parsed as JSON */
 	body?: IDataObject;
 	credentials: IDataObject;
+	/** The execution's stored wait state (JSON). @default WAITING; null for none */
+	waitState?: object | null;
 };
 
 export type Answer = { statusCode?: number; body?: string };
@@ -28,7 +33,9 @@ export function fakeWebhookContext(options: FakeWebhookOptions): { context: IWeb
 	};
 	const body = options.body ?? (options.rawBody ? (JSON.parse(options.rawBody.toString('utf8')) as IDataObject) : {});
 	const request = { headers: options.headers, body, rawBody: options.rawBody, readableEnded: true };
+	const waitState = options.waitState === undefined ? WAITING : options.waitState;
 	const context = {
+		customData: fakeCustomData(waitState === null ? {} : { dynamicWorkflowsWait: JSON.stringify(waitState) }),
 		getNode: () => TEST_NODE,
 		getCredentials: async () => options.credentials,
 		getHeaderData: () => options.headers,
