@@ -95,6 +95,8 @@ async function main() {
       port: portFrom('DW_PORT', 7420),
       logFile: sidecarLog,
       echo,
+      // Callbacks go only to hosts the operator allows: here the local n8n (its webhook URL is 127.0.0.1).
+      env: { DW_CALLBACK_HOSTS: process.env.DW_CALLBACK_HOSTS || '127.0.0.1' },
     }).then((s) => (sidecar = s)),
   ]);
 

@@ -26,6 +26,8 @@ export async function startSidecar(options: TestSidecarOptions = {}): Promise<Si
     provider: rest.provider ?? 'offline',
     logFile: rest.logFile ?? artifactPath('logs', `${label}.sidecar.log`),
     ...rest,
+    // Callbacks may go to the tests' n8n, which listens (and builds its resume URLs) on 127.0.0.1.
+    env: { DW_CALLBACK_HOSTS: '127.0.0.1', ...rest.env },
   });
 }
 
