@@ -367,6 +367,7 @@ export class Engine implements EngineApi {
       workspaceDir,
       allowWrite: ws !== undefined && (run.options.tools ?? []).includes('write_file') && this.deps.config.writableWorkspaces.includes(ws),
       allowedHosts: this.deps.config.allowedHosts,
+      selfAddress: { host: this.deps.config.host, port: this.deps.config.port },
       fetch: this.deps.fetch,
     };
   }

@@ -2,6 +2,7 @@ import { abortReason } from './abort';
 import { HostNotAllowedError, ToolFailedError } from './errors';
 import { defineTool } from './define';
 import { isHostAllowed } from './hosts';
+import { guardedGet } from './guarded-fetch';
 import { looksBinary, truncateUtf8 } from './text';
 import type { ToolDefinition } from './types';
 
@@ -66,7 +67,8 @@ export function createHttpGetTool(options: HttpGetToolOptions = {}): ToolDefinit
     name: 'http_get',
     description:
       'Fetch a URL with HTTP GET and return the status, content type and body as text. ' +
-      'Only hosts the operator allowed are reachable; redirects are followed only within the same host. ' +
+      'Only hosts the operator allowed are reachable (a private or loopback address only when allowed by IP or range, never the sidecar itself); ' +
+      'redirects are followed only within the same host. ' +
       `At most ${Math.round(maxBytes / 1024)} KB of the body are returned; requests time out after ${timeoutMs / 1000} s.`,
     inputSchema: {
       type: 'object',
@@ -76,18 +78,16 @@ export function createHttpGetTool(options: HttpGetToolOptions = {}): ToolDefinit
     },
     async run(input, ctx) {
       const first = checkUrl(input.url, ctx.allowedHosts);
-      const doFetch = ctx.fetch ?? fetch;
+      const headers = { accept: 'text/*, application/json;q=0.9, */*;q=0.5', 'user-agent': 'dynamic-workflows-sidecar' };
+      const rule = { allowedHosts: ctx.allowedHosts, ...(ctx.selfAddress ? { self: ctx.selfAddress } : {}) };
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
       let url = first;
       try {
         for (let hop = 0; ; hop++) {
-          const res = await doFetch(url, {
-            method: 'GET',
-            redirect: 'manual',
-            signal,
-            headers: { accept: 'text/*, application/json;q=0.9, */*;q=0.5', 'user-agent': 'dynamic-workflows-sidecar' },
-          });
+          const res = ctx.fetch
+            ? await ctx.fetch(url, { method: 'GET', redirect: 'manual', signal, headers })
+            : await guardedGet(url, { signal, headers }, rule);
           const location = res.headers.get('location');
           if (res.status >= 300 && res.status < 400 && location) {
             await res.body?.cancel().catch(() => undefined);

@@ -1,3 +1,5 @@
+import type { SelfAddress } from './addresses';
+
 /** A built-in tool a subagent may call, allowed per run by the operator. */
 export interface ToolContext {
   /** Absolute, resolved workspace directory of the run (already confined to a root). */
@@ -5,7 +7,9 @@ export interface ToolContext {
   readonly allowWrite: boolean;
   readonly allowedHosts: readonly string[];
   readonly signal?: AbortSignal;
-  /** fetch to use for http_get (injected in tests). */
+  /** Where the sidecar's own API listens: http_get never connects there. */
+  readonly selfAddress?: SelfAddress;
+  /** fetch to use for http_get (injected in tests; it bypasses the connect-time address check). */
   readonly fetch?: typeof fetch;
 }
 
