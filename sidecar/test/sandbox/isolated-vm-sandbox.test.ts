@@ -232,7 +232,18 @@ describe('the script API', () => {
   test('the returned value is copied out as JSON; nothing returned is null', async () => {
     expect(ok(await sandbox.run(runOf("return { when: new Date(0), skip: undefined, list: [undefined] };")))).toEqual({ when: '1970-01-01T00:00:00.000Z', list: [null] });
     expect(ok(await sandbox.run(runOf("log('no return');")))).toBeNull();
-    expect(failure(await sandbox.run(runOf('return 10n;'))).message).toMatch(/not JSON-serialisable: TypeError: Do not know how to serialize a BigInt/);
+  });
+
+  test.each([
+    ['return Symbol("s");', 'cannot represent: a Symbol'],
+    ['return () => 1;', 'cannot represent: a function'],
+    ['return 10n;', 'cannot represent: a BigInt'],
+    ['return { n: 1, f() { return 1; } };', 'cannot represent: a function at key "f"'],
+    ['return [1, Symbol.iterator];', 'cannot represent: a Symbol at key "1"'],
+  ])('%s fails with script_error instead of converging with nothing', async (script, message) => {
+    const f = failure(await sandbox.run(runOf(script)));
+    expect(f.code).toBe('script_error');
+    expect(f.message).toContain(message);
   });
 
   test('a result over maxResultBytes fails with result_too_large, counted in UTF-8 bytes', async () => {

@@ -49,13 +49,28 @@ function utf8Length(s: string): number {
   return n;
 }
 
+/** What JSON would silently drop or turn to null: a value the run's result cannot carry. */
+function unrepresentable(x: unknown): string | null {
+  const t = typeof x;
+  return t === 'function' ? 'a function' : t === 'symbol' ? 'a Symbol' : t === 'bigint' ? 'a BigInt' : null;
+}
+
 function serialise(value: unknown): PreludeResult {
+  // A script that returns nothing converges with null (scripts run for their effects too).
+  if (value === undefined) return { ok: true, json: 'null' };
+  let bad: string | null = null;
   let json: string | undefined;
   try {
-    json = jsonStringify(value === undefined ? null : value);
+    json = jsonStringify(value, function (key: string, x: unknown): unknown {
+      const what = unrepresentable(x);
+      if (what === null) return x;
+      if (bad === null) bad = key === '' ? what : what + ' at key ' + jsonStringify(key);
+      return undefined;
+    });
   } catch (e) {
     return { ok: false, code: 'script_error', message: 'The script returned a value that is not JSON-serialisable: ' + errorText(e) };
   }
+  if (bad !== null) return { ok: false, code: 'script_error', message: 'The script returned a value JSON cannot represent: ' + bad };
   if (json === undefined) json = 'null';
   // UTF-8 never takes fewer bytes than UTF-16 code units, so this is a safe early refusal.
   if (json.length > maxResultBytes) return { ok: false, code: 'result_too_large', bytes: utf8Length(json) };
