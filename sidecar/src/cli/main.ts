@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { toErrorInfo } from '../errors/errors';
 import { VERSION } from '../version';
 import { offlineModelCommand } from './offline-model';
+import { pruneCommand } from './prune';
 import { runCommand } from './run';
 import { serveCommand } from './serve';
 
@@ -28,6 +29,13 @@ program.command('offline-model')
   .option('--port <n>', 'port (0 picks a free one)', '0')
   .option('--host <host>', 'host', '127.0.0.1')
   .action(async (opts: { port?: string; host?: string }) => { await offlineModelCommand(opts); });
+
+program.command('prune')
+  .description('Delete finished runs older than N days, with their events, journal and callbacks (unfinished runs are kept)')
+  .option('--days <n>', 'age in days (default: DW_RETENTION_DAYS)')
+  .action((opts: { days?: string }) => {
+    process.exitCode = pruneCommand(opts);
+  });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const info = toErrorInfo(err);

@@ -5,6 +5,7 @@ import { buildServer, SidecarMetrics } from '../http';
 import { IsolatedVmSandbox } from '../sandbox';
 import { attachLivePage } from '../ui';
 import { openDatabase } from '../store/db';
+import { schedulePrune } from '../store/retention';
 import { VERSION } from '../version';
 
 /**
@@ -25,6 +26,11 @@ export async function serveCommand(): Promise<void> {
   await app.listen({ host: config.host, port: config.port });
   const resumed = core.engine.resumeUnfinished();
   callbacks.start();
+  const stopPruning = config.retentionDays === null ? () => undefined : schedulePrune(db, {
+    days: config.retentionDays,
+    onPrune: (result) => { if (result.runs > 0) logger.info({ ...result }, 'old finished runs pruned'); },
+    onError: (err) => logger.error({ err }, 'pruning old runs failed'),
+  });
   logger.info({ host: config.host, port: config.port, provider: config.provider, resumed, version: VERSION }, 'sidecar listening');
 
   let stopping = false;
@@ -35,6 +41,7 @@ export async function serveCommand(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     await app.close().catch(() => undefined);
+    stopPruning();
     await callbacks.stop().catch(() => undefined);
     await core.close().catch(() => undefined);
     // A script that crashed V8 inside its isolate can leave a thread that never ends and that

@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig, retentionDays } from '../config/config';
+import { toErrorInfo, ValidationError } from '../errors/errors';
+import { openDatabase } from '../store/db';
+import { pruneRuns, type PruneResult } from '../store/retention';
+
+export interface PruneCommandOptions {
+  /** Overrides DW_RETENTION_DAYS. */
+  readonly days?: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * `dynamic-workflows prune [--days N]`: deletes finished runs older than N days (else
+ * DW_RETENTION_DAYS) with their events, journal and callbacks from DW_DATA_DIR; unfinished
+ * runs are kept. Prints what it deleted as JSON on stdout; exit 0, or 2 on a usage error.
+ * Safe while `serve` runs on the same folder (SQLite WAL; each batch is one transaction).
+ */
+export function pruneCommand(opts: PruneCommandOptions, env: Env = process.env, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): number {
+  let days: number | null;
+  let dataDir: string;
+  try {
+    // Pruning serves no HTTP: the token rules of `serve` do not apply.
+    dataDir = loadConfig({ ...env, DW_DEV: '1', DW_HOST: '127.0.0.1' }).dataDir;
+    days = opts.days !== undefined ? daysOption(opts.days) : retentionDays(env.DW_RETENTION_DAYS);
+  } catch (e) {
+    const info = toErrorInfo(e);
+    err.write(`${info.code}: ${info.message}\n`);
+    return 2;
+  }
+  if (days === null) {
+    err.write('Nothing to do: give --days N or set DW_RETENTION_DAYS (runs are kept forever otherwise)\n');
+    return 2;
+  }
+  const file = path.join(dataDir, 'sidecar.db');
+  let result: PruneResult = { runs: 0, events: 0, agents: 0, callbackDeliveries: 0, callbackRegistrations: 0 };
+  if (fs.existsSync(file)) {
+    const db = openDatabase(dataDir);
+    try {
+      result = pruneRuns(db, { days });
+    } finally {
+      db.close();
+    }
+  }
+  out.write(`${JSON.stringify({ days, dataDir, deleted: result })}\n`);
+  return 0;
+}
+
+function daysOption(raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw new ValidationError(`Expected \`--days\` to be a number of days > 0, got ${JSON.stringify(raw)}`);
+  return n;
+}

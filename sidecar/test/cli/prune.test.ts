@@ -1,0 +1,126 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { pruneCommand } from '../../src/cli/prune';
+import { emptyUsage, type RunRecord, type RunStatus } from '../../src/core/types';
+import { openDatabase } from '../../src/store/db';
+import { EventLog } from '../../src/store/events';
+import { RunStore } from '../../src/store/runs';
+
+const MAIN = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+const DAY = 86_400_000;
+
+function run(id: string, status: RunStatus, ageDays: number): RunRecord {
+  const at = new Date(Date.now() - ageDays * DAY).toISOString();
+  return {
+    id, status, phase: null, task: 't', input: null, options: {},
+    limits: { maxParallel: 1, maxAgents: 1, maxTokens: 1, maxUsd: 1, deadlineMs: 1, cpuMs: 1, memoryMb: 8 },
+    counts: { queued: 0, active: 0, done: 0, failed: 0, total: 0 },
+    usage: emptyUsage(), result: null, error: null, parentId: null, meta: null, createdAt: at, updatedAt: at,
+    hasScript: false, approval: null, paused: false, estimate: null, deadlineAt: null,
+  };
+}
+
+/** A data folder with one old finished run, one old running run and one recent finished run. */
+function seedDataDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-prune-'));
+  const db = openDatabase(dir);
+  const runs = new RunStore(db);
+  const log = new EventLog(db);
+  for (const r of [run('old', 'converged', 10), run('busy', 'running', 10), run('new', 'failed', 1)]) {
+    runs.insert(r, { task: 't' }, null);
+    log.append(r.id, { type: 'log', message: r.id });
+  }
+  db.close();
+  return dir;
+}
+
+function remaining(dir: string): string[] {
+  const db = openDatabase(dir);
+  try {
+    return (db.prepare('SELECT id FROM runs ORDER BY id').all() as unknown as { id: string }[]).map((r) => r.id);
+  } finally {
+    db.close();
+  }
+}
+
+function capture(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (d: Buffer) => { text += d.toString(); });
+  return { stream, text: () => text };
+}
+
+describe('dynamic-workflows prune', () => {
+  const dirs: string[] = [];
+  afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+  const dataDir = (): string => { const d = seedDataDir(); dirs.push(d); return d; };
+
+  it('--days deletes old finished runs, keeps running and recent ones, and prints what it deleted', () => {
+    const dir = dataDir();
+    const out = capture();
+    const err = capture();
+    expect(pruneCommand({ days: '5' }, { DW_DATA_DIR: dir }, out.stream, err.stream)).toBe(0);
+    expect(JSON.parse(out.text())).toEqual({
+      days: 5, dataDir: dir,
+      deleted: { runs: 1, events: 1, agents: 0, callbackDeliveries: 0, callbackRegistrations: 0 },
+    });
+    expect(err.text()).toBe('');
+    expect(remaining(dir)).toEqual(['busy', 'new']);
+  });
+
+  it('takes the age from DW_RETENTION_DAYS when --days is not given, and --days wins over it', () => {
+    const dir = dataDir();
+    expect(pruneCommand({}, { DW_DATA_DIR: dir, DW_RETENTION_DAYS: '30' }, capture().stream, capture().stream)).toBe(0);
+    expect(remaining(dir)).toEqual(['busy', 'new', 'old']);
+    expect(pruneCommand({ days: '0.5' }, { DW_DATA_DIR: dir, DW_RETENTION_DAYS: '30' }, capture().stream, capture().stream)).toBe(0);
+    expect(remaining(dir)).toEqual(['busy']);
+  });
+
+  it('refuses to guess an age: no --days and no DW_RETENTION_DAYS is a usage error that deletes nothing', () => {
+    const dir = dataDir();
+    const err = capture();
+    expect(pruneCommand({}, { DW_DATA_DIR: dir }, capture().stream, err.stream)).toBe(2);
+    expect(err.text()).toMatch(/--days N or set DW_RETENTION_DAYS/);
+    expect(remaining(dir)).toEqual(['busy', 'new', 'old']);
+  });
+
+  it.each([['0'], ['-3'], ['soon'], ['']])('rejects --days %j with invalid_request', (days) => {
+    const dir = dataDir();
+    const err = capture();
+    expect(pruneCommand({ days }, { DW_DATA_DIR: dir }, capture().stream, err.stream)).toBe(2);
+    expect(err.text()).toMatch(/^invalid_request: Expected `--days` to be a number of days > 0/);
+    expect(remaining(dir)).toEqual(['busy', 'new', 'old']);
+  });
+
+  it('rejects a bad DW_RETENTION_DAYS with invalid_config', () => {
+    const err = capture();
+    expect(pruneCommand({}, { DW_DATA_DIR: dataDir(), DW_RETENTION_DAYS: '0' }, capture().stream, err.stream)).toBe(2);
+    expect(err.text()).toMatch(/^invalid_config: Expected `DW_RETENTION_DAYS`/);
+  });
+
+  it('does not create a data folder that does not exist', () => {
+    const dir = path.join(os.tmpdir(), `dw-prune-missing-${process.pid}-${Date.now()}`);
+    const out = capture();
+    expect(pruneCommand({ days: '1' }, { DW_DATA_DIR: dir }, out.stream, capture().stream)).toBe(0);
+    expect(JSON.parse(out.text()).deleted.runs).toBe(0);
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('is registered with the real binary (dist/cli/main.js prune --days)', () => {
+    if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build -w sidecar\` first`);
+    const dir = dataDir();
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DW_DATA_DIR: dir };
+    const ok = spawnSync(process.execPath, ['--no-node-snapshot', MAIN, 'prune', '--days', '5'], { env, encoding: 'utf8' });
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout.trim()).deleted.runs).toBe(1);
+    expect(remaining(dir)).toEqual(['busy', 'new']);
+
+    const usage = spawnSync(process.execPath, ['--no-node-snapshot', MAIN, 'prune'], { env, encoding: 'utf8' });
+    expect(usage.status).toBe(2);
+    expect(usage.stdout).toBe('');
+  });
+});
