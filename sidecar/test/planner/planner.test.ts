@@ -27,6 +27,8 @@ function setup(replies: Reply[], over: Partial<PlannerDeps> = {}) {
 
 const submit = (input: unknown, usage = {}) => reply([toolUse(SUBMIT_TOOL, input)], usage, 'tool_use');
 const signal = () => new AbortController().signal;
+/** Every tool the sidecar sends has a name; the SDK's union also has nameless entries. */
+const toolName = (t: object): string => (t as { name: string }).name;
 
 /** The text of a user message, whatever its shape. */
 function said(m: Anthropic.MessageParam): string {
@@ -47,7 +49,7 @@ describe('planScript', () => {
     const [params] = provider.requests;
     expect(params.model).toBe(MODEL);
     expect(params.tool_choice).toEqual({ type: 'tool', name: SUBMIT_TOOL });
-    expect(params.tools?.map((t) => t.name)).toEqual([SUBMIT_TOOL]);
+    expect(params.tools?.map(toolName)).toEqual([SUBMIT_TOOL]);
     const system = params.system as Anthropic.TextBlockParam[];
     expect(system[system.length - 1].cache_control).toEqual({ type: 'ephemeral' });
     const user = said(params.messages[0]);
