@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { ConfigError } from '../errors/errors';
 import { RUN_LIMITS, RUN_LIMIT_KEYS, SIDECAR_LIMITS, type LimitSpec } from '../core/limits';
@@ -88,10 +89,15 @@ function list(raw: string | undefined, sep: string): string[] {
   return (raw ?? '').split(sep).map((s) => s.trim()).filter(Boolean);
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
+/**
+ * Whether `host` is a loopback IP literal (127.0.0.0/8, ::1, ::ffff:127.x.y.z). Names never
+ * count: `127.attacker.example` starts like one and resolves anywhere.
+ */
 export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
+  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const v4 = isIP(h) === 4 ? h : /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)?.[1];
+  if (v4 !== undefined && isIP(v4) === 4) return v4.split('.')[0] === '127';
+  return isIP(h) === 6 && /^(0{0,4}:){2,7}0{0,3}1$|^::1$/.test(h);
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): SidecarConfig {

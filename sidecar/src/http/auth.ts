@@ -1,7 +1,26 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { UnauthorizedError } from '../errors/errors';
+import { isIP } from 'node:net';
+import { isLoopback } from '../config/config';
+import { DwError, UnauthorizedError } from '../errors/errors';
+import { AuthThrottle } from './auth-throttle';
 import { sendError } from './errors';
+
+/** Development mode without a token answers loopback clients only: a rebound name is refused. */
+export class UntrustedHostError extends DwError {
+  constructor(host: string) {
+    super('untrusted_host', `Host ${JSON.stringify(host.slice(0, 100))} is not a loopback name or address; without DW_TOKEN the sidecar answers only requests to localhost or a loopback IP`, 421);
+  }
+}
+
+/** Whether a `Host` header names loopback: `localhost` or a loopback IP literal, with any port. */
+export function isLoopbackHostHeader(header: string | undefined): boolean {
+  if (typeof header !== 'string') return false;
+  const h = header.trim().toLowerCase();
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(h);
+  const name = bracketed ? bracketed[1]! : isIP(h) === 6 ? h : h.replace(/:\d+$/, '');
+  return name === 'localhost' || name === 'localhost.' || isLoopback(name);
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -58,11 +77,27 @@ export function createAuthenticate(opts: AuthOptions): (request: FastifyRequest)
   };
 }
 
-/** The onRequest hook: every route but the public ones needs credentials. */
-export function authHook(authenticate: (request: FastifyRequest) => Promise<boolean>) {
+/**
+ * The onRequest hook: every route but the public ones needs credentials. Without a token
+ * (development mode) only requests whose Host is loopback are answered, so a page that
+ * rebinds its own name to 127.0.0.1 cannot drive the API. Wrong credentials are counted per
+ * client address; past the throttle's limit they get 429 too_many_auth_failures.
+ */
+export function authHook(authenticate: (request: FastifyRequest) => Promise<boolean>, opts: { readonly tokenless?: boolean; readonly throttle?: AuthThrottle } = {}) {
+  const throttle = opts.throttle ?? new AuthThrottle();
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    if (opts.tokenless && !isLoopbackHostHeader(request.headers.host)) {
+      const err = new UntrustedHostError(request.headers.host ?? '');
+      return sendError(reply, err.status, err.toJSON());
+    }
     if (request.routeOptions.config?.public === true) return undefined;
     if (await authenticate(request)) return undefined;
+    // Only presented credentials count: a request without any is not a guess.
+    const throttled = request.headers.authorization !== undefined ? throttle.fail(request.ip) : null;
+    if (throttled) {
+      reply.header('retry-after', String(throttled.retryAfterSec));
+      return sendError(reply, throttled.status, throttled.toJSON());
+    }
     const err = new UnauthorizedError();
     const challenge = bearerToken(request) === null ? 'Bearer realm="dynamic-workflows"' : 'Bearer realm="dynamic-workflows", error="invalid_token"';
     reply.header('www-authenticate', challenge);

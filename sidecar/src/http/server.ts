@@ -110,7 +110,7 @@ export function buildServer(deps: BuildServerDeps): FastifyInstance {
   });
 
   app.addHook('onRoute', (opts) => ctx.catalog.collect(opts));
-  app.addHook('onRequest', authHook(createAuthenticate({ token: deps.config.token, authenticators: deps.authenticators ?? [] })));
+  app.addHook('onRequest', authHook(createAuthenticate({ token: deps.config.token, authenticators: deps.authenticators ?? [] }), { tokenless: deps.config.token === null }));
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     // API answers carry run data; a plugin (the live page's assets) may choose its own caching.

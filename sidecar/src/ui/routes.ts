@@ -80,6 +80,12 @@ export function livePageRoutes(app: FastifyInstance, deps: LivePageRouteDeps): v
       return sendError(reply, err.status, err.toJSON());
     }
     if (!tokenMatches(presented, options.token)) {
+      const throttled = sessions.signInFailures.fail(request.ip);
+      if (throttled) {
+        reply.header('retry-after', String(throttled.retryAfterSec));
+        if (form) return html(reply, 429, signInPage('Too many wrong tokens from this address: wait a minute.'));
+        return sendError(reply, throttled.status, throttled.toJSON());
+      }
       request.log.warn('live page sign-in refused: wrong token');
       if (form) return html(reply, 401, signInPage('That token is not the sidecar\'s token.'));
       const err = new UnauthorizedError('Wrong token');

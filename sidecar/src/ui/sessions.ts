@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { tokenMatches } from '../http/auth';
+import { AuthThrottle } from '../http/auth-throttle';
 
 export interface Session {
   /** The cookie value: 256 random bits. */
@@ -27,8 +28,12 @@ const randomId = (): string => randomBytes(32).toString('base64url');
 export class SessionStore {
   // A Map iterates in insertion order, so the first entry is always the oldest session.
   private readonly sessions = new Map<string, Session>();
+  /** Wrong tokens at sign-in, per client address: past 10 a minute, sign-in answers 429. */
+  readonly signInFailures: AuthThrottle;
 
-  constructor(private readonly opts: SessionStoreOptions) {}
+  constructor(private readonly opts: SessionStoreOptions) {
+    this.signInFailures = new AuthThrottle({ now: opts.now });
+  }
 
   get size(): number {
     this.sweep();

@@ -23,9 +23,10 @@ describe('authentication', () => {
     expect(h.engine.calls).toEqual([]);
   });
 
-  it.each(guarded.map((r) => [r.method, r.path]))('%s %s answers 401 with a wrong token', async (method, path) => {
+  it.each(guarded.map((r, i) => [r.method, r.path, i] as const))('%s %s answers 401 with a wrong token', async (method, path, i) => {
+    // Each route from its own address: wrong tokens are throttled per address (tested below).
     for (const authorization of [`Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Basic ${TOKEN}`, TOKEN, 'Bearer', `Bearer  ${TOKEN} extra`]) {
-      const res = await h.app.inject({ method: method as 'GET' | 'POST', url: concrete(path, runId), headers: { authorization } });
+      const res = await h.app.inject({ method: method as 'GET' | 'POST', url: concrete(path, runId), headers: { authorization }, remoteAddress: `10.0.1.${i}` });
       expect(res.statusCode).toBe(401);
       expect(res.json().error.code).toBe('unauthorized');
     }
