@@ -70,6 +70,23 @@ describe('provider error normalisation', () => {
     expect(err.message).toContain('[redacted]');
   });
 
+  it('masks URL-encoded, base64 and partial forms of a key the server echoes', () => {
+    const key = 'Qz7/f9+Zr2LmNp4TxW8vBy3HcD==';
+    const forms = [
+      encodeURIComponent(key),
+      Buffer.from(key).toString('base64'),
+      Buffer.from(`user:${key}`).toString('base64'),
+      Buffer.from(key).toString('base64url'),
+      key.slice(3, 17),
+      key.slice(-13),
+    ];
+    const out = redact(`echo: ${forms.join(' | ')} | plain words stay`, [key]);
+    for (const f of forms) expect(out).not.toContain(f);
+    for (let i = 0; i + 12 <= key.length; i++) expect(out).not.toContain(key.slice(i, i + 12));
+    expect(out).toContain('plain words stay');
+    expect(out.split('[redacted]').length - 1).toBeGreaterThanOrEqual(forms.length);
+  });
+
   it('never puts the API key in the message of a transport error', async () => {
     const err = await failure(() => {
       throw Object.assign(new TypeError(`request to https://x/?key=${KEY} failed`), { code: 'ECONNREFUSED' });
