@@ -4,7 +4,7 @@ import { runPath } from '../../../shared/transport/paths';
 import { sidecarRequest } from '../../../shared/transport/request';
 import type { RunRecord } from '../../../shared/types';
 import { runIdProperty } from './common.descriptions';
-import { getRunId } from './run-id';
+import { getRunId } from './runId';
 
 const showOnlyForCancel = { resource: ['run'], operation: ['cancel'] };
 

@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { runPath } from '../../../shared/transport/paths';
 import { sidecarRequest } from '../../../shared/transport/request';
 import { runIdProperty } from './common.descriptions';
-import { getRunId } from './run-id';
+import { getRunId } from './runId';
 
 const showOnlyForGetScript = { resource: ['run'], operation: ['getScript'] };
 

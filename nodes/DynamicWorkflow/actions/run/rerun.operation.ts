@@ -4,8 +4,8 @@ import { runPath } from '../../../shared/transport/paths';
 import { sidecarRequest } from '../../../shared/transport/request';
 import type { RerunBody, RunRecord } from '../../../shared/types';
 import { runIdProperty } from './common.descriptions';
-import { getJsonParameter } from './json-parameter';
-import { getRunId } from './run-id';
+import { getJsonParameter } from './jsonParameter';
+import { getRunId } from './runId';
 
 const showOnlyForRerun = { resource: ['run'], operation: ['rerun'] };
 

@@ -10,7 +10,7 @@ import {
 	type StartRunBody,
 } from '../../../shared/types';
 import { RUN_LIMITS, TOOLS } from '../../../shared/vocabulary';
-import { getJsonParameter } from './json-parameter';
+import { getJsonParameter } from './jsonParameter';
 
 const showOnlyForStart = { resource: ['run'], operation: ['start'] };
 const showOnlyForStartWithJsonInput = { ...showOnlyForStart, inputSource: ['json'] };
