@@ -95,7 +95,7 @@ export declare class N8nRest {
   readonly baseUrl: string;
   /** The `n8n-auth=…` cookie once signed in. */
   cookie: string | null;
-  request<T = any>(method: string, path: string, body?: unknown): Promise<T>;
+  request<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   needsOwnerSetup(): Promise<boolean>;
   ensureOwner(owner?: OwnerLogin): Promise<{ created: boolean }>;
   login(email: string, password: string): Promise<unknown>;
@@ -216,7 +216,7 @@ export declare class SidecarProcess {
   stop(): Promise<void>;
   restart(signal?: NodeJS.Signals): Promise<void>;
   logs(): string;
-  api<T = any>(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: T }>;
+  api<T = unknown>(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: T }>;
 }
 export declare function startSidecar(options: SidecarStartOptions): Promise<SidecarProcess>;
 export declare function generateToken(): string;

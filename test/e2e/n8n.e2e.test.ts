@@ -61,7 +61,16 @@ describeE2e('n8n with the node package and the real sidecar', () => {
 
   const marker = (): string => `e2e-${randomUUID()}`;
 
-  async function postJson(url: string, body: unknown): Promise<{ status: number; body: any }> {
+  /** What the example webhooks answer: the converged result or the failure, with the run id and usage. */
+  type WebhookAnswer = {
+    status: string;
+    runId: string;
+    result: unknown;
+    usage: { inputTokens: number; outputTokens: number };
+    error: { code: string; message: string };
+  };
+
+  async function postJson(url: string, body: unknown): Promise<{ status: number; body: WebhookAnswer }> {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -70,9 +79,9 @@ describeE2e('n8n with the node package and the real sidecar', () => {
     });
     const text = await res.text();
     try {
-      return { status: res.status, body: JSON.parse(text) };
+      return { status: res.status, body: JSON.parse(text) as WebhookAnswer };
     } catch {
-      return { status: res.status, body: text };
+      throw new Error(`${url} answered ${res.status} with a body that is not JSON: ${text.slice(0, 500)}`);
     }
   }
 

@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import Ajv from 'ajv';
 import { toolDefinitionsFor } from '../../src/tools';
 import { GREP, LIST_FILES, MODEL, READ_FILE, startOffline, textOf, toolUses, type Running } from './helpers';

@@ -16,7 +16,7 @@ async function addedGlobals(): Promise<{ core: string[]; verification: string[];
     const install = await (await isolate.compileScript(corePrelude(), { filename: CORE_PRELUDE_FILE })).run(context, { reference: true });
     const noop = new ivm.Callback(() => undefined);
     const config = JSON.stringify({ args: {}, limits: { maxAgents: 1, maxItems: 1, maxResultBytes: 1, maxCollectionEntries: 1 }, lockGlobals: [] });
-    const api = await install.apply(undefined, [new ivm.Reference(() => undefined), noop, noop, noop, noop, noop, config], { result: { reference: true } });
+    const api = (await install.apply(undefined, [new ivm.Reference(() => undefined), noop, noop, noop, noop, noop, config], { result: { reference: true } })) as ivm.Reference<Record<string, unknown>>;
     const afterCore = await context.eval(NAMES, { copy: true }) as string[];
     const emit = await api.get('emit', { reference: true });
     await context.evalClosure(moduleSource(VERIFICATION_PRELUDE.source), [emit.derefInto()], { lineOffset: -1 });

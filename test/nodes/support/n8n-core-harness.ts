@@ -42,7 +42,7 @@ class SourceNode implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getNodeParameter('items', 0) as IDataObject[];
-		return [items.map((json, item) => ({ json, pairedItem: { item: 0 } }))];
+		return [items.map((json) => ({ json, pairedItem: { item: 0 } }))];
 	}
 }
 
