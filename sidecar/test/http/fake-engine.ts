@@ -20,7 +20,7 @@ export class FakeEngine implements EngineApi {
   readonly agentLogs = new Map<string, AgentRecord[]>();
   readonly stored: StoredEvent[] = [];
   readonly calls: Array<{ method: string; args: unknown[] }> = [];
-  private readonly listeners = new Set<{ runId: string | null; fn: EventListener }>();
+  private readonly listeners = new Set<{ runId: string | null; fn: EventListener; internal: boolean }>();
   private nextRun = 1;
   private nextEvent = 1;
   inFlightCount = 0;
@@ -29,8 +29,14 @@ export class FakeEngine implements EngineApi {
   /** Makes the next call of this method throw (for error-mapping tests). */
   failNext: { method: string; error: unknown } | null = null;
 
+  /** Subscriptions opened through subscribe() (the HTTP layer's event streams). */
   get listenerCount(): number {
-    return this.listeners.size;
+    return [...this.listeners].filter((l) => !l.internal).length;
+  }
+
+  /** Subscriptions of the sidecar's own services (the callback service), counted apart from streams. */
+  get serviceListenerCount(): number {
+    return [...this.listeners].filter((l) => l.internal).length;
   }
 
   private record(method: string, ...args: unknown[]): void {
@@ -66,6 +72,7 @@ export class FakeEngine implements EngineApi {
       approval: null,
       paused: false,
       estimate: null,
+      deadlineAt: null,
       ...overrides,
     };
     this.runs.set(id, run);
@@ -183,7 +190,16 @@ export class FakeEngine implements EngineApi {
   }
 
   subscribe(runId: string | null, fn: EventListener): () => void {
-    const entry = { runId, fn };
+    return this.addListener(runId, fn, false);
+  }
+
+  /** The subscription the harness hands to the callback service. */
+  subscribeService(runId: string | null, fn: EventListener): () => void {
+    return this.addListener(runId, fn, true);
+  }
+
+  private addListener(runId: string | null, fn: EventListener, internal: boolean): () => void {
+    const entry = { runId, fn, internal };
     this.listeners.add(entry);
     return () => this.listeners.delete(entry);
   }

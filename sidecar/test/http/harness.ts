@@ -40,7 +40,7 @@ export function makeHarness(opts: HarnessOptions = {}): Harness {
   // The receivers of these tests listen on loopback: allowed unless the test's config says otherwise.
   const hosts = new CallbackHosts(config.callbackHosts.length ? config.callbackHosts : ['127.0.0.1']);
   const runs = {
-    subscribe: engine.subscribe.bind(engine),
+    subscribe: engine.subscribeService.bind(engine),
     getRun: (id: string) => engine.runs.get(id) ?? null,
     record: (id: string, e: RunEvent) => void engine.emit(id, e),
   };
