@@ -35,8 +35,6 @@ export interface EngineDeps {
   readonly db: DatabaseSync;
   readonly provider: ModelProvider;
   readonly sandbox: ScriptSandbox;
-  /** Told of every status change, to deliver callbacks (the HTTP route registers them). */
-  readonly callbacks?: { notify(run: RunRecord): void };
   readonly metrics?: { recordModelError(kind: string): void; recordUsage(u: Usage): void };
   readonly retry?: RetryPolicy;
   /** fetch for http_get (tests inject one). */
@@ -380,13 +378,9 @@ export class Engine implements EngineApi {
     return { onError: (kind) => this.deps.metrics?.recordModelError(kind) };
   }
 
-  /** Every stored event: a log line for state changes, and the callbacks told of status changes. */
+  /** Every stored event becomes a log line for state changes (callbacks follow the events on their own). */
   private onEvent(runId: string, e: RunEvent): void {
     if (this.deps.logger) logRunEvent(this.deps.logger, runId, e);
-    if (e.type === 'run.status' && this.deps.callbacks) {
-      const run = this.records.get(runId);
-      if (run) this.deps.callbacks.notify(run);
-    }
   }
 
   private assertOpen(): void {
