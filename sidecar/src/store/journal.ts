@@ -38,13 +38,15 @@ export class Journal {
     this.depth++;
     try {
       const out = fn();
-      this.depth--;
       this.db.exec('COMMIT');
       return out;
     } catch (err) {
-      this.depth--;
-      this.db.exec('ROLLBACK');
+      // A COMMIT that fails (a deferred constraint) leaves the transaction open: roll it back.
+      // A ROLLBACK SQLite already did on its own has nothing left to undo.
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw err;
+    } finally {
+      this.depth--;
     }
   }
 

@@ -137,11 +137,9 @@ describe('Journal', () => {
     expect(journal.maxSeq('r1')).toBe(1);
   });
 
-  // Known bug (sidecar/src/store/journal.ts, transaction): when COMMIT itself fails, `depth` is
-  // decremented twice (once before COMMIT, again in the catch) and ends at -1; the next nested
-  // transaction then issues a second BEGIN ("cannot start a transaction within a transaction").
-  // `it.failing` passes while the bug is there; when fixed, turn it into a plain `it`.
-  it.failing('a failed COMMIT leaves the journal usable for nested transactions', () => {
+  // A COMMIT that fails once decremented the nesting depth twice; the next nested transaction
+  // then issued a second BEGIN ("cannot start a transaction within a transaction").
+  it('a failed COMMIT leaves the journal usable for nested transactions', () => {
     db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY)');
     db.exec('CREATE TABLE child (parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)');
     expect(() => journal.transaction(() => { db.exec('INSERT INTO child VALUES (1)'); })).toThrow(/FOREIGN KEY/);
