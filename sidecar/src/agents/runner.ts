@@ -82,7 +82,10 @@ async function loop(task: AgentTask, deps: AgentDeps, signal: AbortSignal, usage
     const msg = await firstCallWarmed(turn === 1, params, deps, signal);
     addUsage(usage, priceUsage(task.model, msg.usage));
     deps.onUsage?.(priceUsage(task.model, msg.usage));
-    messages.push({ role: 'assistant', content: toParams(msg.content) });
+    // An empty reply (no text, no tool call) is not replayed: the Messages API refuses empty
+    // assistant turns, and the reminder below joins the user turn before it.
+    const replay = toParams(msg.content);
+    if (replay.length) messages.push({ role: 'assistant', content: replay });
     const uses = msg.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
 
     if (uses.length === 0) {
@@ -139,7 +142,7 @@ async function toolResult(use: Anthropic.ToolUseBlock, task: AgentTask, deps: Ag
 function toParams(content: Anthropic.ContentBlock[]): Anthropic.ContentBlockParam[] {
   const out: Anthropic.ContentBlockParam[] = [];
   for (const b of content) {
-    if (b.type === 'text') out.push({ type: 'text', text: b.text });
+    if (b.type === 'text') { if (b.text) out.push({ type: 'text', text: b.text }); }
     else if (b.type === 'tool_use') out.push({ type: 'tool_use', id: b.id, name: b.name, input: b.input });
   }
   return out;

@@ -64,7 +64,10 @@ export async function planScript(req: PlanRequest, deps: PlannerDeps, signal: Ab
     const use = msg.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use' && b.name === SUBMIT_TOOL);
     if (!use) {
       lastError = `the model did not call ${SUBMIT_TOOL}`;
-      messages.push({ role: 'assistant', content: msg.content.filter((b) => b.type === 'text').map((b) => ({ type: 'text' as const, text: (b as Anthropic.TextBlock).text })) });
+      // Only the reply's text is replayed (a call to another tool has no result to pair with); a
+      // reply with no text is not replayed at all, since the Messages API refuses empty turns.
+      const said = msg.content.filter((b): b is Anthropic.TextBlock => b.type === 'text' && b.text.length > 0).map((b) => ({ type: 'text' as const, text: b.text }));
+      if (said.length) messages.push({ role: 'assistant', content: said });
       messages.push({ role: 'user', content: `Submit the script with the ${SUBMIT_TOOL} tool.` });
       continue;
     }

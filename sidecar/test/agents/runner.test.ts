@@ -249,11 +249,8 @@ describe('runAgent', () => {
     expect(bad.provider.requests).toHaveLength(0);
   });
 
-  // Known bug (sidecar/src/agents/runner.ts, loop): a schema agent whose reply has no text and no
-  // tool call (an empty end_turn, which models do produce) is replayed as an assistant message with
-  // empty content; the Messages API refuses that with a 400, so the agent fails with
-  // model_bad_request instead of being reminded. `it.failing` until fixed; then a plain `it`.
-  it.failing('never sends an assistant message with empty content', async () => {
+  // An empty reply was once replayed as an empty assistant turn, which the Messages API refuses (400).
+  it('never sends an assistant message with empty content', async () => {
     const { provider, deps } = setup([reply([]), answer({ value: 1 })]);
     await runAgent(task({ schema: { type: 'number' } }), deps, signal());
     for (const m of provider.requests[1].messages) expect(blocksOf(m).length).toBeGreaterThan(0);

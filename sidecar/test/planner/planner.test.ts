@@ -113,12 +113,8 @@ describe('planScript', () => {
     expect(said(msgs[2])).toBe(`Submit the script with the ${SUBMIT_TOOL} tool.`);
   });
 
-  // Known bug (sidecar/src/planner/planner.ts, the `!use` branch): a reply with neither text nor
-  // the submit tool (an empty reply, or a call to another tool name) is replayed as an assistant
-  // message with empty content, which the Messages API refuses with a 400 ("all messages must have
-  // non-empty content except for the optional final assistant message"), so planning fails with
-  // model_bad_request instead of repairing. `it.failing` until fixed; then make it a plain `it`.
-  it.failing('never sends an assistant message with empty content (a reply with nothing usable)', async () => {
+  // An empty reply was once replayed as an empty assistant turn, which the Messages API refuses (400).
+  it('never sends an assistant message with empty content (a reply with nothing usable)', async () => {
     const { provider, deps } = setup([reply([toolUse('some_other_tool', {})], {}, 'tool_use'), submit({ script: GOOD })]);
     await planScript(request(), deps, signal());
     for (const m of provider.requests[1].messages) expect(blocksOf(m).length).toBeGreaterThan(0);
