@@ -1,6 +1,9 @@
 /** An open/closed gate that waiters pass only while it is open (pause / resume of a run). */
 export class Gate {
   private waiters: (() => void)[] = [];
+
+  /** Waiters held while closed (for tests and diagnostics). */
+  get waiting(): number { return this.waiters.length; }
   private closed = false;
 
   close(): void { this.closed = true; }
@@ -16,10 +19,19 @@ export class Gate {
   pass(signal: AbortSignal): Promise<void> {
     if (!this.closed) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      if (signal.aborted) return onAbort();
+      if (signal.aborted) return reject(reasonOf(signal));
+      const waiter = () => { signal.removeEventListener('abort', onAbort); resolve(); };
+      // An aborted waiter leaves the list at once, so a long pause does not collect them.
+      const onAbort = () => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(reasonOf(signal));
+      };
       signal.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(() => { signal.removeEventListener('abort', onAbort); resolve(); });
+      this.waiters.push(waiter);
     });
   }
+}
+
+function reasonOf(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
 }

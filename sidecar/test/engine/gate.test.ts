@@ -45,9 +45,13 @@ describe('Gate', () => {
     const reason = new Error('run cancelled');
     const waiting = gate.pass(ac.signal);
     const other = gate.pass(new AbortController().signal);
+    expect(gate.waiting).toBe(2);
     ac.abort(reason);
     await expect(waiting).rejects.toBe(reason);
+    // The aborted waiter is gone from the list at once, not kept until the gate opens.
+    expect(gate.waiting).toBe(1);
     gate.open();
+    expect(gate.waiting).toBe(0);
     expect(await state(other)).toBe('resolved');
   });
 
