@@ -1,3 +1,4 @@
+import { retryAfterMs } from '../core/retry-after';
 import { CallbackHostNotAllowedError } from './errors';
 
 /** What one POST to a callback URL means for its delivery. */
@@ -15,15 +16,6 @@ const N8N_ALREADY_RESUMED = /has finished already/i;
 // Statuses a receiver uses for "try again later" even though they are 4xx.
 const TRANSIENT_4XX = new Set([408, 425, 429]);
 
-/** Seconds or an HTTP date, as in `retry-after`; null when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now: number): number | null {
-  if (!value) return null;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
-}
-
 export function classifyResponse(httpStatus: number, body: string, retryAfter: string | null, now: number): DeliveryOutcome {
   if (httpStatus >= 200 && httpStatus < 300) return { kind: 'delivered', httpStatus };
   // The status code only: the receiver's answer never reaches the run's events (no read primitive).
@@ -34,7 +26,7 @@ export function classifyResponse(httpStatus: number, body: string, retryAfter: s
     return { kind: 'final', reason, httpStatus };
   }
   if (httpStatus >= 500 || TRANSIENT_4XX.has(httpStatus)) {
-    return { kind: 'retry', reason, httpStatus, retryAfterMs: parseRetryAfter(retryAfter, now) };
+    return { kind: 'retry', reason, httpStatus, retryAfterMs: retryAfterMs({ retryAfter }, now) };
   }
   if (httpStatus >= 300 && httpStatus < 400) {
     // Redirects are not followed: a POST to a redirected resume URL is not what n8n handed out.

@@ -6,7 +6,7 @@ import { parseDirectives, type Directives } from './directives';
 import { DEFAULT_KNOBS, validateKnobs, type OfflineKnobs } from './knobs';
 import { buildMessage, type OfflineMessage } from './message';
 import { countInputTokens, PromptCache } from './prompt-cache';
-import { canonicalJson, SeededRandom, sha256Hex, unitFromHash } from './random';
+import { requestJson, SeededRandom, sha256Hex, unitFromHash } from './random';
 import { ObservationLog, type Observations } from './observations';
 import { StatsRecorder, type OfflineStats } from './stats';
 import { parseMessagesRequest, promptKey, type MessagesRequest } from './wire';
@@ -209,7 +209,7 @@ function keyOf(body: unknown): string | null {
 
 /** What makes two requests "the same": everything that can change the answer. */
 function requestHash(req: MessagesRequest): string {
-  return sha256Hex(canonicalJson({
+  return sha256Hex(requestJson({
     model: req.model,
     system: req.system,
     messages: req.messages,

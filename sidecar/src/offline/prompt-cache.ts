@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { canonicalJson } from './random';
+import { requestJson } from './random';
 import { parseCacheControl, toolResultText, type CacheControl, type MessagesRequest, type WireBlock } from './wire';
 
 /** What one request is billed for, split the way `usage` reports it. */
@@ -35,8 +35,8 @@ interface Segment {
 function segments(req: MessagesRequest): Segment[] {
   const out: Segment[] = [];
   for (const t of req.tools) {
-    const canonical = canonicalJson(t.raw);
-    out.push({ chars: canonicalJson({ name: t.name, description: t.description, input_schema: t.input_schema }).length, canonical: `tool:${canonical}`, cache: parseCacheControl(t.raw.cache_control) });
+    const canonical = requestJson(t.raw);
+    out.push({ chars: requestJson({ name: t.name, description: t.description, input_schema: t.input_schema }).length, canonical: `tool:${canonical}`, cache: parseCacheControl(t.raw.cache_control) });
   }
   for (const b of req.system) out.push(blockSegment('system', b));
   req.messages.forEach((m, i) => {
@@ -46,7 +46,7 @@ function segments(req: MessagesRequest): Segment[] {
 }
 
 function blockSegment(where: string, b: WireBlock): Segment {
-  const canonical = canonicalJson(b);
+  const canonical = requestJson(b);
   return { chars: charsOf(b, canonical), canonical: `${where}:${canonical}`, cache: parseCacheControl(b.cache_control) };
 }
 
@@ -55,7 +55,7 @@ function charsOf(b: WireBlock, canonical: string): number {
     case 'text':
       return (b.text as string).length;
     case 'tool_use':
-      return String(b.name ?? '').length + canonicalJson(b.input ?? {}).length;
+      return String(b.name ?? '').length + requestJson(b.input ?? {}).length;
     case 'tool_result':
       return typeof b.content === 'string' || Array.isArray(b.content) ? Math.max(toolResultText(b).length, 1) : 1;
     case 'image':

@@ -1,23 +1,14 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../core/canonical-json';
+
+const CACHE_CONTROL = new Set(['cache_control']);
 
 /**
  * JSON with object keys sorted and `cache_control` dropped, so two requests that differ
  * only in key order or cache breakpoints hash the same (as the real prompt cache does).
  */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(normalise(value));
-}
-
-function normalise(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normalise);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) {
-    if (key === 'cache_control') continue;
-    const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined) out[key] = normalise(v);
-  }
-  return out;
+export function requestJson(value: unknown): string {
+  return canonicalJson(value, CACHE_CONTROL);
 }
 
 export function sha256Hex(text: string): string {

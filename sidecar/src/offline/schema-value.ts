@@ -1,4 +1,4 @@
-import { canonicalJson, type SeededRandom } from './random';
+import { requestJson, type SeededRandom } from './random';
 import { linearRegExp } from '../tools/linear-regexp';
 import type { RegExpLike } from 'ajv/dist/types';
 
@@ -128,7 +128,7 @@ function arrayFor(schema: Schema, ctx: ValueContext, root: Schema, key: string, 
     const item = i < tuple.length ? tuple[i] : rest;
     if (i >= tuple.length && rest === false) break;
     const value = generate(item, ctx, root, singular(key), depth + 1);
-    const canonical = canonicalJson(value);
+    const canonical = requestJson(value);
     if (schema.uniqueItems === true && seen.has(canonical)) continue;
     seen.add(canonical);
     out.push(value);

@@ -1,4 +1,5 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
+import { retryAfterMs } from '../core/retry-after';
 import { ProviderError, type ProviderErrorKind } from '../errors/errors';
 import type { ProviderName } from './types';
 import { redact } from './redact';
@@ -20,23 +21,10 @@ const CONNECTION_CODES = new Set([
 ]);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-/**
- * Milliseconds the provider asks us to wait, from `retry-after-ms` (Anthropic's precise
- * form) or `retry-after` (seconds, or an HTTP date). Undefined when absent or unreadable.
- */
+/** Milliseconds the provider asks us to wait (see core/retry-after); undefined when it does not say. */
 export function parseRetryAfter(headers: Headers | null | undefined, now: number = Date.now()): number | undefined {
   if (!headers) return undefined;
-  const ms = headers.get('retry-after-ms');
-  if (ms !== null && ms.trim() !== '') {
-    const n = Number(ms);
-    if (Number.isFinite(n) && n >= 0) return Math.round(n);
-  }
-  const raw = headers.get('retry-after');
-  if (raw === null || raw.trim() === '') return undefined;
-  if (/^\s*\d+(\.\d+)?\s*$/.test(raw)) return Math.round(Number(raw) * 1000);
-  const at = Date.parse(raw);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
+  return retryAfterMs({ retryAfterMs: headers.get('retry-after-ms'), retryAfter: headers.get('retry-after') }, now) ?? undefined;
 }
 
 export function kindForStatus(status: number): ProviderErrorKind {
@@ -107,9 +95,3 @@ export function toProviderError(err: unknown, provider: ProviderName, secrets: r
   return new ProviderError('bad_request', say(message));
 }
 
-/** What a cancelled call rejects with: the signal's own reason, as fetch does. */
-export function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  return new DOMException(typeof reason === 'string' ? reason : 'This operation was aborted', 'AbortError');
-}

@@ -1,5 +1,6 @@
 import type { Message, MessageParams, ModelProvider, ProviderName } from './types';
-import { abortReason, toProviderError } from './errors';
+import { abortReason } from '../core/abort';
+import { toProviderError } from './errors';
 
 /** One Messages API call through a provider's SDK client. */
 export type SendMessage = (params: MessageParams, signal: AbortSignal | undefined) => PromiseLike<Message>;

@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { ValidationError } from '../errors/errors';
-import { abortReason } from './abort';
+import { abortReason } from '../core/abort';
 import { linearRegExp } from './linear-regexp';
 import type { ToolContext, ToolDefinition } from './types';
 

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { abortReason } from './abort';
+import { abortReason } from '../core/abort';
 import { ToolFailedError } from './errors';
 
 export interface GrepJob {

@@ -1,4 +1,4 @@
-import { abortReason } from './abort';
+import { abortReason } from '../core/abort';
 import { HostNotAllowedError, ToolFailedError } from './errors';
 import { defineTool } from './define';
 import { isHostAllowed } from './hosts';

@@ -1,5 +1,5 @@
 import fsp from 'node:fs/promises';
-import { abortReason } from './abort';
+import { abortReason } from '../core/abort';
 
 /** One line of a file, with at most the reader's cap of its bytes kept. */
 export interface Line {

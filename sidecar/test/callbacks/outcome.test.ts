@@ -1,5 +1,6 @@
 import { CallbackHostNotAllowedError } from '../../src/callbacks/errors';
-import { backoffDelay, classifyResponse, networkFailure, parseRetryAfter } from '../../src/callbacks/outcome';
+import { backoffDelay, classifyResponse, networkFailure } from '../../src/callbacks/outcome';
+import { retryAfterMs } from '../../src/core/retry-after';
 
 describe('classifyResponse', () => {
   const now = Date.UTC(2025, 0, 1);
@@ -35,9 +36,9 @@ describe('classifyResponse', () => {
   });
 
   it('reads retry-after in seconds or as a date', () => {
-    expect(parseRetryAfter('7', now)).toBe(7000);
-    expect(parseRetryAfter(new Date(now + 3000).toUTCString(), now)).toBe(3000);
-    expect(parseRetryAfter('soon', now)).toBeNull();
+    expect(retryAfterMs({ retryAfter: '7' }, now)).toBe(7000);
+    expect(retryAfterMs({ retryAfter: new Date(now + 3000).toUTCString() }, now)).toBe(3000);
+    expect(retryAfterMs({ retryAfter: 'soon' }, now)).toBeNull();
     const outcome = classifyResponse(429, '', '2', now);
     expect(outcome.kind === 'retry' && outcome.retryAfterMs).toBe(2000);
   });

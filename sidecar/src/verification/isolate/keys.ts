@@ -2,6 +2,7 @@
  * How the verification helpers compare answers (runs inside the isolate): a key per answer,
  * null for "not a vote".
  */
+import { canonicalJson } from '../../core/canonical-json';
 import { optionError } from './options';
 
 export type KeyFunction = (value: unknown) => string | null;
@@ -19,17 +20,6 @@ export function normaliseText(text: unknown): string {
     .replace(/-(?!\d)|(?<!\d)\.|\.(?!\d)/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-}
-
-/** JSON with object keys sorted, so {a, b} and {b, a} are the same answer. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return '[' + value.map(canonicalJson).join(',') + ']';
-  if (value !== null && typeof value === 'object') {
-    const o = value as Readonly<Record<string, unknown>>;
-    return '{' + Object.keys(o).sort().filter((k) => o[k] !== undefined)
-      .map((k) => JSON.stringify(k) + ':' + canonicalJson(o[k])).join(',') + '}';
-  }
-  return JSON.stringify(value === undefined ? null : value);
 }
 
 export function defaultKey(value: unknown): string | null {

@@ -1,4 +1,4 @@
-/** What a cancelled tool call rejects with: the signal's own reason, as fetch does. */
+/** What a cancelled operation rejects with: the signal's own reason, as fetch does. */
 export function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason;
