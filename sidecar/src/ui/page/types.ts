@@ -1,12 +1,8 @@
 /** The shapes of the HTTP API's answers, as far as the page reads them. */
 
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  usd: number;
-}
+import type { Usage } from '../../core/usage';
+
+export type { Usage };
 
 export interface Counts {
   total: number;
