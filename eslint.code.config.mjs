@@ -6,7 +6,18 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'nodes/**', 'credentials/**', 'test-artifacts/**', 'coverage/**', 'gulpfile.js', 'eslint.config.mjs'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'nodes/**',
+      'credentials/**',
+      'test-artifacts/**',
+      'coverage/**',
+      'gulpfile.js',
+      'eslint.config.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

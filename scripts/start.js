@@ -7,8 +7,16 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const {
-  DEFAULT_OWNER, N8nInstance, ROOT, ensureN8n, generateToken, importCredentials, loadWorkflow,
-  packNodePackage, startSidecar, credentialsFor,
+  DEFAULT_OWNER,
+  N8nInstance,
+  ROOT,
+  ensureN8n,
+  generateToken,
+  importCredentials,
+  loadWorkflow,
+  packNodePackage,
+  startSidecar,
+  credentialsFor,
 } = require('./lib');
 
 const HOME = path.join(ROOT, '.dynamic-workflows');
@@ -103,7 +111,11 @@ async function main() {
   // The sidecar credential follows the sidecar's URL and token; the others are placeholders made once.
   fs.mkdirSync(N8N_FOLDER, { recursive: true });
   const state = readState();
-  const examples = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')).sort().map((f) => loadWorkflow(path.join(EXAMPLES, f)));
+  const examples = fs
+    .readdirSync(EXAMPLES)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => loadWorkflow(path.join(EXAMPLES, f)));
   const sidecarCredential = JSON.stringify({ baseUrl: sc.url, token });
   /** @type {Record<string, Record<string, unknown>>} */
   const wanted = {};
@@ -149,7 +161,9 @@ async function main() {
     }
   }
 
-  const webhookExample = examples.find((wf) => wf.nodes.some((n) => n.type === 'n8n-nodes-base.webhook' && n.parameters.responseMode === 'responseNode'));
+  const webhookExample = examples.find((wf) =>
+    wf.nodes.some((n) => n.type === 'n8n-nodes-base.webhook' && n.parameters.responseMode === 'responseNode'),
+  );
   const webhookPath = webhookExample?.nodes.find((n) => n.type === 'n8n-nodes-base.webhook')?.parameters.path;
   say('');
   say(`n8n editor     ${instance.url}/`);

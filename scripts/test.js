@@ -20,7 +20,14 @@ function run(cmd, cmdArgs, opts = {}) {
 
 run(process.execPath, [path.join(__dirname, 'vocabulary.js')]);
 // The sidecar's layers (docs/architecture.md): no upward import, no cycle.
-run(process.execPath, [path.join(root, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'), '--config', '.dependency-cruiser.cjs', '--output-type', 'err', 'sidecar/src']);
+run(process.execPath, [
+  path.join(root, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'),
+  '--config',
+  '.dependency-cruiser.cjs',
+  '--output-type',
+  'err',
+  'sidecar/src',
+]);
 if (!skipE2e) {
   run('bash', [path.join(__dirname, 'ensure-n8n.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
   run('bash', [path.join(__dirname, 'ensure-chromium.sh')]);

@@ -28,7 +28,8 @@ export class WaitForConvergence implements INodeType {
 		group: ['organization'],
 		version: 1,
 		subtitle: '={{"run " + $parameter["runId"]}}',
-		description: 'Wait, without holding a worker, until a dynamic workflow run converges, fails or awaits approval',
+		description:
+			'Wait, without holding a worker, until a dynamic workflow run converges, fails or awaits approval',
 		defaults: {
 			name: 'Wait for Convergence',
 		},
@@ -53,7 +54,8 @@ export class WaitForConvergence implements INodeType {
 				isFullPath: true,
 			},
 		],
-		waitingNodeTooltip: 'Waiting for the dynamic workflow run to converge, fail or ask for approval',
+		waitingNodeTooltip:
+			'Waiting for the dynamic workflow run to converge, fail or ask for approval',
 		properties,
 	};
 

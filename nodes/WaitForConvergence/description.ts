@@ -7,7 +7,7 @@ const showOnlyWithTimeLimit = { limitWaitTime: [true] };
 export const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Waits for one run per execution: the run of the incoming items (all items must name the same run). The sidecar must be able to reach this n8n instance\'s webhook URL. On the time limit, the incoming items leave unchanged through Timed Out.',
+			"Waits for one run per execution: the run of the incoming items (all items must name the same run). The sidecar must be able to reach this n8n instance's webhook URL. On the time limit, the incoming items leave unchanged through Timed Out.",
 		name: 'notice',
 		type: 'notice',
 		default: '',
@@ -18,7 +18,8 @@ export const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '={{ $json.id }}',
-		description: 'ID of the run to wait for, as returned by the Start operation of Dynamic Workflow',
+		description:
+			'ID of the run to wait for, as returned by the Start operation of Dynamic Workflow',
 	},
 	{
 		displayName: 'Resume On',
@@ -28,9 +29,14 @@ export const properties: INodeProperties[] = [
 			{
 				name: 'Awaiting Approval',
 				value: 'awaiting_approval',
-				description: 'The plan is ready and waits for approval (only runs started with Require Plan Approval)',
+				description:
+					'The plan is ready and waits for approval (only runs started with Require Plan Approval)',
 			},
-			{ name: 'Cancelled', value: 'cancelled', description: 'The run was cancelled (Failed output)' },
+			{
+				name: 'Cancelled',
+				value: 'cancelled',
+				description: 'The run was cancelled (Failed output)',
+			},
 			{ name: 'Converged', value: 'converged', description: 'The run finished with a result' },
 			{ name: 'Failed', value: 'failed', description: 'The run failed (Failed output)' },
 		],

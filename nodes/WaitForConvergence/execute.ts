@@ -28,9 +28,13 @@ export async function waitForConvergence(this: IExecuteFunctions): Promise<INode
 		(e): e is CallbackEvent => CALLBACK_EVENTS.includes(e as CallbackEvent),
 	);
 	if (!events.length) {
-		throw new NodeOperationError(this.getNode(), 'Resume On is empty: choose at least one state of the run', {
-			itemIndex: 0,
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			'Resume On is empty: choose at least one state of the run',
+			{
+				itemIndex: 0,
+			},
+		);
 	}
 
 	const waitTill = waitTillOf.call(this);
@@ -38,10 +42,14 @@ export async function waitForConvergence(this: IExecuteFunctions): Promise<INode
 	const resumeUrl = String(this.evaluateExpression('{{ $execution.resumeUrl }}', 0));
 	// Kept with the parked execution: webhook() accepts only callbacks for this run, signed for this URL.
 	if (!saveWaitState(this.customData, { runId, path: new URL(resumeUrl).pathname })) {
-		throw new NodeOperationError(this.getNode(), 'Could not store the run this execution waits for', {
-			itemIndex: 0,
-			description: `n8n keeps at most 10 custom data entries per execution; free one for "${WAIT_STATE_KEY}"`,
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			'Could not store the run this execution waits for',
+			{
+				itemIndex: 0,
+				description: `n8n keeps at most 10 custom data entries per execution; free one for "${WAIT_STATE_KEY}"`,
+			},
+		);
 	}
 	const body: RegisterCallbackBody = { url: resumeUrl, events };
 	await sidecarRequest(this, { method: 'POST', path: runPath(runId, '/callbacks'), body }, 0);
@@ -86,9 +94,13 @@ function waitTillOf(this: IExecuteFunctions): Date {
 	const amount = this.getNodeParameter('limitAmount', 0, 1) as number;
 	const unit = this.getNodeParameter('limitUnit', 0, 'hours') as keyof typeof UNIT_MS;
 	if (!(unit in UNIT_MS) || !Number.isFinite(amount) || amount <= 0) {
-		throw new NodeOperationError(this.getNode(), 'The time limit needs a positive amount of minutes, hours or days', {
-			itemIndex: 0,
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			'The time limit needs a positive amount of minutes, hours or days',
+			{
+				itemIndex: 0,
+			},
+		);
 	}
 	return new Date(Date.now() + amount * UNIT_MS[unit]);
 }

@@ -10,7 +10,12 @@ export const TOLERANCE_MS = 300_000;
  * `sha256=<hex HMAC-SHA256 over "<timestamp>.<path>.<raw body>">`, keyed with the callback
  * secret; `path` is the path of the URL the sidecar POSTed to (without its query).
  */
-export function signCallback(secret: string, timestamp: string, path: string, rawBody: Buffer | string): string {
+export function signCallback(
+	secret: string,
+	timestamp: string,
+	path: string,
+	rawBody: Buffer | string,
+): string {
 	const hmac = createHmac('sha256', secret);
 	hmac.update(`${timestamp}.${path}.`);
 	hmac.update(rawBody);
@@ -27,7 +32,13 @@ export type SignedCallback = {
 };
 
 /** Whether the callback carries a valid signature of its exact path and body; compared in constant time. */
-export function isValidCallbackSignature({ secret, timestamp, signature, path, rawBody }: SignedCallback): boolean {
+export function isValidCallbackSignature({
+	secret,
+	timestamp,
+	signature,
+	path,
+	rawBody,
+}: SignedCallback): boolean {
 	if (!timestamp || !signature || !/^\d{1,16}$/.test(timestamp)) return false;
 	const expected = Buffer.from(signCallback(secret, timestamp, path, rawBody));
 	const given = Buffer.from(signature);
@@ -36,5 +47,7 @@ export function isValidCallbackSignature({ secret, timestamp, signature, path, r
 
 /** Whether the signed timestamp is within ±5 minutes of now, so a captured callback cannot be replayed later. */
 export function isFreshTimestamp(timestamp: string | undefined, now: number = Date.now()): boolean {
-	return !!timestamp && /^\d{1,16}$/.test(timestamp) && Math.abs(now - Number(timestamp)) <= TOLERANCE_MS;
+	return (
+		!!timestamp && /^\d{1,16}$/.test(timestamp) && Math.abs(now - Number(timestamp)) <= TOLERANCE_MS
+	);
 }

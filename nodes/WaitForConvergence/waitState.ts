@@ -27,7 +27,13 @@ export function readWaitState(customData: CustomData): WaitState | undefined {
 	if (typeof raw !== 'string') return undefined;
 	try {
 		const state = JSON.parse(raw) as Partial<WaitState>;
-		if (typeof state.runId !== 'string' || !state.runId || typeof state.path !== 'string' || !state.path) return undefined;
+		if (
+			typeof state.runId !== 'string' ||
+			!state.runId ||
+			typeof state.path !== 'string' ||
+			!state.path
+		)
+			return undefined;
 		return { runId: state.runId, path: state.path };
 	} catch {
 		return undefined;

@@ -1,9 +1,25 @@
-import type { INodeExecutionData, IWebhookFunctions, IWebhookResponseData, JsonValue } from 'n8n-workflow';
+import type {
+	INodeExecutionData,
+	IWebhookFunctions,
+	IWebhookResponseData,
+	JsonValue,
+} from 'n8n-workflow';
 
 import { CREDENTIALS_TYPE, type DynamicWorkflowsApiCredentials } from '../shared/credentials';
-import { RUN_STATUSES, type CallbackPayload, type ErrorInfo, type RunStatus, type Usage } from '../shared/types';
+import {
+	RUN_STATUSES,
+	type CallbackPayload,
+	type ErrorInfo,
+	type RunStatus,
+	type Usage,
+} from '../shared/types';
 import { OUTPUT_NAMES, outputForStatus } from './outputs';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, isFreshTimestamp, isValidCallbackSignature } from './signature';
+import {
+	SIGNATURE_HEADER,
+	TIMESTAMP_HEADER,
+	isFreshTimestamp,
+	isValidCallbackSignature,
+} from './signature';
 import { readWaitState } from './waitState';
 
 /** What is used of the request n8n hands over (an Express request, untyped in n8n-workflow). */
@@ -41,7 +57,12 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 
 	const waiting = readWaitState(this.customData);
 	if (!waiting) {
-		return reject(res, 403, 'unknown_wait', 'This execution holds no record of the run it waits for; it keeps waiting');
+		return reject(
+			res,
+			403,
+			'unknown_wait',
+			'This execution holds no record of the run it waits for; it keeps waiting',
+		);
 	}
 	const credentials = await this.getCredentials<DynamicWorkflowsApiCredentials>(CREDENTIALS_TYPE);
 	const secret = credentials.callbackSecret || credentials.token;
@@ -59,22 +80,48 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 			path: waiting.path,
 			rawBody,
 		});
-		if (!valid) return reject(res, 401, 'invalid_signature', 'The callback signature does not match this resume URL and body');
+		if (!valid)
+			return reject(
+				res,
+				401,
+				'invalid_signature',
+				'The callback signature does not match this resume URL and body',
+			);
 		if (!isFreshTimestamp(timestamp)) {
-			return reject(res, 401, 'stale_callback', 'The callback timestamp is more than 5 minutes from this clock');
+			return reject(
+				res,
+				401,
+				'stale_callback',
+				'The callback timestamp is more than 5 minutes from this clock',
+			);
 		}
 	}
 
 	const payload = parsePayload(rawBody);
 	if (!payload) {
-		return reject(res, 400, 'invalid_request', 'The callback body is not a run callback {runId, status, usage}');
+		return reject(
+			res,
+			400,
+			'invalid_request',
+			'The callback body is not a run callback {runId, status, usage}',
+		);
 	}
 	if (payload.runId !== waiting.runId) {
-		return reject(res, 403, 'run_mismatch', `This execution waits for run ${waiting.runId}, not ${payload.runId}`);
+		return reject(
+			res,
+			403,
+			'run_mismatch',
+			`This execution waits for run ${waiting.runId}, not ${payload.runId}`,
+		);
 	}
 	const output = outputForStatus(payload.status);
 	if (output === undefined) {
-		return reject(res, 422, 'unexpected_status', `A run in state "${payload.status}" does not resume the wait`);
+		return reject(
+			res,
+			422,
+			'unexpected_status',
+			`A run in state "${payload.status}" does not resume the wait`,
+		);
 	}
 
 	const item: ConvergenceItem = {
@@ -92,7 +139,11 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 
 /** The exact bytes the sidecar signed: n8n keeps them as req.rawBody when it parses a body. */
 async function rawBodyOf(req: CallbackRequest, parsed: unknown): Promise<Buffer> {
-	if (!Buffer.isBuffer(req.rawBody) && typeof req.readRawBody === 'function' && !req.readableEnded) {
+	if (
+		!Buffer.isBuffer(req.rawBody) &&
+		typeof req.readRawBody === 'function' &&
+		!req.readableEnded
+	) {
 		await req.readRawBody();
 	}
 	if (Buffer.isBuffer(req.rawBody)) return req.rawBody;
@@ -118,7 +169,12 @@ function parsePayload(rawBody: Buffer): CallbackPayload | undefined {
 	return body as CallbackPayload;
 }
 
-function reject(res: CallbackResponse, status: number, code: string, message: string): IWebhookResponseData {
+function reject(
+	res: CallbackResponse,
+	status: number,
+	code: string,
+	message: string,
+): IWebhookResponseData {
 	res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
 	res.end(JSON.stringify({ error: { code, message } }));
 	return { noWebhookResponse: true };

@@ -5,13 +5,7 @@ import type { IDataObject, JsonObject, JsonValue } from 'n8n-workflow';
 // Declared as `type` aliases, not interfaces, so a record is assignable to n8n's IDataObject.
 
 export type RunStatus =
-	| 'queued'
-	| 'planning'
-	| 'awaiting_approval'
-	| 'running'
-	| 'converged'
-	| 'failed'
-	| 'cancelled';
+	'queued' | 'planning' | 'awaiting_approval' | 'running' | 'converged' | 'failed' | 'cancelled';
 
 export const RUN_STATUSES: readonly RunStatus[] = [
 	'queued',

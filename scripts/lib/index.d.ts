@@ -6,9 +6,17 @@ export interface ExitStatus {
 }
 
 export declare class ManagedProcess {
-  constructor(name: string, command: string, args: readonly string[], options?: {
-    cwd?: string; env?: NodeJS.ProcessEnv; logFile?: string; echo?: boolean;
-  });
+  constructor(
+    name: string,
+    command: string,
+    args: readonly string[],
+    options?: {
+      cwd?: string;
+      env?: NodeJS.ProcessEnv;
+      logFile?: string;
+      echo?: boolean;
+    },
+  );
   readonly name: string;
   readonly pid: number | undefined;
   readonly running: boolean;
@@ -24,9 +32,15 @@ export declare class ManagedProcess {
 
 export declare function freePort(host?: string): Promise<number>;
 export declare function sleep(ms: number): Promise<void>;
-export declare function waitForHttp(url: string, options?: {
-  timeoutMs?: number; intervalMs?: number; alive?: () => boolean; what?: string;
-}): Promise<void>;
+export declare function waitForHttp(
+  url: string,
+  options?: {
+    timeoutMs?: number;
+    intervalMs?: number;
+    alive?: () => boolean;
+    what?: string;
+  },
+): Promise<void>;
 
 export declare const PACKAGE_NAME: string;
 export declare const ROOT: string;
@@ -121,11 +135,22 @@ export declare const READY_LINE: RegExp;
 export declare const DEFAULT_CREDENTIALS: Readonly<Record<string, { id: string; name: string }>>;
 export declare function ensureN8n(): Promise<{ dir: string; bin: string; version: string }>;
 export declare function n8nEnv(options: {
-  userFolder: string; port: number; brokerPort: number; env?: Readonly<Record<string, string>>;
+  userFolder: string;
+  port: number;
+  brokerPort: number;
+  env?: Readonly<Record<string, string>>;
 }): NodeJS.ProcessEnv;
-export declare function runN8nCommand(n8n: { bin: string }, userFolder: string, args: readonly string[], env?: Readonly<Record<string, string>>): Promise<string>;
+export declare function runN8nCommand(
+  n8n: { bin: string },
+  userFolder: string,
+  args: readonly string[],
+  env?: Readonly<Record<string, string>>,
+): Promise<string>;
 export declare function loadWorkflow(source: string | WorkflowJson): WorkflowJson;
-export declare function credentialsFor(workflows: readonly WorkflowJson[], data: Readonly<Record<string, Record<string, unknown>>>): CredentialSpec[];
+export declare function credentialsFor(
+  workflows: readonly WorkflowJson[],
+  data: Readonly<Record<string, Record<string, unknown>>>,
+): CredentialSpec[];
 export declare function importCredentials(n8n: { bin: string }, userFolder: string, credentials: readonly CredentialSpec[]): Promise<void>;
 
 /** Options of startN8n. */

@@ -1,9 +1,7 @@
 'use strict';
 const fs = require('node:fs');
 const { ManagedProcess } = require('./child');
-const {
-  READY_LINE, DEFAULT_OWNER, ensureN8n, n8nEnv, loadWorkflow, credentialsFor, importCredentials,
-} = require('./n8n');
+const { READY_LINE, DEFAULT_OWNER, ensureN8n, n8nEnv, loadWorkflow, credentialsFor, importCredentials } = require('./n8n');
 const { N8nRest } = require('./n8n-rest');
 const { freePort, waitForHttp } = require('./net');
 const { installNodePackage } = require('./package');
@@ -71,7 +69,11 @@ class N8nInstance {
     }
     instance.timings.setup = seconds(t);
     instance.timings.total = seconds(t0);
-    log(`n8n (${n8n.dir}) ${instance.url} ready in ${instance.timings.total} s (${Object.entries(instance.timings).map(([k, v]) => `${k} ${v} s`).join(', ')})`);
+    log(
+      `n8n (${n8n.dir}) ${instance.url} ready in ${instance.timings.total} s (${Object.entries(instance.timings)
+        .map(([k, v]) => `${k} ${v} s`)
+        .join(', ')})`,
+    );
     return instance;
   }
 
@@ -100,7 +102,10 @@ class N8nInstance {
     const brokerPort = await freePort();
     const env = n8nEnv({ userFolder: this.userFolder, port: this.port, brokerPort, env: this.options.env });
     const proc = new ManagedProcess('n8n', process.execPath, [this.n8n.bin, 'start'], {
-      cwd: this.userFolder, env, logFile: this.options.logFile, echo: this.options.echo,
+      cwd: this.userFolder,
+      env,
+      logFile: this.options.logFile,
+      echo: this.options.echo,
     });
     this.process = proc;
     const timeoutMs = this.options.startTimeoutMs ?? 180_000;

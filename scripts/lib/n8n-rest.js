@@ -99,7 +99,9 @@ class N8nRest {
     const { id, name, nodes, connections, settings, staticData, meta, pinData } = workflow;
     return this.request('POST', '/workflows', {
       ...(id ? { id } : {}),
-      name, nodes, connections,
+      name,
+      nodes,
+      connections,
       settings: settings ?? {},
       ...(staticData ? { staticData } : {}),
       ...(meta ? { meta } : {}),
@@ -134,7 +136,7 @@ class N8nRest {
     if (filter.status) f.status = filter.status;
     const q = new URLSearchParams({ filter: JSON.stringify(f), limit: String(filter.limit ?? 50) });
     const data = await this.request('GET', `/executions?${q}`);
-    return Array.isArray(data) ? data : data.results ?? [];
+    return Array.isArray(data) ? data : (data.results ?? []);
   }
 
   /**

@@ -32,12 +32,18 @@ const DEFAULT_CREDENTIALS = Object.freeze({
  */
 async function ensureN8n() {
   if (Number(process.versions.node.split('.')[0]) < 24) {
-    throw new Error(`n8n ${N8N_VERSION} needs Node.js 24 and runs on the Node running this script (${process.version}); run it through npm, which puts the project's Node 24 first on the PATH`);
+    throw new Error(
+      `n8n ${N8N_VERSION} needs Node.js 24 and runs on the Node running this script (${process.version}); run it through npm, which puts the project's Node 24 first on the PATH`,
+    );
   }
   const script = path.join(ROOT, 'scripts', 'ensure-n8n.sh');
   const { stdout } = await run('bash', [script], {
-    env: toolEnv({ N8N_VERSION }), maxBuffer: 64 << 20, timeout: 30 * 60_000,
-  }).catch((err) => { throw new Error(`scripts/ensure-n8n.sh failed:\n${err.stderr ?? err.message}`); });
+    env: toolEnv({ N8N_VERSION }),
+    maxBuffer: 64 << 20,
+    timeout: 30 * 60_000,
+  }).catch((err) => {
+    throw new Error(`scripts/ensure-n8n.sh failed:\n${err.stderr ?? err.message}`);
+  });
   const dir = stdout.trim().split('\n').pop() ?? '';
   const bin = path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n');
   if (!fs.existsSync(bin)) throw new Error(`ensure-n8n.sh printed ${dir}, which holds no n8n`);
@@ -98,7 +104,10 @@ async function runN8nCommand(n8n, userFolder, args, env = {}) {
   const e = n8nEnv({ userFolder, port: 0, brokerPort: 0, env });
   try {
     const { stdout, stderr } = await run(process.execPath, [n8n.bin, ...args], {
-      cwd: userFolder, env: e, maxBuffer: 64 << 20, timeout: 5 * 60_000,
+      cwd: userFolder,
+      env: e,
+      maxBuffer: 64 << 20,
+      timeout: 5 * 60_000,
     });
     return `${stdout}${stderr}`;
   } catch (err) {
@@ -167,6 +176,14 @@ async function importCredentials(n8n, userFolder, credentials) {
 }
 
 module.exports = {
-  N8N_VERSION, READY_LINE, DEFAULT_CREDENTIALS, DEFAULT_OWNER,
-  ensureN8n, n8nEnv, runN8nCommand, loadWorkflow, credentialsFor, importCredentials,
+  N8N_VERSION,
+  READY_LINE,
+  DEFAULT_CREDENTIALS,
+  DEFAULT_OWNER,
+  ensureN8n,
+  n8nEnv,
+  runN8nCommand,
+  loadWorkflow,
+  credentialsFor,
+  importCredentials,
 };

@@ -61,16 +61,24 @@ async function packNodePackage(options) {
   const root = options.root ?? ROOT;
   if (options.build !== false && nodesBuildIsStale(root)) {
     // Two test files may pack at once: one builds, the other waits and then sees a fresh dist/.
-    await withLock(path.join(os.tmpdir(), `dw-build-nodes-${crypto.createHash('sha1').update(root).digest('hex').slice(0, 12)}.lock`), async () => {
-      if (!nodesBuildIsStale(root)) return;
-      await run('npm', ['run', 'build:nodes', '--silent'], { cwd: root, env: toolEnv(), maxBuffer: 64 << 20 })
-        .catch((err) => { throw new Error(`npm run build:nodes failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`); });
-    });
+    await withLock(
+      path.join(os.tmpdir(), `dw-build-nodes-${crypto.createHash('sha1').update(root).digest('hex').slice(0, 12)}.lock`),
+      async () => {
+        if (!nodesBuildIsStale(root)) return;
+        await run('npm', ['run', 'build:nodes', '--silent'], { cwd: root, env: toolEnv(), maxBuffer: 64 << 20 }).catch((err) => {
+          throw new Error(`npm run build:nodes failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+        });
+      },
+    );
   }
   fs.mkdirSync(options.outDir, { recursive: true });
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', options.outDir, '--loglevel=error'], {
-    cwd: root, env: toolEnv(), maxBuffer: 64 << 20,
-  }).catch((err) => { throw new Error(`npm pack failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`); });
+    cwd: root,
+    env: toolEnv(),
+    maxBuffer: 64 << 20,
+  }).catch((err) => {
+    throw new Error(`npm pack failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+  });
   const [info] = JSON.parse(stdout);
   const tarball = path.join(options.outDir, info.filename);
   const files = info.files.map((/** @type {{ path: string }} */ f) => f.path);
@@ -141,12 +149,24 @@ async function installNodePackage(userFolder, tarball) {
   // A previous install points at a tarball that may be gone; npm would try to reinstall it.
   delete manifest.dependencies[PACKAGE_NAME];
   fs.writeFileSync(ledger, `${JSON.stringify(manifest, null, 2)}\n`);
-  await run('npm', [
-    'install', tarball,
-    '--ignore-scripts', '--legacy-peer-deps', '--bin-links=false', '--package-lock=false',
-    '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error',
-  ], { cwd: nodesDir, env: toolEnv(), maxBuffer: 64 << 20 })
-    .catch((err) => { throw new Error(`npm install ${tarball} in ${nodesDir} failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`); });
+  await run(
+    'npm',
+    [
+      'install',
+      tarball,
+      '--ignore-scripts',
+      '--legacy-peer-deps',
+      '--bin-links=false',
+      '--package-lock=false',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      '--loglevel=error',
+    ],
+    { cwd: nodesDir, env: toolEnv(), maxBuffer: 64 << 20 },
+  ).catch((err) => {
+    throw new Error(`npm install ${tarball} in ${nodesDir} failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+  });
   fs.writeFileSync(marker, digest);
   return { installed: true, directory };
 }

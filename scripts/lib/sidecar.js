@@ -57,11 +57,18 @@ class SidecarProcess {
     });
     for (const name of Object.keys(env)) if (name.startsWith('JEST_')) delete env[name];
     const proc = new ManagedProcess('sidecar', process.execPath, ['--no-node-snapshot', MAIN, 'serve'], {
-      cwd: this.dataDir, env, logFile: this.options.logFile, echo: this.options.echo,
+      cwd: this.dataDir,
+      env,
+      logFile: this.options.logFile,
+      echo: this.options.echo,
     });
     this.process = proc;
     try {
-      await waitForHttp(`${this.url}/healthz`, { timeoutMs: this.options.startTimeoutMs ?? 60_000, alive: () => proc.running, what: 'sidecar' });
+      await waitForHttp(`${this.url}/healthz`, {
+        timeoutMs: this.options.startTimeoutMs ?? 60_000,
+        alive: () => proc.running,
+        what: 'sidecar',
+      });
     } catch (err) {
       await proc.stop('SIGKILL').catch(() => undefined);
       throw new Error(`${err instanceof Error ? err.message : String(err)}\n${proc.logs(80)}`);

@@ -6,7 +6,9 @@ const { spawn } = require('node:child_process');
 const main = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
-  console.error(`dynamic-workflows needs Node.js 24 or newer (this is ${process.version}); run it through npm (npx dynamic-workflows) so the project's Node 24 is used.`);
+  console.error(
+    `dynamic-workflows needs Node.js 24 or newer (this is ${process.version}); run it through npm (npx dynamic-workflows) so the project's Node 24 is used.`,
+  );
   process.exit(1);
 }
 if (process.execArgv.includes('--no-node-snapshot') || (process.env.NODE_OPTIONS || '').includes('--no-node-snapshot')) {

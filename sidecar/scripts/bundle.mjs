@@ -22,9 +22,13 @@ export const OUT_DIR = path.join(sidecar, 'dist', 'bundles');
  */
 const BUNDLES = [
   {
-    entry: 'src/sandbox/isolate/entry.ts', out: 'dw-prelude.js', platform: 'neutral', target: 'es2023',
+    entry: 'src/sandbox/isolate/entry.ts',
+    out: 'dw-prelude.js',
+    platform: 'neutral',
+    target: 'es2023',
     globalName: '__dwPrelude',
-    banner: '(function () {', footer: 'return __dwPrelude.install;\n})()',
+    banner: '(function () {',
+    footer: 'return __dwPrelude.install;\n})()',
   },
   { entry: 'src/verification/isolate/entry.ts', out: 'dw-verification.js', platform: 'neutral', target: 'es2023' },
   { entry: 'src/ui/page/main.ts', out: 'page.js', platform: 'browser', target: 'es2022' },
@@ -73,10 +77,13 @@ export async function bundleAll() {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  bundleAll().then((changed) => {
-    if (changed.length > 0) console.log(`bundled ${changed.join(', ')}`);
-  }, (err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
+  bundleAll().then(
+    (changed) => {
+      if (changed.length > 0) console.log(`bundled ${changed.join(', ')}`);
+    },
+    (err) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    },
+  );
 }

@@ -34,12 +34,16 @@ export function createLogger(config: Pick<SidecarConfig, 'logLevel'>, destinatio
  * the provider), sandbox and engine. `metrics` is attached by serve; callbacks follow the
  * engine from outside (createCallbacks).
  */
-export async function createCore(config: SidecarConfig, env: Env, opts: {
-  logger?: Logger;
-  /** An already open store. */
-  db?: DatabaseSync;
-  metrics?: ConstructorParameters<typeof Engine>[0]['metrics'];
-} = {}): Promise<Core> {
+export async function createCore(
+  config: SidecarConfig,
+  env: Env,
+  opts: {
+    logger?: Logger;
+    /** An already open store. */
+    db?: DatabaseSync;
+    metrics?: ConstructorParameters<typeof Engine>[0]['metrics'];
+  } = {},
+): Promise<Core> {
   const logger = opts.logger ?? createLogger(config);
   const db = opts.db ?? openDatabase(config.dataDir);
   let offline: ReturnType<typeof createOfflineModelServer> | null = null;
@@ -53,7 +57,12 @@ export async function createCore(config: SidecarConfig, env: Env, opts: {
   const sandbox = new IsolatedVmSandbox({ preludeModules: [VERIFICATION_PRELUDE] });
   const engine = new Engine({ config, db, provider, sandbox, metrics: opts.metrics, logger });
   return {
-    config, db, engine, provider, logger, offlineUrl,
+    config,
+    db,
+    engine,
+    provider,
+    logger,
+    offlineUrl,
     async close() {
       await engine.close();
       sandbox.dispose();
@@ -84,10 +93,13 @@ export function callbackRunSource(engine: Engine): CallbackRunSource {
  * run events, delivering only where DW_CALLBACK_HOSTS allows and never to `self` (the sidecar's
  * listener, read when a callback is checked). Start it once the server listens.
  */
-export function createCallbacks(core: Pick<Core, 'config' | 'db' | 'engine' | 'logger'>, opts: {
-  self?: () => SelfAddress | null;
-  onOutcome?: (event: CallbackRunEvent) => void;
-} = {}): CallbackService {
+export function createCallbacks(
+  core: Pick<Core, 'config' | 'db' | 'engine' | 'logger'>,
+  opts: {
+    self?: () => SelfAddress | null;
+    onOutcome?: (event: CallbackRunEvent) => void;
+  } = {},
+): CallbackService {
   const { config } = core;
   return new CallbackService({
     db: core.db,

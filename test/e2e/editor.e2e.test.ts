@@ -73,7 +73,8 @@ describeE2e('the n8n editor with the node package installed', () => {
     if (new URL(page.url()).pathname === `/workflow/${id}` && (await closeNodeCreator())) return;
     await page.goto(`${n8n.url}/workflow/${id}`);
     await waitFor(async () => ((await countOf('canvas-node')) === nodeCount ? true : undefined), {
-      what: `${nodeCount} nodes on the canvas of workflow ${id}`, timeoutMs: 60_000,
+      what: `${nodeCount} nodes on the canvas of workflow ${id}`,
+      timeoutMs: 60_000,
     });
     // Node issues are computed after the nodes are drawn.
     await page.waitForLoadState('networkidle');
@@ -91,24 +92,29 @@ describeE2e('the n8n editor with the node package installed', () => {
     await openWorkflow(example.id ?? '', example.nodes.length);
 
     const drawn = await page.$$eval('[data-test-id=canvas-node]', (els) =>
-      els.map((e) => [e.getAttribute('data-node-name'), e.getAttribute('data-node-type')]).sort());
+      els.map((e) => [e.getAttribute('data-node-name'), e.getAttribute('data-node-type')]).sort(),
+    );
     expect(drawn).toEqual(example.nodes.map((n) => [n.name, n.type]).sort());
     expect(await countOf('node-not-installed')).toBe(0);
     expect(await countOf('node-issues')).toBe(0);
     await page.screenshot({ path: artifactPath('editor', 'example-webhook.png') });
   }, 120_000);
 
-  test.each(['Dynamic Workflow', 'Wait for Convergence'])('the node panel finds "%s" by name', async (name) => {
-    await openWorkflow(example.id ?? '', example.nodes.length);
-    await page.click('[data-test-id=node-creator-plus-button]');
-    await page.fill('[data-test-id=node-creator-search-bar]', name);
+  test.each(['Dynamic Workflow', 'Wait for Convergence'])(
+    'the node panel finds "%s" by name',
+    async (name) => {
+      await openWorkflow(example.id ?? '', example.nodes.length);
+      await page.click('[data-test-id=node-creator-plus-button]');
+      await page.fill('[data-test-id=node-creator-search-bar]', name);
 
-    const item = page.locator('[data-test-id=node-creator] [data-test-id=node-creator-item-name]', { hasText: name }).first();
-    await item.waitFor({ timeout: 15_000 }).catch(async (err: unknown) => {
-      await page.screenshot({ path: artifactPath('editor', `node-panel-${name.replace(/\W+/g, '-')}-missing.png`) });
-      throw err;
-    });
-    expect((await item.innerText()).trim()).toBe(name);
-    await page.screenshot({ path: artifactPath('editor', `node-panel-${name.replace(/\W+/g, '-')}.png`) });
-  }, 120_000);
+      const item = page.locator('[data-test-id=node-creator] [data-test-id=node-creator-item-name]', { hasText: name }).first();
+      await item.waitFor({ timeout: 15_000 }).catch(async (err: unknown) => {
+        await page.screenshot({ path: artifactPath('editor', `node-panel-${name.replace(/\W+/g, '-')}-missing.png`) });
+        throw err;
+      });
+      expect((await item.innerText()).trim()).toBe(name);
+      await page.screenshot({ path: artifactPath('editor', `node-panel-${name.replace(/\W+/g, '-')}.png`) });
+    },
+    120_000,
+  );
 });

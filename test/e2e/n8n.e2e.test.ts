@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { ParsedMail } from '../support/mail';
-import {
-  executionsOf, nodeOutput, readExample, startN8n, waitForExecution,
-  type N8nExecution, type N8nInstance,
-} from '../support/n8n';
+import { executionsOf, nodeOutput, readExample, startN8n, waitForExecution, type N8nExecution, type N8nInstance } from '../support/n8n';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { findRunByTask, getRun, startSidecar, type RunRecord, type SidecarProcess } from '../support/sidecar';
 import { startMailCatcher, type MailCatcher } from '../support/smtp';
 import { removeTempDirs } from '../support/temp';
 import { waitFor } from '../support/wait';
-import {
-  EXAMPLE_EMAIL_APPROVAL, EXAMPLE_WEBHOOK, budgetVariant, restartVariant, webhookPathOf,
-} from '../support/workflows';
+import { EXAMPLE_EMAIL_APPROVAL, EXAMPLE_WEBHOOK, budgetVariant, restartVariant, webhookPathOf } from '../support/workflows';
 
 // One sidecar and one n8n for the whole file: an n8n start costs tens of seconds on two
 // cores, so only the restart test restarts it (and it runs last).
@@ -85,13 +80,17 @@ describeE2e('n8n with the node package and the real sidecar', () => {
     }
   }
 
-  const diagnose = (): string => `--- n8n ---\n${n8n.logs().split('\n').slice(-40).join('\n')}\n--- sidecar ---\n${sidecar.logs().split('\n').slice(-40).join('\n')}`;
+  const diagnose = (): string =>
+    `--- n8n ---\n${n8n.logs().split('\n').slice(-40).join('\n')}\n--- sidecar ---\n${sidecar.logs().split('\n').slice(-40).join('\n')}`;
 
   function waitForRun(task: string, accept: (r: RunRecord) => boolean, what: string, timeoutMs = 90_000): Promise<RunRecord> {
-    return waitFor(async () => {
-      const run = await findRunByTask(sidecar, task);
-      return run && accept(run) ? run : undefined;
-    }, { what, timeoutMs, intervalMs: 300, diagnose });
+    return waitFor(
+      async () => {
+        const run = await findRunByTask(sidecar, task);
+        return run && accept(run) ? run : undefined;
+      },
+      { what, timeoutMs, intervalMs: 300, diagnose },
+    );
   }
 
   /** A browser's user agent: n8n ignores approval links opened by bots (mail scanners). */
@@ -105,28 +104,36 @@ describeE2e('n8n with the node package and the real sidecar', () => {
   async function follow(mailMsg: ParsedMail, pattern: RegExp): Promise<void> {
     const link = mailMsg.links.find((l) => pattern.test(l));
     if (!link) throw new Error(`No link matching ${pattern} in mail "${mailMsg.subject}": ${mailMsg.links.join(', ')}`);
-    const status = await waitFor(async () => {
-      const res = await fetch(link, { headers: { 'user-agent': BROWSER_UA }, signal: AbortSignal.timeout(60_000) });
-      const text = await res.text();
-      return res.status === 409 && /running already/.test(text) ? undefined : res.status;
-    }, { what: `n8n to take the link ${link}`, timeoutMs: 30_000, intervalMs: 500, diagnose });
+    const status = await waitFor(
+      async () => {
+        const res = await fetch(link, { headers: { 'user-agent': BROWSER_UA }, signal: AbortSignal.timeout(60_000) });
+        const text = await res.text();
+        return res.status === 409 && /running already/.test(text) ? undefined : res.status;
+      },
+      { what: `n8n to take the link ${link}`, timeoutMs: 30_000, intervalMs: 500, diagnose },
+    );
     expect(status).toBeLessThan(400);
   }
 
-  const mailAbout = (needle: string, subject: RegExp) => (m: ParsedMail): boolean =>
-    subject.test(m.subject) && `${m.text}\n${m.html}\n${m.subject}`.includes(needle);
+  const mailAbout =
+    (needle: string, subject: RegExp) =>
+    (m: ParsedMail): boolean =>
+      subject.test(m.subject) && `${m.text}\n${m.html}\n${m.subject}`.includes(needle);
 
   /** The finished execution of a workflow in which `nodeName` output an item with this runId. */
   async function finishedExecutionFor(workflowId: string, nodeName: string, runId: string, timeoutMs = 90_000): Promise<N8nExecution> {
-    return waitFor(async () => {
-      for (const summary of await executionsOf(n8n, workflowId)) {
-        if (summary.status !== 'success' && summary.status !== 'error') continue;
-        const exec = await n8n.rest.getExecution(summary.id);
-        const out = nodeOutput(exec, nodeName);
-        if (out && (out.runId === runId || out.id === runId)) return exec;
-      }
-      return undefined;
-    }, { what: `an execution of ${workflowId} where ${nodeName} handled run ${runId}`, timeoutMs, intervalMs: 500, diagnose });
+    return waitFor(
+      async () => {
+        for (const summary of await executionsOf(n8n, workflowId)) {
+          if (summary.status !== 'success' && summary.status !== 'error') continue;
+          const exec = await n8n.rest.getExecution(summary.id);
+          const out = nodeOutput(exec, nodeName);
+          if (out && (out.runId === runId || out.id === runId)) return exec;
+        }
+        return undefined;
+      },
+      { what: `an execution of ${workflowId} where ${nodeName} handled run ${runId}`, timeoutMs, intervalMs: 500, diagnose },
+    );
   }
 
   test('example (a) answers its webhook with the converged result, run id and usage of a real run', async () => {
@@ -175,7 +182,11 @@ describeE2e('n8n with the node package and the real sidecar', () => {
     expect((await getRun(sidecar, runId)).status).toBe('awaiting_approval');
     await follow(planMail, /approved=true/);
 
-    const resultMail = await mail.waitForMail((x) => x.subject === `Accept the result of run ${runId}?`, 'the result approval mail', 120_000);
+    const resultMail = await mail.waitForMail(
+      (x) => x.subject === `Accept the result of run ${runId}?`,
+      'the result approval mail',
+      120_000,
+    );
     const run = await getRun(sidecar, runId);
     expect(run.status).toBe('converged');
     await follow(resultMail, /approved=true/);
@@ -198,10 +209,13 @@ describeE2e('n8n with the node package and the real sidecar', () => {
     const runId = /^Approve the plan of run (\S+)\?$/.exec(planMail.subject)?.[1] ?? '';
     await follow(planMail, /approved=false/);
 
-    const run = await waitFor(async () => {
-      const r = await getRun(sidecar, runId);
-      return r.status === 'cancelled' ? r : undefined;
-    }, { what: `run ${runId} to be cancelled`, timeoutMs: 60_000, diagnose });
+    const run = await waitFor(
+      async () => {
+        const r = await getRun(sidecar, runId);
+        return r.status === 'cancelled' ? r : undefined;
+      },
+      { what: `run ${runId} to be cancelled`, timeoutMs: 60_000, diagnose },
+    );
     expect(run.result ?? null).toBeNull();
     const exec = await finishedExecutionFor(exampleEmail.id ?? '', 'Reject Plan', runId);
     expect(exec.status).toBe('success');
@@ -227,7 +241,11 @@ describeE2e('n8n with the node package and the real sidecar', () => {
     const approved = await sidecar.api('POST', `/v1/runs/${awaiting.id}/approve`, { approved: true, comment: 'e2e' });
     expect(approved.status).toBeLessThan(300);
 
-    const posted = await receiver.waitForRequest((r) => (r.body as { runId?: string } | null)?.runId === awaiting.id, 'the flow to post the run', 120_000);
+    const posted = await receiver.waitForRequest(
+      (r) => (r.body as { runId?: string } | null)?.runId === awaiting.id,
+      'the flow to post the run',
+      120_000,
+    );
     const run = await getRun(sidecar, awaiting.id);
     expect(posted.path).toBe('/converged');
     expect(posted.body).toMatchObject({ runId: run.id, status: 'converged', result: run.result, executionId: waiting.id });

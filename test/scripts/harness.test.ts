@@ -2,7 +2,12 @@ import { DEFAULT_CREDENTIALS, ManagedProcess, credentialsFor, unflatten, type Wo
 import { parseMail } from '../support/mail';
 
 const node = (name: string, credentials?: Record<string, { id: string; name: string }>) => ({
-  name, type: 'x.y', typeVersion: 1, position: [0, 0] as [number, number], parameters: {}, ...(credentials ? { credentials } : {}),
+  name,
+  type: 'x.y',
+  typeVersion: 1,
+  position: [0, 0] as [number, number],
+  parameters: {},
+  ...(credentials ? { credentials } : {}),
 });
 
 describe('credentialsFor', () => {
@@ -13,7 +18,9 @@ describe('credentialsFor', () => {
     const out = credentialsFor([wf([node('a', { dynamicWorkflowsApi: ref }), node('b', { dynamicWorkflowsApi: ref })])], {
       dynamicWorkflowsApi: { baseUrl: 'http://127.0.0.1:1', token: 't' },
     });
-    expect(out).toEqual([{ id: 'abc123', name: 'Sidecar (prod)', type: 'dynamicWorkflowsApi', data: { baseUrl: 'http://127.0.0.1:1', token: 't' } }]);
+    expect(out).toEqual([
+      { id: 'abc123', name: 'Sidecar (prod)', type: 'dynamicWorkflowsApi', data: { baseUrl: 'http://127.0.0.1:1', token: 't' } },
+    ]);
   });
 
   test('a type no workflow references gets its default id; a referenced type without data is left out', () => {
@@ -24,8 +31,19 @@ describe('credentialsFor', () => {
 
 test('unflatten restores the nested and shared values of n8n execution data', () => {
   // flatted: every object and string is an entry of the table, referenced by its index as a string.
-  const table = [{ resultData: '1', again: '1' }, { runData: '2', lastNodeExecuted: '3' }, { Done: '4' }, 'Done', ['5'], { json: '6' }, { ok: true, n: 2 }];
-  const out = unflatten(JSON.stringify(table)) as { resultData: { runData: { Done: Array<{ json: unknown }> }; lastNodeExecuted: string }; again: unknown };
+  const table = [
+    { resultData: '1', again: '1' },
+    { runData: '2', lastNodeExecuted: '3' },
+    { Done: '4' },
+    'Done',
+    ['5'],
+    { json: '6' },
+    { ok: true, n: 2 },
+  ];
+  const out = unflatten(JSON.stringify(table)) as {
+    resultData: { runData: { Done: Array<{ json: unknown }> }; lastNodeExecuted: string };
+    again: unknown;
+  };
   expect(out.resultData.lastNodeExecuted).toBe('Done');
   expect(out.resultData.runData.Done[0].json).toEqual({ ok: true, n: 2 });
   expect(out.again).toBe(out.resultData);
@@ -57,7 +75,10 @@ test('parseMail decodes quoted-printable HTML and finds its links with entities 
 
 describe('ManagedProcess', () => {
   test('waitForLine resolves with the first matching line, also one printed before the call', async () => {
-    const p = new ManagedProcess('echo', process.execPath, ['-e', 'console.log("a"); console.error("ready at 42"); setTimeout(() => {}, 5000)']);
+    const p = new ManagedProcess('echo', process.execPath, [
+      '-e',
+      'console.log("a"); console.error("ready at 42"); setTimeout(() => {}, 5000)',
+    ]);
     try {
       await expect(p.waitForLine(/ready at (\d+)/)).resolves.toBe('ready at 42');
       await expect(p.waitForLine(/ready/)).resolves.toBe('ready at 42');
@@ -73,7 +94,10 @@ describe('ManagedProcess', () => {
   });
 
   test('stop kills a process that ignores SIGTERM once the grace period is over', async () => {
-    const p = new ManagedProcess('stubborn', process.execPath, ['-e', 'process.on("SIGTERM", () => console.log("ignored")); console.log("up"); setInterval(() => {}, 1000)']);
+    const p = new ManagedProcess('stubborn', process.execPath, [
+      '-e',
+      'process.on("SIGTERM", () => console.log("ignored")); console.log("up"); setInterval(() => {}, 1000)',
+    ]);
     await p.waitForLine(/up/);
     const started = Date.now();
     const exit = await p.stop('SIGTERM', 300);

@@ -52,9 +52,8 @@ function decodeBody(body: string, encoding: string | undefined): string {
 /** RFC 2047 encoded words (`=?utf-8?Q?…?=`, `=?utf-8?B?…?=`) in a header. */
 function decodeHeader(value: string): string {
   return value.replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=\s*/g, (_m, _charset: string, kind: string, text: string) =>
-    kind.toUpperCase() === 'B'
-      ? Buffer.from(text, 'base64').toString('utf8')
-      : decodeQuotedPrintable(text.replace(/_/g, ' ')));
+    kind.toUpperCase() === 'B' ? Buffer.from(text, 'base64').toString('utf8') : decodeQuotedPrintable(text.replace(/_/g, ' ')),
+  );
 }
 
 function collectParts(part: string, out: { text: string[]; html: string[] }): void {
@@ -76,7 +75,12 @@ function collectParts(part: string, out: { text: string[]; html: string[] }): vo
 }
 
 const decodeEntities = (s: string): string =>
-  s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  s
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 
 /** Decodes a raw RFC 5322 message as an SMTP server received it. */
 export function parseMail(raw: string): ParsedMail {

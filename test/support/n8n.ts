@@ -74,7 +74,10 @@ export async function waitForExecution(
   timeoutMs = 60_000,
 ): Promise<N8nExecution> {
   const found = await waitFor(async () => (await executionsOf(n8n, workflowId)).find(accept), {
-    what, timeoutMs, intervalMs: 500, diagnose: () => n8n.logs().split('\n').slice(-60).join('\n'),
+    what,
+    timeoutMs,
+    intervalMs: 500,
+    diagnose: () => n8n.logs().split('\n').slice(-60).join('\n'),
   });
   return n8n.rest.getExecution(found.id);
 }

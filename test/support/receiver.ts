@@ -51,9 +51,10 @@ export async function startReceiver(): Promise<Receiver> {
     waitForRequest(accept, what, timeoutMs = 60_000) {
       return waitFor(() => requests.find(accept), { what, timeoutMs });
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -1,9 +1,4 @@
-import {
-  generateToken,
-  startSidecar as startSidecarProcess,
-  type SidecarProcess,
-  type SidecarStartOptions,
-} from '../../scripts/lib';
+import { generateToken, startSidecar as startSidecarProcess, type SidecarProcess, type SidecarStartOptions } from '../../scripts/lib';
 import { artifactPath, makeTempDir } from './temp';
 
 export type { SidecarProcess } from '../../scripts/lib';

@@ -51,7 +51,9 @@ export async function startMailCatcher(): Promise<MailCatcher> {
     credentialData: { host: '127.0.0.1', port, user: 'n8n', password: 'n8n', secure: false, disableStartTls: true },
     waitForMail(accept, what, timeoutMs = 60_000) {
       return waitFor(() => mails.find(accept), {
-        what, timeoutMs, diagnose: () => `mails so far: ${mails.map((m) => JSON.stringify(m.subject)).join(', ') || 'none'}`,
+        what,
+        timeoutMs,
+        diagnose: () => `mails so far: ${mails.map((m) => JSON.stringify(m.subject)).join(', ') || 'none'}`,
       });
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

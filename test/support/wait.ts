@@ -29,5 +29,7 @@ export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undef
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   const reason = last instanceof Error ? ` (last error: ${last.message})` : '';
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${options.what}${reason}${options.diagnose ? `\n${options.diagnose()}` : ''}`);
+  throw new Error(
+    `Timed out after ${timeoutMs} ms waiting for ${options.what}${reason}${options.diagnose ? `\n${options.diagnose()}` : ''}`,
+  );
 }

@@ -68,7 +68,8 @@ export function restartVariant(receiverUrl: string): WorkflowJson {
       url: `${receiverUrl}/${output}`,
       sendBody: true,
       specifyBody: 'json',
-      jsonBody: '={{ JSON.stringify({ runId: $json.runId ?? $json.id, status: $json.status, result: $json.result, error: $json.error, usage: $json.usage, executionId: $execution.id }) }}',
+      jsonBody:
+        '={{ JSON.stringify({ runId: $json.runId ?? $json.id, status: $json.status, result: $json.result, error: $json.error, usage: $json.usage, executionId: $execution.id }) }}',
       options: {},
     },
   }));

@@ -1,10 +1,5 @@
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	JsonObject,
-} from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 
 import { SidecarApiError } from '../../shared/transport/errors';
 import type { DynamicWorkflowType } from './node.type';
@@ -56,7 +51,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 function errorJson(error: unknown): IDataObject {
 	const message = error instanceof Error ? error.message : String(error);
-	return error instanceof SidecarApiError ? { error: message, code: error.code } : { error: message };
+	return error instanceof SidecarApiError
+		? { error: message, code: error.code }
+		: { error: message };
 }
 
 /** The error as a node error that names the item it failed on. */

@@ -33,7 +33,8 @@ export async function sidecarRequest<T>(
 	request: SidecarRequest,
 	itemIndex?: number,
 ): Promise<T> {
-	const credentials = await context.getCredentials<DynamicWorkflowsApiCredentials>(CREDENTIALS_TYPE);
+	const credentials =
+		await context.getCredentials<DynamicWorkflowsApiCredentials>(CREDENTIALS_TYPE);
 	const baseUrl = String(credentials.baseUrl ?? '').replace(/\/+$/, '');
 	const label = `${request.method} ${request.path}`;
 	if (!/^https?:\/\//i.test(baseUrl)) {
@@ -83,7 +84,11 @@ export async function sidecarRequest<T>(
 			code: `http_${status}`,
 			message: `The sidecar answered HTTP ${status}`,
 		};
-		throw new SidecarApiError(context.getNode(), info, { httpStatus: status, request: label, itemIndex });
+		throw new SidecarApiError(context.getNode(), info, {
+			httpStatus: status,
+			request: label,
+			itemIndex,
+		});
 	}
 
 	if (request.text) return String(response.body ?? '') as T;

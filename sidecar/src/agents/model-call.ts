@@ -52,9 +52,10 @@ export async function callModel(
       const pushback = err.kind === 'rate_limited' || err.kind === 'overloaded';
       if (pushback) hooks.onPushback?.(err.retryAfterMs);
       const backoff = Math.min(policy.maxMs, policy.baseMs * 2 ** attempt);
-      const delay = err.retryAfterMs !== undefined
-        ? Math.min(policy.maxMs, err.retryAfterMs) + Math.floor(random() * Math.min(1000, err.retryAfterMs * 0.2 + 50))
-        : Math.floor(random() * backoff);
+      const delay =
+        err.retryAfterMs !== undefined
+          ? Math.min(policy.maxMs, err.retryAfterMs) + Math.floor(random() * Math.min(1000, err.retryAfterMs * 0.2 + 50))
+          : Math.floor(random() * backoff);
       hooks.onRetry?.(attempt + 1, `${err.kind}${err.httpStatus ? ` (${err.httpStatus})` : ''}`, delay);
       try {
         await sleep(delay, undefined, { signal });

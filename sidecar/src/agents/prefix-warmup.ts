@@ -15,7 +15,9 @@ export class PrefixWarmup {
       await s;
     }
     let release!: () => void;
-    const p = new Promise<void>((r) => { release = r; });
+    const p = new Promise<void>((r) => {
+      release = r;
+    });
     this.state.set(key, p);
     return () => {
       this.state.set(key, true);

@@ -35,7 +35,10 @@ export interface AgentDeps {
 
 /** A terminal agent failure, carrying what the attempt spent. */
 export class AgentFailure extends DwError {
-  constructor(override readonly cause: unknown, readonly usage: Usage) {
+  constructor(
+    override readonly cause: unknown,
+    readonly usage: Usage,
+  ) {
     const info = toErrorInfo(cause);
     super(info.code, info.message, 422);
   }
@@ -89,10 +92,14 @@ async function loop(task: AgentTask, deps: AgentDeps, signal: AbortSignal, usage
     const uses = msg.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
 
     if (uses.length === 0) {
-      const text = msg.content.filter((b): b is Anthropic.TextBlock => b.type === 'text').map((b) => b.text).join('');
+      const text = msg.content
+        .filter((b): b is Anthropic.TextBlock => b.type === 'text')
+        .map((b) => b.text)
+        .join('');
       if (!so) return text;
       schemaFailures++;
-      if (schemaFailures > SCHEMA_RETRIES) throw new SchemaRetriesExhaustedError(`Agent did not answer through ${STRUCTURED_OUTPUT_TOOL} after ${SCHEMA_RETRIES} reminders`);
+      if (schemaFailures > SCHEMA_RETRIES)
+        throw new SchemaRetriesExhaustedError(`Agent did not answer through ${STRUCTURED_OUTPUT_TOOL} after ${SCHEMA_RETRIES} reminders`);
       messages.push({ role: 'user', content: `Answer by calling the ${STRUCTURED_OUTPUT_TOOL} tool with input matching its schema.` });
       continue;
     }
@@ -103,8 +110,16 @@ async function loop(task: AgentTask, deps: AgentDeps, signal: AbortSignal, usage
         const checked = so.validate(use.input);
         if (checked.ok) return checked.value;
         schemaFailures++;
-        if (schemaFailures > SCHEMA_RETRIES) throw new SchemaRetriesExhaustedError(`StructuredOutput did not match the schema after ${SCHEMA_RETRIES} retries: ${checked.errors}`);
-        results.push({ type: 'tool_result', tool_use_id: use.id, is_error: true, content: `Input does not match the schema: ${checked.errors}` });
+        if (schemaFailures > SCHEMA_RETRIES)
+          throw new SchemaRetriesExhaustedError(
+            `StructuredOutput did not match the schema after ${SCHEMA_RETRIES} retries: ${checked.errors}`,
+          );
+        results.push({
+          type: 'tool_result',
+          tool_use_id: use.id,
+          is_error: true,
+          content: `Input does not match the schema: ${checked.errors}`,
+        });
         continue;
       }
       results.push(await toolResult(use, task, deps));
@@ -142,9 +157,9 @@ async function toolResult(use: Anthropic.ToolUseBlock, task: AgentTask, deps: Ag
 function toParams(content: Anthropic.ContentBlock[]): Anthropic.ContentBlockParam[] {
   const out: Anthropic.ContentBlockParam[] = [];
   for (const b of content) {
-    if (b.type === 'text') { if (b.text) out.push({ type: 'text', text: b.text }); }
-    else if (b.type === 'tool_use') out.push({ type: 'tool_use', id: b.id, name: b.name, input: b.input });
+    if (b.type === 'text') {
+      if (b.text) out.push({ type: 'text', text: b.text });
+    } else if (b.type === 'tool_use') out.push({ type: 'tool_use', id: b.id, name: b.name, input: b.input });
   }
   return out;
 }
-

@@ -27,7 +27,13 @@ export async function boundaryCpuMsPerCall(n = 2000): Promise<number> {
   const limits = { memoryMb: 128, cpuMs: 60_000, maxAgents: n, maxItems: 4096, maxResultBytes: 1_000_000 };
   const run = async (count: number): Promise<void> => {
     const files = Array.from({ length: count }, (_, i) => `src/file-${i}.ts`);
-    const outcome = await sandbox.run({ script: { source, meta: null }, args: { files }, host, limits, signal: new AbortController().signal });
+    const outcome = await sandbox.run({
+      script: { source, meta: null },
+      args: { files },
+      host,
+      limits,
+      signal: new AbortController().signal,
+    });
     if (!outcome.ok) throw new Error(`boundary bench script failed: ${outcome.error.code}: ${outcome.error.message}`);
   };
   try {

@@ -15,14 +15,22 @@ const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 200);
 const TOKEN = 'bench-token-0123456789abcdef';
 const DIST = path.join(__dirname, '..');
 
-interface Measure { makespanMs: number; cpuMs: number; peakRssMb: number }
+interface Measure {
+  makespanMs: number;
+  cpuMs: number;
+  peakRssMb: number;
+}
 
 /** Async on purpose: the model server shares this process's event loop. */
 function floor(baseURL: string): Promise<Measure> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(DIST, 'bench', 'floor.js'), baseURL, String(N), String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(DIST, 'bench', 'floor.js'), baseURL, String(N), String(CONCURRENCY)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.on('error', reject);
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`floor exited with ${code}`));
@@ -47,15 +55,29 @@ async function ours(baseURL: string): Promise<Measure> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-bench-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, ['--no-node-snapshot', path.join(DIST, 'cli', 'main.js'), 'serve'], {
-    env: { ...process.env, DW_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'bench', ANTHROPIC_BASE_URL: baseURL, DW_TOKEN: TOKEN,
-      DW_PORT: String(port), DW_DATA_DIR: dataDir, DW_LOG_LEVEL: 'warn', DW_MAX_PARALLEL: String(CONCURRENCY), DW_GLOBAL_MAX_PARALLEL: '256' },
+    env: {
+      ...process.env,
+      DW_PROVIDER: 'anthropic',
+      ANTHROPIC_API_KEY: 'bench',
+      ANTHROPIC_BASE_URL: baseURL,
+      DW_TOKEN: TOKEN,
+      DW_PORT: String(port),
+      DW_DATA_DIR: dataDir,
+      DW_LOG_LEVEL: 'warn',
+      DW_MAX_PARALLEL: String(CONCURRENCY),
+      DW_GLOBAL_MAX_PARALLEL: '256',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
   try {
     for (let i = 0; ; i++) {
-      try { if ((await fetch(`${url}/healthz`)).ok) break; } catch { /* starting */ }
+      try {
+        if ((await fetch(`${url}/healthz`)).ok) break;
+      } catch {
+        /* starting */
+      }
       if (i > 300) throw new Error('sidecar did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -100,11 +122,18 @@ async function main(): Promise<void> {
     ['  ours − floor (goal ≤ 0.5 ms)', (o0.cpuMs / N - f0.cpuMs / N).toFixed(3), ''],
     ['agents per second, zero latency', (N / (o0.makespanMs / 1000)).toFixed(0), (N / (f0.makespanMs / 1000)).toFixed(0)],
     ['CPU ms per agent() at the sandbox boundary (2,000 calls, in-process host)', boundary.toFixed(3), ''],
-    ['peak RSS (goal ≤ 250 MB)', `${Math.max(o.peakRssMb, o0.peakRssMb).toFixed(0)} MB`, `${Math.max(f.peakRssMb, f0.peakRssMb).toFixed(0)} MB`],
+    [
+      'peak RSS (goal ≤ 250 MB)',
+      `${Math.max(o.peakRssMb, o0.peakRssMb).toFixed(0)} MB`,
+      `${Math.max(f.peakRssMb, f0.peakRssMb).toFixed(0)} MB`,
+    ],
   ];
   process.stdout.write(`\nEngine benchmark (node ${process.version}, ${os.cpus().length} cores)\n\n`);
   process.stdout.write(`| ${rows[0].join(' | ')} |\n|---|---|---|\n`);
   for (const r of rows.slice(1)) process.stdout.write(`| ${r.join(' | ')} |\n`);
 }
 
-void main().catch((err: unknown) => { process.stderr.write(`${String(err)}\n`); process.exit(1); });
+void main().catch((err: unknown) => {
+  process.stderr.write(`${String(err)}\n`);
+  process.exit(1);
+});

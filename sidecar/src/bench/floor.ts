@@ -13,9 +13,17 @@ async function main(): Promise<void> {
   const client = new Anthropic({ apiKey: 'bench', baseURL, maxRetries: 0 });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: n }, (_, i) => limit(() => client.messages.create({
-    model: 'offline-claude', max_tokens: 1024, messages: [{ role: 'user', content: `bench item ${i}` }],
-  }))));
+  await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      limit(() =>
+        client.messages.create({
+          model: 'offline-claude',
+          max_tokens: 1024,
+          messages: [{ role: 'user', content: `bench item ${i}` }],
+        }),
+      ),
+    ),
+  );
   const makespanMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   process.stdout.write(`${JSON.stringify({ makespanMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: peakRssMb() })}\n`);

@@ -24,13 +24,15 @@ function intEnv(name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   // parallel() takes at most 4,096 items, and a cell must stay under the run's 100,000 agents.
-  if (!Number.isInteger(n) || n < 1 || n > 2000) throw new Error(`Expected \`${name}\` to be an integer 1..2000, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 1 || n > 2000)
+    throw new Error(`Expected \`${name}\` to be an integer 1..2000, got ${JSON.stringify(raw)}`);
   return n;
 }
 
 async function chooseBackend(): Promise<QuizBackend> {
   const wanted = process.env.BENCH_PATH ?? 'engine';
-  if (!['auto', 'engine', 'direct'].includes(wanted)) throw new Error(`Expected \`BENCH_PATH\` to be engine or direct, got ${JSON.stringify(wanted)}`);
+  if (!['auto', 'engine', 'direct'].includes(wanted))
+    throw new Error(`Expected \`BENCH_PATH\` to be engine or direct, got ${JSON.stringify(wanted)}`);
   // 'auto' is the old name of the default; the engine path now fails loudly instead of falling back.
   return wanted === 'direct' ? directBackend() : engineBackend();
 }
@@ -39,27 +41,56 @@ const mode = (k: QuizKnobs): string => (k.correlated ? 'correlated' : 'independe
 const num = (x: number, digits = 2): string => x.toFixed(digits);
 
 function openTable(cells: readonly CellScore[]): string {
-  const rows = cells.flatMap((c) => c.open.map((m) => [
-    pct(c.knobs.errorRate, 0), mode(c.knobs), m.method, pct(m.score.accuracy), `${pct(m.score.low)}–${pct(m.score.high)}`,
-    num(m.score.meanAgents), String(m.score.maxAgents), num(m.score.meanRounds),
-  ]));
+  const rows = cells.flatMap((c) =>
+    c.open.map((m) => [
+      pct(c.knobs.errorRate, 0),
+      mode(c.knobs),
+      m.method,
+      pct(m.score.accuracy),
+      `${pct(m.score.low)}–${pct(m.score.high)}`,
+      num(m.score.meanAgents),
+      String(m.score.maxAgents),
+      num(m.score.meanRounds),
+    ]),
+  );
   return markdownTable(['agent error', 'errors', 'method', 'accuracy', '95% CI', 'agents/question', 'max', 'rounds'], rows);
 }
 
 function yesNoTable(cells: readonly CellScore[]): string {
-  const rows = cells.flatMap((c) => c.yesno.map((m) => [
-    pct(c.knobs.errorRate, 0), mode(c.knobs), m.method, pct(m.score.accuracy), num(m.score.meanAgents),
-    pct(m.majorityAtSameAgents ?? 0), pct(majorityBound(7, c.knobs.errorRate, c.knobs.correlated === true)),
-  ]));
-  return markdownTable(['agent error', 'errors', 'method', 'accuracy', 'agents/question', 'majority bound, same agents', 'majority of 7'], rows);
+  const rows = cells.flatMap((c) =>
+    c.yesno.map((m) => [
+      pct(c.knobs.errorRate, 0),
+      mode(c.knobs),
+      m.method,
+      pct(m.score.accuracy),
+      num(m.score.meanAgents),
+      pct(m.majorityAtSameAgents ?? 0),
+      pct(majorityBound(7, c.knobs.errorRate, c.knobs.correlated === true)),
+    ]),
+  );
+  return markdownTable(
+    ['agent error', 'errors', 'method', 'accuracy', 'agents/question', 'majority bound, same agents', 'majority of 7'],
+    rows,
+  );
 }
 
 function verifyTable(cells: readonly CellScore[]): string {
-  const rows = cells.flatMap((c) => c.verify.map((v) => [
-    pct(c.knobs.errorRate, 0), mode(c.knobs), v.preset, pct(v.score.precision), pct(v.score.recall), pct(v.score.falseRemoved),
-    pct(v.score.unverified), num(v.score.meanSkeptics),
-  ]));
-  return markdownTable(['skeptic error', 'errors', 'verify options', 'precision', 'true kept (recall)', 'false removed', 'unverified', 'skeptics/finding'], rows);
+  const rows = cells.flatMap((c) =>
+    c.verify.map((v) => [
+      pct(c.knobs.errorRate, 0),
+      mode(c.knobs),
+      v.preset,
+      pct(v.score.precision),
+      pct(v.score.recall),
+      pct(v.score.falseRemoved),
+      pct(v.score.unverified),
+      num(v.score.meanSkeptics),
+    ]),
+  );
+  return markdownTable(
+    ['skeptic error', 'errors', 'verify options', 'precision', 'true kept (recall)', 'false removed', 'unverified', 'skeptics/finding'],
+    rows,
+  );
 }
 
 async function main(): Promise<void> {
@@ -79,32 +110,35 @@ async function main(): Promise<void> {
     await backend.close();
   }
   const agents = cells.reduce((a, c) => a + c.agents, 0);
-  const path = backend.name === 'engine'
-    ? 'engine: the sidecar engine + isolated-vm sandbox + SDK provider over HTTP to the offline model server in quiz mode'
-    : 'direct: the isolated-vm sandbox with the verification prelude; agent() answered in-process by quizAnswer (no engine, no HTTP)';
-  process.stdout.write([
-    `# Verification benchmark (seed ${SEED})`,
-    '',
-    `Path: ${path}. ${agents} agents in ${((performance.now() - t0) / 1000).toFixed(1)} s.`,
-    '',
-    `## Open-answer questions (${QUESTIONS} per cell)`,
-    '',
-    openTable(cells),
-    '',
-    `## Yes/no questions (${QUESTIONS} per cell)`,
-    '',
-    yesNoTable(cells),
-    '',
-    `## verify(): ${FINDINGS} findings per cell, ${pct(DEFAULT_FALSE_SHARE, 0)} planted false`,
-    '',
-    verifyTable(cells),
-    '',
-  ].join('\n'));
+  const path =
+    backend.name === 'engine'
+      ? 'engine: the sidecar engine + isolated-vm sandbox + SDK provider over HTTP to the offline model server in quiz mode'
+      : 'direct: the isolated-vm sandbox with the verification prelude; agent() answered in-process by quizAnswer (no engine, no HTTP)';
+  process.stdout.write(
+    [
+      `# Verification benchmark (seed ${SEED})`,
+      '',
+      `Path: ${path}. ${agents} agents in ${((performance.now() - t0) / 1000).toFixed(1)} s.`,
+      '',
+      `## Open-answer questions (${QUESTIONS} per cell)`,
+      '',
+      openTable(cells),
+      '',
+      `## Yes/no questions (${QUESTIONS} per cell)`,
+      '',
+      yesNoTable(cells),
+      '',
+      `## verify(): ${FINDINGS} findings per cell, ${pct(DEFAULT_FALSE_SHARE, 0)} planted false`,
+      '',
+      verifyTable(cells),
+      '',
+    ].join('\n'),
+  );
 }
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;
   });
 }

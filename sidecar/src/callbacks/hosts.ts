@@ -23,7 +23,11 @@ const NAME = /^(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a
 const DEV_DEFAULT = ['localhost', '127.0.0.0/8', '::1'];
 
 function bare(host: string): string {
-  return host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
 }
 
 /** `::ffff:7f00:1` and `::ffff:127.0.0.1` are IPv4 addresses: they are checked as such. */
@@ -85,7 +89,10 @@ export class CallbackHosts {
   }
 
   /** The operator's list; in development mode an unset list allows loopback. */
-  static fromConfig(config: { readonly callbackHosts: readonly string[]; readonly dev: boolean }, self?: () => SelfAddress | null): CallbackHosts {
+  static fromConfig(
+    config: { readonly callbackHosts: readonly string[]; readonly dev: boolean },
+    self?: () => SelfAddress | null,
+  ): CallbackHosts {
     return new CallbackHosts(config.callbackHosts.length === 0 && config.dev ? DEV_DEFAULT : config.callbackHosts, self);
   }
 

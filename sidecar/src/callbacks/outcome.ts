@@ -22,7 +22,8 @@ export function classifyResponse(httpStatus: number, body: string, retryAfter: s
   const reason = `HTTP ${httpStatus}`;
   if (httpStatus === 409) {
     if (N8N_ALREADY_RESUMED.test(body)) return { kind: 'final', reason: `${reason} (n8n: the execution has finished already)`, httpStatus };
-    if (N8N_NOT_YET_WAITING.test(body)) return { kind: 'retry', reason: `${reason} (n8n: the execution is not waiting yet)`, httpStatus, retryAfterMs: null };
+    if (N8N_NOT_YET_WAITING.test(body))
+      return { kind: 'retry', reason: `${reason} (n8n: the execution is not waiting yet)`, httpStatus, retryAfterMs: null };
     return { kind: 'final', reason, httpStatus };
   }
   if (httpStatus >= 500 || TRANSIENT_4XX.has(httpStatus)) {

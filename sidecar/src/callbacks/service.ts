@@ -199,11 +199,14 @@ export class CallbackService {
     if (this.timer && this.timerAt <= next) return;
     this.clearTimer();
     this.timerAt = next;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.timerAt = Number.POSITIVE_INFINITY;
-      this.pump();
-    }, Math.max(0, next - this.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.pump();
+      },
+      Math.max(0, next - this.now()),
+    );
     // A queued retry alone must not keep a one-shot CLI process alive; it resumes at the next start.
     this.timer.unref();
   }

@@ -165,7 +165,12 @@ export class CallbackStore {
     return Number(this.stmts.markDelivering.run({ id, at: new Date(now).toISOString() }).changes) > 0;
   }
 
-  finish(id: number, state: DeliveryState, fields: { httpStatus: number | null; lastError: string | null; nextAttemptAt: number }, now: number): void {
+  finish(
+    id: number,
+    state: DeliveryState,
+    fields: { httpStatus: number | null; lastError: string | null; nextAttemptAt: number },
+    now: number,
+  ): void {
     this.stmts.finish.run({ id, state, ...fields, at: new Date(now).toISOString() });
   }
 

@@ -11,11 +11,15 @@ const program = new Command()
   .description('Dynamic workflows for n8n: the sidecar that plans, runs and verifies agent swarms')
   .version(VERSION);
 
-program.command('serve')
+program
+  .command('serve')
   .description('Run the sidecar HTTP service (configured by DW_* environment variables)')
-  .action(async () => { await serveCommand(); });
+  .action(async () => {
+    await serveCommand();
+  });
 
-program.command('run')
+program
+  .command('run')
   .description('Run one task in this process; progress on stderr, the final run record as JSON on stdout')
   .argument('<task>', 'what the workflow should do')
   .option('--script <file>', 'use this workflow script instead of planning one')
@@ -24,13 +28,17 @@ program.command('run')
     process.exitCode = await runCommand(task, opts);
   });
 
-program.command('offline-model')
+program
+  .command('offline-model')
   .description('Run the offline Anthropic-compatible model server on its own')
   .option('--port <n>', 'port (0 picks a free one)', '0')
   .option('--host <host>', 'host', '127.0.0.1')
-  .action(async (opts: { port?: string; host?: string }) => { await offlineModelCommand(opts); });
+  .action(async (opts: { port?: string; host?: string }) => {
+    await offlineModelCommand(opts);
+  });
 
-program.command('prune')
+program
+  .command('prune')
   .description('Delete finished runs older than N days, with their events, journal and callbacks (unfinished runs are kept)')
   .option('--days <n>', 'age in days (default: DW_RETENTION_DAYS)')
   .action((opts: { days?: string }) => {

@@ -8,7 +8,9 @@ export async function offlineModelCommand(opts: { port?: string; host?: string }
   const { url } = await server.listen(port, opts.host ?? '127.0.0.1');
   process.stdout.write(`${JSON.stringify({ url })}\n`);
   process.stderr.write(`offline model listening on ${url} (ANTHROPIC_BASE_URL=${url})\n`);
-  const stop = () => { void server.close().then(() => process.exit(0)); };
+  const stop = () => {
+    void server.close().then(() => process.exit(0));
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

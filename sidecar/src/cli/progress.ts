@@ -20,7 +20,10 @@ export class ProgressReporter {
   private lastLen = 0;
   private readonly started = Date.now();
 
-  constructor(private readonly out: NodeJS.WriteStream, private readonly read: () => RunRecord) {}
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly read: () => RunRecord,
+  ) {}
 
   start(intervalMs = 200): void {
     const tty = this.out.isTTY === true;

@@ -18,7 +18,12 @@ type Env = Readonly<Record<string, string | undefined>>;
  * runs are kept. Prints what it deleted as JSON on stdout; exit 0, or 2 on a usage error.
  * Safe while `serve` runs on the same folder (SQLite WAL; each batch is one transaction).
  */
-export function pruneCommand(opts: PruneCommandOptions, env: Env = process.env, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): number {
+export function pruneCommand(
+  opts: PruneCommandOptions,
+  env: Env = process.env,
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): number {
   let days: number | null;
   let dataDir: string;
   try {
@@ -50,6 +55,7 @@ export function pruneCommand(opts: PruneCommandOptions, env: Env = process.env, 
 
 function daysOption(raw: string): number {
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw new ValidationError(`Expected \`--days\` to be a number of days > 0, got ${JSON.stringify(raw)}`);
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new ValidationError(`Expected \`--days\` to be a number of days > 0, got ${JSON.stringify(raw)}`);
   return n;
 }

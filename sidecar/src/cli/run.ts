@@ -34,7 +34,9 @@ export async function runCommand(task: string, opts: RunCommandOptions): Promise
     const started = await core.engine.start({ task, input, script });
     const progress = new ProgressReporter(process.stderr, () => core.engine.get(started.id));
     progress.start();
-    const stop = () => { void core.engine.cancel(started.id, 'Interrupted').catch(() => undefined); };
+    const stop = () => {
+      void core.engine.cancel(started.id, 'Interrupted').catch(() => undefined);
+    };
     process.once('SIGINT', stop);
     const done = await core.engine.waitFor(started.id);
     process.off('SIGINT', stop);

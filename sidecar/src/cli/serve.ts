@@ -26,11 +26,16 @@ export async function serveCommand(): Promise<void> {
   await app.listen({ host: config.host, port: config.port });
   const resumed = core.engine.resumeUnfinished();
   callbacks.start();
-  const stopPruning = config.retentionDays === null ? () => undefined : schedulePrune(db, {
-    days: config.retentionDays,
-    onPrune: (result) => { if (result.runs > 0) logger.info({ ...result }, 'old finished runs pruned'); },
-    onError: (err) => logger.error({ err }, 'pruning old runs failed'),
-  });
+  const stopPruning =
+    config.retentionDays === null
+      ? () => undefined
+      : schedulePrune(db, {
+          days: config.retentionDays,
+          onPrune: (result) => {
+            if (result.runs > 0) logger.info({ ...result }, 'old finished runs pruned');
+          },
+          onError: (err) => logger.error({ err }, 'pruning old runs failed'),
+        });
   logger.info({ host: config.host, port: config.port, provider: config.provider, resumed, version: VERSION }, 'sidecar listening');
 
   let stopping = false;

@@ -80,13 +80,18 @@ function num(env: Env, spec: LimitSpec, max: number = spec.max): number {
   if (raw === undefined || raw === '') return Math.min(spec.default, max);
   const n = Number(raw);
   if (!Number.isFinite(n) || n < spec.min || n > max || (!spec.fractional && !Number.isInteger(n))) {
-    throw new ConfigError(`Expected \`${spec.env}\` to be ${spec.fractional ? 'a number' : 'an integer'} in ${spec.min}..${max}, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(
+      `Expected \`${spec.env}\` to be ${spec.fractional ? 'a number' : 'an integer'} in ${spec.min}..${max}, got ${JSON.stringify(raw)}`,
+    );
   }
   return n;
 }
 
 function list(raw: string | undefined, sep: string): string[] {
-  return (raw ?? '').split(sep).map((s) => s.trim()).filter(Boolean);
+  return (raw ?? '')
+    .split(sep)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -120,7 +125,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   ) as unknown as RunLimits;
   const maxSandboxMemoryMb = num(env, L.maxSandboxMemoryMb);
   if (limits.memoryMb > maxSandboxMemoryMb) {
-    throw new ConfigError(`DW_MEMORY_MB (${limits.memoryMb}) is larger than DW_MAX_SANDBOX_MEMORY_MB (${maxSandboxMemoryMb}): no run could start`);
+    throw new ConfigError(
+      `DW_MEMORY_MB (${limits.memoryMb}) is larger than DW_MAX_SANDBOX_MEMORY_MB (${maxSandboxMemoryMb}): no run could start`,
+    );
   }
   const roots = list(env.DW_WORKSPACE_ROOTS, path.delimiter).map((r) => path.resolve(cwd, r));
   return {
@@ -161,7 +168,9 @@ export function retentionDays(raw: string | undefined): number | null {
   if (raw === undefined || raw.trim() === '') return null;
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0 || n > 36_500) {
-    throw new ConfigError(`Expected \`DW_RETENTION_DAYS\` to be a number of days in (0, 36500], got ${JSON.stringify(raw)}; leave it unset to keep runs forever`);
+    throw new ConfigError(
+      `Expected \`DW_RETENTION_DAYS\` to be a number of days in (0, 36500], got ${JSON.stringify(raw)}; leave it unset to keep runs forever`,
+    );
   }
   return n;
 }

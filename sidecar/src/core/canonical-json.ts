@@ -11,6 +11,8 @@ export function canonicalJson(value: unknown, omit?: ReadonlySet<string>): strin
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, omit)).join(',')}]`;
   const o = value as Readonly<Record<string, unknown>>;
-  const keys = Object.keys(o).sort().filter((k) => o[k] !== undefined && !omit?.has(k));
+  const keys = Object.keys(o)
+    .sort()
+    .filter((k) => o[k] !== undefined && !omit?.has(k));
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k], omit)}`).join(',')}}`;
 }

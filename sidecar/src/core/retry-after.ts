@@ -3,7 +3,10 @@
  * then `retry-after` as seconds or an HTTP date. Null when both are absent or unreadable.
  * Model providers and callback receivers both answer this way.
  */
-export function retryAfterMs(headers: { readonly retryAfterMs?: string | null; readonly retryAfter?: string | null }, now: number = Date.now()): number | null {
+export function retryAfterMs(
+  headers: { readonly retryAfterMs?: string | null; readonly retryAfter?: string | null },
+  now: number = Date.now(),
+): number | null {
   const ms = headers.retryAfterMs;
   if (ms != null && ms.trim() !== '') {
     const n = Number(ms);

@@ -2,7 +2,15 @@ import type { ErrorInfo } from '../errors/errors';
 import type { Usage } from './usage';
 
 export type RunStatus = 'queued' | 'planning' | 'awaiting_approval' | 'running' | 'converged' | 'failed' | 'cancelled';
-export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'planning', 'awaiting_approval', 'running', 'converged', 'failed', 'cancelled'];
+export const RUN_STATUSES: readonly RunStatus[] = [
+  'queued',
+  'planning',
+  'awaiting_approval',
+  'running',
+  'converged',
+  'failed',
+  'cancelled',
+];
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['converged', 'failed', 'cancelled'];
 export const isTerminal = (s: RunStatus): boolean => TERMINAL_STATUSES.includes(s);
 

@@ -29,16 +29,23 @@ export class AdaptiveConcurrency {
   private successes = 0;
 
   constructor(private readonly opts: ConcurrencyOptions) {
-    if (!Number.isInteger(opts.max) || opts.max < 1) throw new RangeError(`Expected \`maxParallel\` to be an integer >= 1, got ${opts.max}`);
+    if (!Number.isInteger(opts.max) || opts.max < 1)
+      throw new RangeError(`Expected \`maxParallel\` to be an integer >= 1, got ${opts.max}`);
     this.max = opts.max;
     this.cooldownMs = opts.cooldownMs ?? 1000;
     this.now = opts.now ?? Date.now;
     this.limit = pLimit(opts.max);
   }
 
-  get concurrency(): number { return this.limit.concurrency; }
-  get active(): number { return this.limit.activeCount; }
-  get pending(): number { return this.limit.pendingCount; }
+  get concurrency(): number {
+    return this.limit.concurrency;
+  }
+  get active(): number {
+    return this.limit.activeCount;
+  }
+  get pending(): number {
+    return this.limit.pendingCount;
+  }
 
   run<T>(fn: () => Promise<T>): Promise<T> {
     return this.limit(fn);

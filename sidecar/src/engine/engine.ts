@@ -3,13 +3,28 @@ import type { DatabaseSync } from 'node:sqlite';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import {
-  AgentNotFoundError, DwError, InvalidStateError, RunCancelledError, RunNotFoundError, ScriptCheckError, ValidationError,
-  DeadlineError, toErrorInfo,
+  AgentNotFoundError,
+  DwError,
+  InvalidStateError,
+  RunCancelledError,
+  RunNotFoundError,
+  ScriptCheckError,
+  ValidationError,
+  DeadlineError,
+  toErrorInfo,
 } from '../errors/errors';
 import type { SidecarConfig } from '../config/config';
 import { TOOL_NAMES, isToolName } from '../core/names';
 import {
-  emptyUsage, isTerminal, type AgentRecord, type RunEvent, type RunRecord, type RunSpec, type RunStatus, type StoredEvent, type Usage,
+  emptyUsage,
+  isTerminal,
+  type AgentRecord,
+  type RunEvent,
+  type RunRecord,
+  type RunSpec,
+  type RunStatus,
+  type StoredEvent,
+  type Usage,
 } from '../core/types';
 import { DEFAULT_RETRY, type ModelCallHooks, type RetryPolicy } from '../agents/model-call';
 import { PrefixWarmup } from '../agents/prefix-warmup';
@@ -70,13 +85,21 @@ export class Engine implements EngineApi {
     this.journal = new Journal(deps.db);
     this.log = new EventLog(deps.db);
     this.records = new RunRecords({
-      runs: this.runs, log: this.log, maxEvents: config.maxEvents, maxEventBytes: config.maxEventBytes,
+      runs: this.runs,
+      log: this.log,
+      maxEvents: config.maxEvents,
+      maxEventBytes: config.maxEventBytes,
       onEventBudget: (id, err) => this.executions.get(id)?.controller.abort(err),
       onEvent: (id, e) => this.onEvent(id, e),
     });
     this.planning = new Planning({
-      provider: deps.provider, records: this.records, runs: this.runs, retry: () => this.retry(), hooks: () => this.hooks(),
-      repairs: config.planRepairs, defaultModel: config.model,
+      provider: deps.provider,
+      records: this.records,
+      runs: this.runs,
+      retry: () => this.retry(),
+      hooks: () => this.hooks(),
+      repairs: config.planRepairs,
+      defaultModel: config.model,
     });
     this.slots = new RunSlots(config.maxRuns, config.maxSandboxMemoryMb);
     this.globalLimit = pLimit(config.globalMaxParallel);
@@ -97,11 +120,26 @@ export class Engine implements EngineApi {
     const checked = this.validate(spec);
     const now = new Date().toISOString();
     const run: RunRecord = {
-      id: randomUUID(), status: 'queued', phase: null, task: spec.task, input: spec.input ?? null,
-      options: spec.options ?? {}, limits: checked.limits,
-      counts: { queued: 0, active: 0, done: 0, failed: 0, total: 0 }, usage: emptyUsage(), result: null, error: null,
-      parentId: null, meta: checked.script?.meta ?? null, createdAt: now, updatedAt: now, hasScript: !!checked.script,
-      approval: null, paused: false, estimate: null, deadlineAt: null,
+      id: randomUUID(),
+      status: 'queued',
+      phase: null,
+      task: spec.task,
+      input: spec.input ?? null,
+      options: spec.options ?? {},
+      limits: checked.limits,
+      counts: { queued: 0, active: 0, done: 0, failed: 0, total: 0 },
+      usage: emptyUsage(),
+      result: null,
+      error: null,
+      parentId: null,
+      meta: checked.script?.meta ?? null,
+      createdAt: now,
+      updatedAt: now,
+      hasScript: !!checked.script,
+      approval: null,
+      paused: false,
+      estimate: null,
+      deadlineAt: null,
     };
     return this.create(run, spec, checked.script, checked.script ? 'user' : null);
   }
@@ -131,7 +169,9 @@ export class Engine implements EngineApi {
   agents(id: string, q: ListAgentsQuery): { agents: AgentRecord[]; total: number } {
     this.get(id);
     return this.journal.list(id, {
-      status: q.status, offset: Math.max(0, q.offset ?? 0), limit: Math.min(1000, Math.max(1, q.limit ?? 100)),
+      status: q.status,
+      offset: Math.max(0, q.offset ?? 0),
+      limit: Math.min(1000, Math.max(1, q.limit ?? 100)),
     });
   }
 
@@ -152,7 +192,9 @@ export class Engine implements EngineApi {
   async approve(id: string, decision: { approved: boolean; comment?: string }): Promise<RunRecord> {
     const run = this.get(id);
     if (run.status !== 'awaiting_approval') throw new InvalidStateError(`Run ${id} is ${run.status}, not awaiting_approval`);
-    this.records.patch(id, (r) => { r.approval = { approved: decision.approved, comment: decision.comment ?? null }; });
+    this.records.patch(id, (r) => {
+      r.approval = { approved: decision.approved, comment: decision.comment ?? null };
+    });
     if (!decision.approved) {
       const message = decision.comment ? `Plan denied: ${decision.comment}` : 'Plan denied';
       this.records.setStatus(id, 'cancelled', { result: null, error: { code: 'plan_denied', message } });
@@ -171,10 +213,24 @@ export class Engine implements EngineApi {
     const spec: RunSpec = { ...(this.runs.spec(id) ?? { task: parent.task }), script: source, input: opts.input ?? parent.input };
     const now = new Date().toISOString();
     const run: RunRecord = {
-      ...parent, id: randomUUID(), status: 'queued', phase: null, input: spec.input ?? null,
-      counts: { queued: 0, active: 0, done: 0, failed: 0, total: 0 }, usage: emptyUsage(), result: null, error: null,
-      parentId: parent.id, meta: script.meta, createdAt: now, updatedAt: now, hasScript: true, approval: null, paused: false,
-      estimate: null, deadlineAt: null,
+      ...parent,
+      id: randomUUID(),
+      status: 'queued',
+      phase: null,
+      input: spec.input ?? null,
+      counts: { queued: 0, active: 0, done: 0, failed: 0, total: 0 },
+      usage: emptyUsage(),
+      result: null,
+      error: null,
+      parentId: parent.id,
+      meta: script.meta,
+      createdAt: now,
+      updatedAt: now,
+      hasScript: true,
+      approval: null,
+      paused: false,
+      estimate: null,
+      deadlineAt: null,
     };
     return this.create(run, { ...spec, callback: undefined }, script, 'rerun');
   }
@@ -191,7 +247,8 @@ export class Engine implements EngineApi {
     const run = this.get(id);
     const rec = this.journal.get(id, seq);
     if (!rec) throw new AgentNotFoundError(id, seq);
-    if (rec.status !== 'failed') throw new InvalidStateError(`Agent ${seq} of run ${id} is ${rec.status}; only a failed agent can be restarted`);
+    if (rec.status !== 'failed')
+      throw new InvalidStateError(`Agent ${seq} of run ${id} is ${rec.status}; only a failed agent can be restarted`);
     if (!isTerminal(run.status)) throw new InvalidStateError(`Run ${id} is ${run.status}; restart an agent once the run has ended`);
     // Back to "issued", with a fresh attempt count: the replay finds it unfinished and dispatches it again.
     this.journal.write({ ...rec, status: 'queued', error: null, result: null, attempts: 0 });
@@ -269,9 +326,14 @@ export class Engine implements EngineApi {
   private setPaused(id: string, paused: boolean): RunRecord {
     const run = this.get(id);
     if (isTerminal(run.status)) throw new InvalidStateError(`Run ${id} is already ${run.status}`);
-    this.records.patch(id, (r) => { r.paused = paused; });
+    this.records.patch(id, (r) => {
+      r.paused = paused;
+    });
     const ctx = this.executions.get(id)?.ctx;
-    if (ctx) { if (paused) ctx.pauseGate.close(); else ctx.pauseGate.open(); }
+    if (ctx) {
+      if (paused) ctx.pauseGate.close();
+      else ctx.pauseGate.open();
+    }
     this.records.emit(id, { type: 'log', message: paused ? 'Paused: no new agents are dispatched' : 'Resumed' });
     return this.get(id);
   }
@@ -289,7 +351,10 @@ export class Engine implements EngineApi {
           this.records.setStatus(id, reason.code === 'cancelled' ? 'cancelled' : 'failed', { result: null, error: reason });
         }
       })
-      .finally(() => { this.executions.delete(id); this.records.close(id); });
+      .finally(() => {
+        this.executions.delete(id);
+        this.records.close(id);
+      });
     this.executions.set(id, exec);
   }
 
@@ -326,32 +391,58 @@ export class Engine implements EngineApi {
       journal: this.journal,
       records: this.records,
       globalLimit: this.globalLimit,
-      agentDeps: { provider: this.deps.provider, toolContext: this.toolContext(run), retry: this.retry(), hooks: this.hooks(), warmup: this.warmup },
+      agentDeps: {
+        provider: this.deps.provider,
+        toolContext: this.toolContext(run),
+        retry: this.retry(),
+        hooks: this.hooks(),
+        warmup: this.warmup,
+      },
       allowedTools: run.options.tools ?? [],
       defaultModel: config.agentModel ?? this.deps.provider.defaultModel,
       maxAgentAttempts: config.maxAgentAttempts,
       controller: exec.controller,
-      inFlight: { inc: () => { this.inflight++; }, dec: () => { this.inflight--; } },
+      inFlight: {
+        inc: () => {
+          this.inflight++;
+        },
+        dec: () => {
+          this.inflight--;
+        },
+      },
       onUsage: (u) => this.deps.metrics?.recordUsage(u),
     });
     exec.ctx = ctx;
     // The deadline is fixed when the script first starts and survives restarts.
     const deadlineAt = run.deadlineAt ?? new Date(Date.now() + run.limits.deadlineMs).toISOString();
-    if (!run.deadlineAt) this.records.patch(run.id, (r) => { r.deadlineAt = deadlineAt; });
+    if (!run.deadlineAt)
+      this.records.patch(run.id, (r) => {
+        r.deadlineAt = deadlineAt;
+      });
     this.records.setStatus(run.id, 'running');
-    const deadline = setTimeout(() => ctx.abort(new DeadlineError(run.limits.deadlineMs)), Math.max(0, Date.parse(deadlineAt) - Date.now()));
+    const deadline = setTimeout(
+      () => ctx.abort(new DeadlineError(run.limits.deadlineMs)),
+      Math.max(0, Date.parse(deadlineAt) - Date.now()),
+    );
     try {
       const outcome = await this.deps.sandbox.run({
-        script, args: run.input, host: ctx, signal: ctx.signal,
+        script,
+        args: run.input,
+        host: ctx,
+        signal: ctx.signal,
         limits: {
-          memoryMb: run.limits.memoryMb, cpuMs: run.limits.cpuMs, maxAgents: run.limits.maxAgents,
-          maxItems: config.maxItems, maxResultBytes: config.maxResultBytes,
+          memoryMb: run.limits.memoryMb,
+          cpuMs: run.limits.cpuMs,
+          maxAgents: run.limits.maxAgents,
+          maxItems: config.maxItems,
+          maxResultBytes: config.maxResultBytes,
         },
       });
       if (isTerminal(this.get(run.id).status)) return;
       if (ctx.signal.aborted && toErrorInfo(ctx.signal.reason).code === 'shutdown') return;
       if (outcome.ok) this.records.setStatus(run.id, 'converged', { result: outcome.result, error: null });
-      else this.records.setStatus(run.id, outcome.error.code === 'cancelled' ? 'cancelled' : 'failed', { result: null, error: outcome.error });
+      else
+        this.records.setStatus(run.id, outcome.error.code === 'cancelled' ? 'cancelled' : 'failed', { result: null, error: outcome.error });
     } finally {
       clearTimeout(deadline);
       ctx.abort(new RunCancelledError('Run ended'));

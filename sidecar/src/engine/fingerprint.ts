@@ -12,5 +12,8 @@ export interface FingerprintInput {
 }
 
 export function fingerprint(f: FingerprintInput): string {
-  return createHash('sha256').update(canonicalJson([f.prompt, f.system, f.schema ?? null, [...f.tools].sort(), f.model, f.maxTurns])).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(canonicalJson([f.prompt, f.system, f.schema ?? null, [...f.tools].sort(), f.model, f.maxTurns]))
+    .digest('hex')
+    .slice(0, 32);
 }

@@ -3,10 +3,14 @@ export class Gate {
   private waiters: (() => void)[] = [];
 
   /** Waiters held while closed (for tests and diagnostics). */
-  get waiting(): number { return this.waiters.length; }
+  get waiting(): number {
+    return this.waiters.length;
+  }
   private closed = false;
 
-  close(): void { this.closed = true; }
+  close(): void {
+    this.closed = true;
+  }
 
   open(): void {
     this.closed = false;
@@ -20,7 +24,10 @@ export class Gate {
     if (!this.closed) return Promise.resolve();
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(reasonOf(signal));
-      const waiter = () => { signal.removeEventListener('abort', onAbort); resolve(); };
+      const waiter = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
       // An aborted waiter leaves the list at once, so a long pause does not collect them.
       const onAbort = () => {
         this.waiters = this.waiters.filter((w) => w !== waiter);

@@ -20,9 +20,8 @@ export function resolveLimits(
     if (typeof v !== 'number' || !Number.isFinite(v) || v < spec.min) {
       throw new ValidationError(`Expected \`limits.${k}\` to be a number >= ${spec.min}, got ${JSON.stringify(v)}`);
     }
-    const [ceiling, env] = key === 'maxParallel'
-      ? [config.maxParallelCeiling, SIDECAR_LIMITS.maxParallelCeiling.env]
-      : [config.limits[key], spec.env];
+    const [ceiling, env] =
+      key === 'maxParallel' ? [config.maxParallelCeiling, SIDECAR_LIMITS.maxParallelCeiling.env] : [config.limits[key], spec.env];
     if (v > ceiling) throw new LimitAboveCeilingError(k, v, ceiling, env);
     out[k] = spec.fractional ? v : Math.floor(v);
   }

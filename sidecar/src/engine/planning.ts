@@ -43,7 +43,10 @@ export class Planning {
       if (this.ended(run.id)) return null;
       records.spend(run.id, planned.usage);
       this.deps.runs.setScript(run.id, planned.script.source);
-      records.patch(run.id, (r) => { r.hasScript = true; r.meta = planned.script.meta; });
+      records.patch(run.id, (r) => {
+        r.hasScript = true;
+        r.meta = planned.script.meta;
+      });
       records.emit(run.id, { type: 'run.script', source: 'planner' });
       if (planned.summary) records.emit(run.id, { type: 'log', message: `Plan: ${planned.summary}` });
       return planned.script.source;
@@ -59,7 +62,9 @@ export class Planning {
   gate(run: RunRecord, source: string): boolean {
     if (!run.options.approvePlan || run.approval?.approved) return false;
     const estimate = estimatePlan(source, run.input, run.options.agentModel ?? this.model(run), run.limits.maxAgents);
-    this.deps.records.patch(run.id, (r) => { r.estimate = estimate; });
+    this.deps.records.patch(run.id, (r) => {
+      r.estimate = estimate;
+    });
     this.deps.records.setStatus(run.id, 'awaiting_approval');
     return true;
   }

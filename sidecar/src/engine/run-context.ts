@@ -1,7 +1,14 @@
 import type { LimitFunction } from 'p-limit';
 import {
-  AgentAttemptsError, AgentLimitError, DwError, PromptTooLargeError, RunCancelledError, TokenBudgetError, ToolNotAllowedError,
-  UsdBudgetError, toErrorInfo,
+  AgentAttemptsError,
+  AgentLimitError,
+  DwError,
+  PromptTooLargeError,
+  RunCancelledError,
+  TokenBudgetError,
+  ToolNotAllowedError,
+  UsdBudgetError,
+  toErrorInfo,
 } from '../errors/errors';
 import { MAX_PROMPT_CHARS, TEXT_CAPS, capText } from '../core/limits';
 import { AgentFailure, runAgent, type AgentDeps, type AgentTask } from '../agents/runner';
@@ -50,7 +57,10 @@ export class RunContext implements SandboxHost {
   private currentPhase: string | null;
   private nextSeq: number;
 
-  constructor(private readonly run: Readonly<RunRecord>, private readonly deps: RunContextDeps) {
+  constructor(
+    private readonly run: Readonly<RunRecord>,
+    private readonly deps: RunContextDeps,
+  ) {
     this.id = run.id;
     this.records = deps.records;
     this.currentPhase = run.phase;
@@ -64,7 +74,9 @@ export class RunContext implements SandboxHost {
     this.records.resetCounts(run.id);
   }
 
-  get signal(): AbortSignal { return this.deps.controller.signal; }
+  get signal(): AbortSignal {
+    return this.deps.controller.signal;
+  }
 
   abort(reason: DwError): void {
     if (!this.signal.aborted) this.deps.controller.abort(reason);
@@ -83,9 +95,12 @@ export class RunContext implements SandboxHost {
     if (type === 'verify.round') {
       const p = payload as { helper?: unknown; round?: unknown; agreement?: unknown; survivors?: unknown; detail?: unknown };
       this.records.emit(this.id, {
-        type: 'verify.round', helper: capText(String(p.helper ?? 'verify'), TEXT_CAPS.label), round: Number(p.round ?? 0),
+        type: 'verify.round',
+        helper: capText(String(p.helper ?? 'verify'), TEXT_CAPS.label),
+        round: Number(p.round ?? 0),
         agreement: typeof p.agreement === 'number' ? p.agreement : null,
-        survivors: typeof p.survivors === 'number' ? p.survivors : null, detail: capDetail(p.detail),
+        survivors: typeof p.survivors === 'number' ? p.survivors : null,
+        detail: capDetail(p.detail),
       });
     } else {
       this.records.emit(this.id, { type: 'log', message: capText(`${type}: ${JSON.stringify(payload)}`, 2000) });
@@ -122,8 +137,23 @@ export class RunContext implements SandboxHost {
     const label = opts.label === undefined || opts.label === null ? null : capText(String(opts.label), TEXT_CAPS.label);
     const phase = opts.phase === undefined || opts.phase === null ? this.currentPhase : capText(String(opts.phase), TEXT_CAPS.phase);
     const rec: AgentRecord = prior ?? {
-      runId: this.id, seq: this.nextSeq++, fingerprint: fp, occurrence, label, phase, prompt, tools, model,
-      status: 'queued', result: null, error: null, usage: emptyUsage(), replayed: false, attempts: 0, startedAt: null, endedAt: null,
+      runId: this.id,
+      seq: this.nextSeq++,
+      fingerprint: fp,
+      occurrence,
+      label,
+      phase,
+      prompt,
+      tools,
+      model,
+      status: 'queued',
+      result: null,
+      error: null,
+      usage: emptyUsage(),
+      replayed: false,
+      attempts: 0,
+      startedAt: null,
+      endedAt: null,
     };
     rec.label = label;
     rec.phase = phase;
@@ -179,19 +209,29 @@ export class RunContext implements SandboxHost {
     });
     this.deps.inFlight.inc();
     try {
-      const { value, usage } = await runAgent(task, {
-        ...this.deps.agentDeps,
-        hooks: {
-          ...this.deps.agentDeps.hooks,
-          onPushback: (ms) => { this.concurrency.pushback(ms); this.deps.agentDeps.hooks.onPushback?.(ms); },
-          onSuccess: () => { this.concurrency.success(); this.deps.agentDeps.hooks.onSuccess?.(); },
-          onRetry: (attempt, reason, delayMs) => {
-            this.records.emit(this.id, { type: 'agent.retry', seq: rec.seq, attempt, reason, delayMs });
-            this.deps.agentDeps.hooks.onRetry?.(attempt, reason, delayMs);
+      const { value, usage } = await runAgent(
+        task,
+        {
+          ...this.deps.agentDeps,
+          hooks: {
+            ...this.deps.agentDeps.hooks,
+            onPushback: (ms) => {
+              this.concurrency.pushback(ms);
+              this.deps.agentDeps.hooks.onPushback?.(ms);
+            },
+            onSuccess: () => {
+              this.concurrency.success();
+              this.deps.agentDeps.hooks.onSuccess?.();
+            },
+            onRetry: (attempt, reason, delayMs) => {
+              this.records.emit(this.id, { type: 'agent.retry', seq: rec.seq, attempt, reason, delayMs });
+              this.deps.agentDeps.hooks.onRetry?.(attempt, reason, delayMs);
+            },
           },
+          onUsage: (u) => this.spend(u),
         },
-        onUsage: (u) => this.spend(u),
-      }, this.signal);
+        this.signal,
+      );
       this.records.count(this.id, { active: -1, done: 1 });
       Object.assign(rec, { status: 'done', result: value, usage, error: null, endedAt: new Date().toISOString() });
       this.deps.journal.transaction(() => {

@@ -1,5 +1,15 @@
 import { EventBudgetError, type DwError } from '../errors/errors';
-import { addUsage, emptyUsage, isTerminal, type AgentCounts, type RunEvent, type RunRecord, type RunSpec, type RunStatus, type Usage } from '../core/types';
+import {
+  addUsage,
+  emptyUsage,
+  isTerminal,
+  type AgentCounts,
+  type RunEvent,
+  type RunRecord,
+  type RunSpec,
+  type RunStatus,
+  type Usage,
+} from '../core/types';
 import type { EventLog } from '../store/events';
 import type { RunStore } from '../store/runs';
 
@@ -75,7 +85,10 @@ export class RunRecords {
     const run = this.mutable(id);
     if ('result' in end) run.result = end.result ?? null;
     if ('error' in end) run.error = end.error ?? null;
-    if (isTerminal(status)) { run.counts.queued = 0; run.counts.active = 0; }
+    if (isTerminal(status)) {
+      run.counts.queued = 0;
+      run.counts.active = 0;
+    }
     run.status = status;
     this.save(run);
     this.emit(id, { type: 'run.status', status, ...(run.error ? { error: run.error } : {}) }, true);
@@ -137,9 +150,10 @@ export class RunRecords {
       live.bytes += bytes;
       if (!live.overBudget && (live.events >= this.deps.maxEvents || live.bytes >= this.deps.maxEventBytes)) {
         live.overBudget = true;
-        const err = live.events >= this.deps.maxEvents
-          ? new EventBudgetError('events', this.deps.maxEvents)
-          : new EventBudgetError('bytes', this.deps.maxEventBytes);
+        const err =
+          live.events >= this.deps.maxEvents
+            ? new EventBudgetError('events', this.deps.maxEvents)
+            : new EventBudgetError('bytes', this.deps.maxEventBytes);
         this.deps.onEventBudget(id, err);
       }
     } else {

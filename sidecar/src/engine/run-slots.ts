@@ -18,11 +18,18 @@ export class RunSlots {
   private memoryMb = 0;
   private readonly waiters: Waiter[] = [];
 
-  constructor(private readonly maxRuns: number, private readonly maxMemoryMb: number) {}
+  constructor(
+    private readonly maxRuns: number,
+    private readonly maxMemoryMb: number,
+  ) {}
 
   /** Runs holding a slot, and runs waiting for one. */
-  get executing(): number { return this.runs; }
-  get waiting(): number { return this.waiters.length; }
+  get executing(): number {
+    return this.runs;
+  }
+  get waiting(): number {
+    return this.waiters.length;
+  }
 
   /** Whether a run needing `memoryMb` would start at once. */
   free(memoryMb: number): boolean {
@@ -35,7 +42,10 @@ export class RunSlots {
     if (this.free(memoryMb)) return Promise.resolve(this.take(memoryMb));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
-        memoryMb, resolve, reject, signal,
+        memoryMb,
+        resolve,
+        reject,
+        signal,
         onAbort: () => {
           const i = this.waiters.indexOf(waiter);
           if (i >= 0) this.waiters.splice(i, 1);

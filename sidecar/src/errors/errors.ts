@@ -23,41 +23,145 @@ export class DwError extends Error {
 }
 
 // Limits of a run (each names the limit and its value in the message).
-export class AgentLimitError extends DwError { constructor(limit: number) { super('agent_limit', `Agent limit reached: a run may start at most ${limit} agents (maxAgents)`, 422); } }
-export class ItemLimitError extends DwError { constructor(n: number, limit: number) { super('item_limit', `parallel/pipeline got ${n} items; at most ${limit} per call`, 422); } }
-export class CpuLimitError extends DwError { constructor(ms: number) { super('cpu_limit', `Script CPU time limit exceeded (cpuMs: ${ms} ms)`, 422); } }
-export class MemoryLimitError extends DwError { constructor(mb: number) { super('memory_limit', `Script memory limit exceeded (memoryMb: ${mb} MB)`, 422); } }
-export class DeadlineError extends DwError { constructor(ms: number) { super('deadline', `Run deadline exceeded (deadlineMs: ${ms} ms)`, 422); } }
-export class TokenBudgetError extends DwError { constructor(limit: number, spent: number) { super('budget_tokens', `Token budget exhausted: ${spent} of ${limit} tokens spent (maxTokens)`, 422); } }
-export class UsdBudgetError extends DwError { constructor(limit: number, spent: number) { super('budget_usd', `USD budget exhausted: $${spent.toFixed(4)} of $${limit} spent (maxUsd)`, 422); } }
-export class LimitAboveCeilingError extends DwError {
-  constructor(name: string, asked: number, ceiling: number, env: string) {
-    super('limit_above_ceiling', `limits.${name} of ${asked} is above the operator's ceiling of ${ceiling} (${env}); a run may lower a limit, not raise it`, 400);
+export class AgentLimitError extends DwError {
+  constructor(limit: number) {
+    super('agent_limit', `Agent limit reached: a run may start at most ${limit} agents (maxAgents)`, 422);
   }
 }
-export class EventBudgetError extends DwError { constructor(what: string, limit: number) { super('event_budget', `Run wrote too many events: at most ${limit} ${what} (DW_MAX_EVENT${what === 'bytes' ? '_BYTES' : 'S'})`, 422); } }
-export class PromptTooLargeError extends DwError { constructor(chars: number, limit: number) { super('prompt_too_large', `Agent prompt is ${chars} characters; at most ${limit}`, 422); } }
-export class AgentAttemptsError extends DwError { constructor(n: number) { super('agent_attempts', `Agent was dispatched ${n} times without finishing (a crash or restart each time); not retried again (DW_MAX_AGENT_ATTEMPTS)`, 422); } }
-export class ResultTooLargeError extends DwError { constructor(bytes: number, limit: number) { super('result_too_large', `Script result is ${bytes} bytes; at most ${limit} bytes (DW_MAX_RESULT_BYTES)`, 422); } }
+export class ItemLimitError extends DwError {
+  constructor(n: number, limit: number) {
+    super('item_limit', `parallel/pipeline got ${n} items; at most ${limit} per call`, 422);
+  }
+}
+export class CpuLimitError extends DwError {
+  constructor(ms: number) {
+    super('cpu_limit', `Script CPU time limit exceeded (cpuMs: ${ms} ms)`, 422);
+  }
+}
+export class MemoryLimitError extends DwError {
+  constructor(mb: number) {
+    super('memory_limit', `Script memory limit exceeded (memoryMb: ${mb} MB)`, 422);
+  }
+}
+export class DeadlineError extends DwError {
+  constructor(ms: number) {
+    super('deadline', `Run deadline exceeded (deadlineMs: ${ms} ms)`, 422);
+  }
+}
+export class TokenBudgetError extends DwError {
+  constructor(limit: number, spent: number) {
+    super('budget_tokens', `Token budget exhausted: ${spent} of ${limit} tokens spent (maxTokens)`, 422);
+  }
+}
+export class UsdBudgetError extends DwError {
+  constructor(limit: number, spent: number) {
+    super('budget_usd', `USD budget exhausted: $${spent.toFixed(4)} of $${limit} spent (maxUsd)`, 422);
+  }
+}
+export class LimitAboveCeilingError extends DwError {
+  constructor(name: string, asked: number, ceiling: number, env: string) {
+    super(
+      'limit_above_ceiling',
+      `limits.${name} of ${asked} is above the operator's ceiling of ${ceiling} (${env}); a run may lower a limit, not raise it`,
+      400,
+    );
+  }
+}
+export class EventBudgetError extends DwError {
+  constructor(what: string, limit: number) {
+    super('event_budget', `Run wrote too many events: at most ${limit} ${what} (DW_MAX_EVENT${what === 'bytes' ? '_BYTES' : 'S'})`, 422);
+  }
+}
+export class PromptTooLargeError extends DwError {
+  constructor(chars: number, limit: number) {
+    super('prompt_too_large', `Agent prompt is ${chars} characters; at most ${limit}`, 422);
+  }
+}
+export class AgentAttemptsError extends DwError {
+  constructor(n: number) {
+    super(
+      'agent_attempts',
+      `Agent was dispatched ${n} times without finishing (a crash or restart each time); not retried again (DW_MAX_AGENT_ATTEMPTS)`,
+      422,
+    );
+  }
+}
+export class ResultTooLargeError extends DwError {
+  constructor(bytes: number, limit: number) {
+    super('result_too_large', `Script result is ${bytes} bytes; at most ${limit} bytes (DW_MAX_RESULT_BYTES)`, 422);
+  }
+}
 
 // Script faults.
-export class ScriptError extends DwError { constructor(message: string) { super('script_error', message, 422); } }
-export class ScriptCheckError extends DwError { constructor(message: string) { super('script_invalid', message, 400); } }
-export class DeterminismError extends DwError { constructor(what: string) { super('determinism', `${what} is not available in a workflow script: scripts must be deterministic so a run can replay`, 422); } }
-export class PlanningError extends DwError { constructor(message: string) { super('planning_failed', message, 502); } }
+export class ScriptError extends DwError {
+  constructor(message: string) {
+    super('script_error', message, 422);
+  }
+}
+export class ScriptCheckError extends DwError {
+  constructor(message: string) {
+    super('script_invalid', message, 400);
+  }
+}
+export class DeterminismError extends DwError {
+  constructor(what: string) {
+    super('determinism', `${what} is not available in a workflow script: scripts must be deterministic so a run can replay`, 422);
+  }
+}
+export class PlanningError extends DwError {
+  constructor(message: string) {
+    super('planning_failed', message, 502);
+  }
+}
 
 // Run lifecycle.
-export class RunCancelledError extends DwError { constructor(reason = 'Run cancelled') { super('cancelled', reason, 409); } }
-export class RunNotFoundError extends DwError { constructor(id: string) { super('run_not_found', `No run with id ${id}`, 404); } }
-export class AgentNotFoundError extends DwError { constructor(runId: string, seq: number) { super('agent_not_found', `Run ${runId} has no agent ${seq}`, 404); } }
-export class InvalidStateError extends DwError { constructor(message: string) { super('invalid_state', message, 409); } }
+export class RunCancelledError extends DwError {
+  constructor(reason = 'Run cancelled') {
+    super('cancelled', reason, 409);
+  }
+}
+export class RunNotFoundError extends DwError {
+  constructor(id: string) {
+    super('run_not_found', `No run with id ${id}`, 404);
+  }
+}
+export class AgentNotFoundError extends DwError {
+  constructor(runId: string, seq: number) {
+    super('agent_not_found', `Run ${runId} has no agent ${seq}`, 404);
+  }
+}
+export class InvalidStateError extends DwError {
+  constructor(message: string) {
+    super('invalid_state', message, 409);
+  }
+}
 
 // Requests and configuration.
-export class ValidationError extends DwError { constructor(message: string) { super('invalid_request', message, 400); } }
-export class UnauthorizedError extends DwError { constructor(message = 'Missing or invalid bearer token') { super('unauthorized', message, 401); } }
-export class ConfigError extends DwError { constructor(message: string) { super('invalid_config', message, 500); } }
-export class ToolNotAllowedError extends DwError { constructor(tool: string) { super('tool_not_allowed', `Tool ${tool} is not allowed for this run`, 403); } }
-export class WorkspaceError extends DwError { constructor(message: string) { super('workspace_denied', message, 403); } }
+export class ValidationError extends DwError {
+  constructor(message: string) {
+    super('invalid_request', message, 400);
+  }
+}
+export class UnauthorizedError extends DwError {
+  constructor(message = 'Missing or invalid bearer token') {
+    super('unauthorized', message, 401);
+  }
+}
+export class ConfigError extends DwError {
+  constructor(message: string) {
+    super('invalid_config', message, 500);
+  }
+}
+export class ToolNotAllowedError extends DwError {
+  constructor(tool: string) {
+    super('tool_not_allowed', `Tool ${tool} is not allowed for this run`, 403);
+  }
+}
+export class WorkspaceError extends DwError {
+  constructor(message: string) {
+    super('workspace_denied', message, 403);
+  }
+}
 
 // Model providers.
 export type ProviderErrorKind = 'rate_limited' | 'overloaded' | 'connection' | 'timeout' | 'server' | 'auth' | 'bad_request';
@@ -72,11 +176,25 @@ export class ProviderError extends DwError {
     this.httpStatus = opts.httpStatus;
   }
   get retryable(): boolean {
-    return this.kind === 'rate_limited' || this.kind === 'overloaded' || this.kind === 'connection' || this.kind === 'timeout' || this.kind === 'server';
+    return (
+      this.kind === 'rate_limited' ||
+      this.kind === 'overloaded' ||
+      this.kind === 'connection' ||
+      this.kind === 'timeout' ||
+      this.kind === 'server'
+    );
   }
 }
-export class SchemaRetriesExhaustedError extends DwError { constructor(message: string) { super('schema_invalid', message, 422); } }
-export class MaxTurnsError extends DwError { constructor(n: number) { super('max_turns', `Agent reached maxTurns (${n}) without a final answer`, 422); } }
+export class SchemaRetriesExhaustedError extends DwError {
+  constructor(message: string) {
+    super('schema_invalid', message, 422);
+  }
+}
+export class MaxTurnsError extends DwError {
+  constructor(n: number) {
+    super('max_turns', `Agent reached maxTurns (${n}) without a final answer`, 422);
+  }
+}
 
 /** Turns anything thrown into `{code, message}` without leaking stacks or secrets. */
 export function toErrorInfo(err: unknown): ErrorInfo {

@@ -52,7 +52,8 @@ export class AuthThrottle {
       entry = { count: 0, since: now };
       this.failures.set(address, entry);
     }
-    if (entry.count >= this.maxFailures) return new TooManyAuthFailuresError(Math.max(1, Math.ceil((entry.since + this.windowMs - now) / 1000)));
+    if (entry.count >= this.maxFailures)
+      return new TooManyAuthFailuresError(Math.max(1, Math.ceil((entry.since + this.windowMs - now) / 1000)));
     entry.count += 1;
     return null;
   }

@@ -9,7 +9,11 @@ import { sendError } from './errors';
 /** Development mode without a token answers loopback clients only: a rebound name is refused. */
 export class UntrustedHostError extends DwError {
   constructor(host: string) {
-    super('untrusted_host', `Host ${JSON.stringify(host.slice(0, 100))} is not a loopback name or address; without DW_TOKEN the sidecar answers only requests to localhost or a loopback IP`, 421);
+    super(
+      'untrusted_host',
+      `Host ${JSON.stringify(host.slice(0, 100))} is not a loopback name or address; without DW_TOKEN the sidecar answers only requests to localhost or a loopback IP`,
+      421,
+    );
   }
 }
 
@@ -83,7 +87,10 @@ export function createAuthenticate(opts: AuthOptions): (request: FastifyRequest)
  * rebinds its own name to 127.0.0.1 cannot drive the API. Wrong credentials are counted per
  * client address; past the throttle's limit they get 429 too_many_auth_failures.
  */
-export function authHook(authenticate: (request: FastifyRequest) => Promise<boolean>, opts: { readonly tokenless?: boolean; readonly throttle?: AuthThrottle } = {}) {
+export function authHook(
+  authenticate: (request: FastifyRequest) => Promise<boolean>,
+  opts: { readonly tokenless?: boolean; readonly throttle?: AuthThrottle } = {},
+) {
   const throttle = opts.throttle ?? new AuthThrottle();
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     if (opts.tokenless && !isLoopbackHostHeader(request.headers.host)) {
@@ -99,7 +106,8 @@ export function authHook(authenticate: (request: FastifyRequest) => Promise<bool
       return sendError(reply, throttled.status, throttled.toJSON());
     }
     const err = new UnauthorizedError();
-    const challenge = bearerToken(request) === null ? 'Bearer realm="dynamic-workflows"' : 'Bearer realm="dynamic-workflows", error="invalid_token"';
+    const challenge =
+      bearerToken(request) === null ? 'Bearer realm="dynamic-workflows"' : 'Bearer realm="dynamic-workflows", error="invalid_token"';
     reply.header('www-authenticate', challenge);
     return sendError(reply, err.status, err.toJSON());
   };

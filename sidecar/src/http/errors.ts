@@ -3,7 +3,11 @@ import { DwError, type ErrorInfo } from '../errors/errors';
 import { describeValidationErrors, type ValidationIssue } from './validation';
 
 // HTTP-only errors, kept here until the shared error module takes them.
-export class NotFoundError extends DwError { constructor(method: string, path: string) { super('not_found', `No route ${method} ${path}`, 404); } }
+export class NotFoundError extends DwError {
+  constructor(method: string, path: string) {
+    super('not_found', `No route ${method} ${path}`, 404);
+  }
+}
 export class MethodNotAllowedError extends DwError {
   readonly allow: readonly string[];
   constructor(method: string, path: string, allow: readonly string[]) {
@@ -11,7 +15,11 @@ export class MethodNotAllowedError extends DwError {
     this.allow = allow;
   }
 }
-export class ScriptNotReadyError extends DwError { constructor(id: string) { super('script_not_ready', `Run ${id} has no script yet: it is still being planned`, 404); } }
+export class ScriptNotReadyError extends DwError {
+  constructor(id: string) {
+    super('script_not_ready', `Run ${id} has no script yet: it is still being planned`, 404);
+  }
+}
 
 export interface HttpErrorBody {
   readonly error: ErrorInfo;
@@ -63,7 +71,10 @@ export function mapError(err: unknown): Mapped {
 }
 
 export function sendError(reply: FastifyReply, status: number, info: ErrorInfo): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send({ error: info } satisfies HttpErrorBody);
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send({ error: info } satisfies HttpErrorBody);
 }
 
 export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -1,5 +1,13 @@
 export { buildServer, type BuildServerDeps, type ServerPlugin } from './server';
-export { authHook, bearerAuthenticator, bearerToken, createAuthenticate, tokenMatches, type AuthOptions, type RequestAuthenticator } from './auth';
+export {
+  authHook,
+  bearerAuthenticator,
+  bearerToken,
+  createAuthenticate,
+  tokenMatches,
+  type AuthOptions,
+  type RequestAuthenticator,
+} from './auth';
 export { SidecarMetrics, type MetricsOptions } from './metrics';
 export { DEFAULT_SSE_OPTIONS, SseHub, formatEvent, resumeAfter, streamEvents, type SseOptions } from './sse';
 export { MethodNotAllowedError, NotFoundError, ScriptNotReadyError, mapError, sendError, type HttpErrorBody } from './errors';

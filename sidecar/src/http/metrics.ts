@@ -52,7 +52,12 @@ export class SidecarMetrics {
     this.tokens = new Counter({ name: 'dw_tokens_total', help: 'Model tokens used, by kind', labelNames: ['kind'], registers });
     this.usd = new Counter({ name: 'dw_cost_usd_total', help: 'Model cost in USD, priced by the model price table', registers });
     this.modelErrors = new Counter({ name: 'dw_model_errors_total', help: 'Model call errors, by kind', labelNames: ['kind'], registers });
-    this.callbacks = new Counter({ name: 'dw_callback_deliveries_total', help: 'Callback deliveries that ended, by outcome', labelNames: ['outcome'], registers });
+    this.callbacks = new Counter({
+      name: 'dw_callback_deliveries_total',
+      help: 'Callback deliveries that ended, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
     this.httpRequests = new Counter({
       name: 'dw_http_requests_total',
       help: 'HTTP requests answered, by route pattern and status',

@@ -53,7 +53,7 @@ export class RouteCatalog {
 function patternMatches(pattern: string, path: string): boolean {
   const p = pattern.split('/');
   const s = path.split('?')[0]?.split('/') ?? [];
-  return p.length === s.length && p.every((seg, i) => seg.startsWith(':') ? (s[i] ?? '') !== '' : seg === s[i]);
+  return p.length === s.length && p.every((seg, i) => (seg.startsWith(':') ? (s[i] ?? '') !== '' : seg === s[i]));
 }
 
 // The ajv-only keyword becomes a vendor extension, which OpenAPI tools ignore gracefully.
@@ -75,7 +75,10 @@ function parameters(schema: unknown, location: 'path' | 'query'): unknown[] {
   }));
 }
 
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } } });
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } },
+});
 
 function operation(route: CollectedRoute & { docs: RouteDocs }): Record<string, unknown> {
   const { docs, schema } = route;
@@ -88,7 +91,8 @@ function operation(route: CollectedRoute & { docs: RouteDocs }): Record<string, 
         : undefined;
     responses[status] = { description: r.description, ...(content ? { content } : {}) };
   }
-  if (schema?.body || schema?.querystring || schema?.params) responses['400'] = errorResponse('Invalid request (`invalid_request`, `invalid_json`)');
+  if (schema?.body || schema?.querystring || schema?.params)
+    responses['400'] = errorResponse('Invalid request (`invalid_request`, `invalid_json`)');
   if (!route.public) responses['401'] = errorResponse('Missing or wrong bearer token (`unauthorized`)');
   if (route.url.includes(':id')) responses['404'] ??= errorResponse('No such run (`run_not_found`)');
   responses.default = errorResponse('Any other error, as `{error: {code, message}}`');

@@ -62,7 +62,8 @@ function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
 /** The sidecar's HTTP API (README.md, "HTTP API"; docs/architecture.md) on fastify, against EngineApi only. */
 export function buildServer(deps: BuildServerDeps): FastifyInstance {
   const bodyLimit = deps.bodyLimit ?? 4 * 1024 * 1024;
-  if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) throw new ConfigError('Expected `bodyLimit` to be an integer of at least 1024 bytes');
+  if (!Number.isInteger(bodyLimit) || bodyLimit < 1024)
+    throw new ConfigError('Expected `bodyLimit` to be an integer of at least 1024 bytes');
   const metrics = deps.metrics ?? new SidecarMetrics();
   metrics.attachEngine(deps.engine);
   const ctx: HttpContext = {
@@ -110,7 +111,12 @@ export function buildServer(deps: BuildServerDeps): FastifyInstance {
   });
 
   app.addHook('onRoute', (opts) => ctx.catalog.collect(opts));
-  app.addHook('onRequest', authHook(createAuthenticate({ token: deps.config.token, authenticators: deps.authenticators ?? [] }), { tokenless: deps.config.token === null }));
+  app.addHook(
+    'onRequest',
+    authHook(createAuthenticate({ token: deps.config.token, authenticators: deps.authenticators ?? [] }), {
+      tokenless: deps.config.token === null,
+    }),
+  );
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     // API answers carry run data; a plugin (the live page's assets) may choose its own caching.

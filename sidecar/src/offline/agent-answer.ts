@@ -26,10 +26,17 @@ export function answerAgent({ req, directives, rnd, idPrefix }: AnswerInput): An
     if (forced && forced !== structured) return toolUse('tool_use', forced, inputFor(forced, prompt, ctx), idPrefix);
     if (structured && directives.json) return toolUse('structured', structured, directives.json.value, idPrefix);
     if (!forced && directives.tool && !hasToolResult(req)) {
-      return { kind: 'tool_use', content: [{ type: 'tool_use', id: `${idPrefix}0`, name: directives.tool.name, input: directives.tool.input }], stopReason: 'tool_use' };
+      return {
+        kind: 'tool_use',
+        content: [{ type: 'tool_use', id: `${idPrefix}0`, name: directives.tool.name, input: directives.tool.input }],
+        stopReason: 'tool_use',
+      };
     }
     if (!forced && directives.text === null && !hasToolResult(req)) {
-      const action = chooseAction(prompt, req.tools.filter((t) => t !== structured));
+      const action = chooseAction(
+        prompt,
+        req.tools.filter((t) => t !== structured),
+      );
       if (action) return toolUse('tool_use', action, inputFor(action, prompt, ctx), idPrefix);
     }
     if (structured) return toolUse('structured', structured, valueForSchema(structured.input_schema, ctx), idPrefix);
@@ -92,12 +99,19 @@ function chooseAction(prompt: string, tools: readonly WireTool[]): WireTool | nu
  */
 function inputFor(tool: WireTool, prompt: string, ctx: ValueContext): Record<string, unknown> {
   const schema = tool.input_schema;
-  const props: Record<string, unknown> = schema.properties !== null && typeof schema.properties === 'object' ? { ...(schema.properties as Record<string, unknown>) } : {};
+  const props: Record<string, unknown> =
+    schema.properties !== null && typeof schema.properties === 'object' ? { ...(schema.properties as Record<string, unknown>) } : {};
   const declared = Array.isArray(schema.required) ? (schema.required as string[]) : [];
   const required = declared.length > 0 || Object.keys(props).length > 0 ? declared : (DEFAULT_KEYS[tool.name] ?? []);
-  const minimal = { ...schema, type: 'object', properties: Object.fromEntries(Object.entries(props).filter(([k]) => required.includes(k))), required };
+  const minimal = {
+    ...schema,
+    type: 'object',
+    properties: Object.fromEntries(Object.entries(props).filter(([k]) => required.includes(k))),
+    required,
+  };
   const generated = valueForSchema(minimal, ctx);
-  const input: Record<string, unknown> = generated !== null && typeof generated === 'object' && !Array.isArray(generated) ? { ...generated } : {};
+  const input: Record<string, unknown> =
+    generated !== null && typeof generated === 'object' && !Array.isArray(generated) ? { ...generated } : {};
   const files = filesIn(prompt);
   const target = tool.name === 'list_files' ? '.' : (files[0] ?? '.');
   for (const key of new Set([...Object.keys(props), ...required])) {

@@ -2,12 +2,7 @@ import { DwError } from '../errors/errors';
 
 /** The `error.type` values of the Anthropic API that the offline model answers with. */
 export type ApiErrorType =
-  | 'invalid_request_error'
-  | 'not_found_error'
-  | 'request_too_large'
-  | 'rate_limit_error'
-  | 'api_error'
-  | 'overloaded_error';
+  'invalid_request_error' | 'not_found_error' | 'request_too_large' | 'rate_limit_error' | 'api_error' | 'overloaded_error';
 
 const STATUS: Readonly<Record<ApiErrorType, number>> = {
   invalid_request_error: 400,

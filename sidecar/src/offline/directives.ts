@@ -116,7 +116,8 @@ function readTool(text: string, at: number): ToolCall {
   if (!m) throw invalidRequest('[offline:tool=NAME {…}] expects a tool name after =');
   if (m[2] === ']') return { name: m[1], input: {} };
   const input = readJson(text, at + m[0].length - 1, 'tool');
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw invalidRequest('[offline:tool=NAME {…}] expects a JSON object as the input');
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    throw invalidRequest('[offline:tool=NAME {…}] expects a JSON object as the input');
   return { name: m[1], input: input as Record<string, unknown> };
 }
 

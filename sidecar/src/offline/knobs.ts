@@ -88,7 +88,9 @@ export function validateKnobs(partial: unknown): Partial<OfflineKnobs> {
     const range = RANGES[name as NumericKnob] as (typeof RANGES)[NumericKnob] | undefined;
     if (!range) throw new ValidationError(`Unknown offline model knob \`${name}\` (known: ${[...Object.keys(RANGES), 'quiz'].join(', ')})`);
     if (!isInRange(value, range)) {
-      throw new ValidationError(`Expected \`${name}\` to be ${range.integer ? 'an integer' : 'a number'} in ${range.min}..${range.max}, got ${JSON.stringify(value)}`);
+      throw new ValidationError(
+        `Expected \`${name}\` to be ${range.integer ? 'an integer' : 'a number'} in ${range.min}..${range.max}, got ${JSON.stringify(value)}`,
+      );
     }
     out[name] = value;
   }
@@ -96,7 +98,13 @@ export function validateKnobs(partial: unknown): Partial<OfflineKnobs> {
 }
 
 function isInRange(value: unknown, range: { min: number; max: number; integer: boolean }): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= range.min && value <= range.max && (!range.integer || Number.isInteger(value));
+  return (
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value >= range.min &&
+    value <= range.max &&
+    (!range.integer || Number.isInteger(value))
+  );
 }
 
 /**
@@ -112,7 +120,9 @@ export function knobsFromEnv(env: Readonly<Record<string, string | undefined>> =
     if (raw === undefined || raw.trim() === '') continue;
     const n = Number(raw);
     if (!isInRange(n, range)) {
-      throw new ConfigError(`Expected \`${range.env}\` to be ${range.integer ? 'an integer' : 'a number'} in ${range.min}..${range.max}, got ${JSON.stringify(raw)}`);
+      throw new ConfigError(
+        `Expected \`${range.env}\` to be ${range.integer ? 'an integer' : 'a number'} in ${range.min}..${range.max}, got ${JSON.stringify(raw)}`,
+      );
     }
     out[name] = n;
   }
@@ -124,7 +134,8 @@ export function knobsFromEnv(env: Readonly<Record<string, string | undefined>> =
     } catch {
       throw new ConfigError(`Expected \`${QUIZ_ENV}\` to be a JSON object`);
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`Expected \`${QUIZ_ENV}\` to be a JSON object`);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new ConfigError(`Expected \`${QUIZ_ENV}\` to be a JSON object`);
     out.quiz = validateQuizKnobs(parsed);
   }
   return out as Partial<OfflineKnobs>;

@@ -118,7 +118,8 @@ export class OfflineModel {
       const tokens = this.cache.account(req, k.minCacheTokens, delay);
       const idPrefix = `toolu_offline_${hash.slice(0, 20)}_`;
       // Quiz prompts first: their finding texts name files that would otherwise draw a read_file.
-      const answer = (k.quiz && answerQuiz(req, k.quiz, idPrefix)) || composeAnswer({ req, directives, rnd: new SeededRandom(hash), idPrefix });
+      const answer =
+        (k.quiz && answerQuiz(req, k.quiz, idPrefix)) || composeAnswer({ req, directives, rnd: new SeededRandom(hash), idPrefix });
       const message = buildMessage(`msg_offline_${hash.slice(0, 16)}_${n}`, req.model, answer, req.maxTokens, tokens);
       if (delay > 0) await sleep(delay, undefined, { signal });
       else if (signal?.aborted) throw signal.reason;
@@ -176,7 +177,8 @@ export class OfflineModel {
   private fault(fault: Fault, why: string): MessagesOutcome {
     this.recorder.failed(fault === 'drop' ? 'dropped' : fault);
     if (fault === 'drop') return { kind: 'drop' };
-    if (fault === 'overloaded') return { kind: 'error', error: new OfflineApiError('overloaded_error', `Overloaded (offline model, ${why})`) };
+    if (fault === 'overloaded')
+      return { kind: 'error', error: new OfflineApiError('overloaded_error', `Overloaded (offline model, ${why})`) };
     return {
       kind: 'error',
       error: new OfflineApiError('rate_limit_error', `This request would exceed your rate limit (offline model, ${why})`),
@@ -209,12 +211,14 @@ function keyOf(body: unknown): string | null {
 
 /** What makes two requests "the same": everything that can change the answer. */
 function requestHash(req: MessagesRequest): string {
-  return sha256Hex(requestJson({
-    model: req.model,
-    system: req.system,
-    messages: req.messages,
-    tools: req.tools.map((t) => t.raw),
-    tool_choice: req.toolChoice,
-    json: req.jsonSchema,
-  }));
+  return sha256Hex(
+    requestJson({
+      model: req.model,
+      system: req.system,
+      messages: req.messages,
+      tools: req.tools.map((t) => t.raw),
+      tool_choice: req.toolChoice,
+      json: req.jsonSchema,
+    }),
+  );
 }

@@ -76,10 +76,9 @@ export class ObservationLog {
  * flight have no end point.
  */
 export function inFlightSeries(requests: readonly RequestObservation[]): { atMs: number; inFlight: number }[] {
-  const steps = requests.flatMap((r) => [
-    { at: r.arrivedMs, d: 1 },
-    ...(r.endedMs === null ? [] : [{ at: r.endedMs, d: -1 }]),
-  ]).sort((a, b) => a.at - b.at || a.d - b.d);
+  const steps = requests
+    .flatMap((r) => [{ at: r.arrivedMs, d: 1 }, ...(r.endedMs === null ? [] : [{ at: r.endedMs, d: -1 }])])
+    .sort((a, b) => a.at - b.at || a.d - b.d);
   let n = 0;
   return steps.map((s) => ({ atMs: s.at, inFlight: (n += s.d) }));
 }

@@ -30,12 +30,18 @@ export function taskOf(message: string): string {
  * block as a previous (or failed) attempt together with its error.
  */
 export function isRepairRequest(req: MessagesRequest): boolean {
-  const submitted = req.messages.some((m) => m.role === 'assistant' && m.content.some((b) => b.type === 'tool_use' && b.name === SUBMIT_TOOL));
+  const submitted = req.messages.some(
+    (m) => m.role === 'assistant' && m.content.some((b) => b.type === 'tool_use' && b.name === SUBMIT_TOOL),
+  );
   if (submitted) return true;
   return req.messages.some((m) => {
     if (m.role !== 'user') return false;
     const text = messageText(m);
-    return /```(?:js|javascript)\b/i.test(text) && /\berror\b/i.test(text) && /\b(?:previous|earlier|last|failed)\s+(?:attempt|script|try)\b/i.test(text);
+    return (
+      /```(?:js|javascript)\b/i.test(text) &&
+      /\berror\b/i.test(text) &&
+      /\b(?:previous|earlier|last|failed)\s+(?:attempt|script|try)\b/i.test(text)
+    );
   });
 }
 

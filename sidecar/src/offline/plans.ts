@@ -88,7 +88,11 @@ if (typeof verify === 'function') {
 }
 return { scanned: targets.length, failedScans, candidates: findings.length, confirmed, refuted, unverified };
 `;
-  return { kind: 'audit', script, summary: 'Scan each input file for problems with a findings schema, then have skeptics verify every finding.' };
+  return {
+    kind: 'audit',
+    script,
+    summary: 'Scan each input file for problems with a findings schema, then have skeptics verify every finding.',
+  };
 }
 
 export function researchPlan(task: string): Plan {
@@ -152,5 +156,9 @@ export function brokenPlan(kind: BrokenPlan): Plan {
     determinism: `phase('scan');\nconst pick = Math.random();\nreturn { pick };\n`,
     throw: `phase('scan');\nthrow new Error('offline planner: deliberate failure at run time');\n`,
   };
-  return { kind: `broken-${kind}`, script: scripts[kind], summary: `A deliberately broken script (${kind}), requested by [offline:plan=${kind}].` };
+  return {
+    kind: `broken-${kind}`,
+    script: scripts[kind],
+    summary: `A deliberately broken script (${kind}), requested by [offline:plan=${kind}].`,
+  };
 }

@@ -36,7 +36,11 @@ function segments(req: MessagesRequest): Segment[] {
   const out: Segment[] = [];
   for (const t of req.tools) {
     const canonical = requestJson(t.raw);
-    out.push({ chars: requestJson({ name: t.name, description: t.description, input_schema: t.input_schema }).length, canonical: `tool:${canonical}`, cache: parseCacheControl(t.raw.cache_control) });
+    out.push({
+      chars: requestJson({ name: t.name, description: t.description, input_schema: t.input_schema }).length,
+      canonical: `tool:${canonical}`,
+      cache: parseCacheControl(t.raw.cache_control),
+    });
   }
   for (const b of req.system) out.push(blockSegment('system', b));
   req.messages.forEach((m, i) => {

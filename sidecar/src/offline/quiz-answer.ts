@@ -15,6 +15,10 @@ export function answerQuiz(req: MessagesRequest, knobs: QuizKnobs, idPrefix: str
   if (reply === null) return null;
   if ('text' in reply) return { kind: 'text', content: [{ type: 'text', text: reply.text }], stopReason: 'end_turn' };
   return structured
-    ? { kind: 'structured', content: [{ type: 'tool_use', id: `${idPrefix}0`, name: STRUCTURED_OUTPUT_TOOL, input: reply.json }], stopReason: 'tool_use' }
+    ? {
+        kind: 'structured',
+        content: [{ type: 'tool_use', id: `${idPrefix}0`, name: STRUCTURED_OUTPUT_TOOL, input: reply.json }],
+        stopReason: 'tool_use',
+      }
     : { kind: 'json', content: [{ type: 'text', text: JSON.stringify(reply.json) }], stopReason: 'end_turn' };
 }

@@ -37,7 +37,11 @@ export async function route(model: OfflineModel, req: OfflineRequest): Promise<O
       const id = decodeURIComponent(path.slice('/v1/models/'.length));
       const found = model.listModels().find((m) => m.id === id);
       // Any model id works for /v1/messages, so any id is "known" here too.
-      return json(200, found ?? { type: 'model', id, display_name: `${id} (offline)`, created_at: model.listModels()[0]?.created_at ?? '' }, requestId);
+      return json(
+        200,
+        found ?? { type: 'model', id, display_name: `${id} (offline)`, created_at: model.listModels()[0]?.created_at ?? '' },
+        requestId,
+      );
     }
     if (method === 'GET' && path === '/_offline/stats') return json(200, model.stats(), requestId);
     if (method === 'GET' && path === '/_offline/observations') return json(200, model.observations(), requestId);
@@ -78,7 +82,12 @@ function fromOutcome(outcome: Awaited<ReturnType<OfflineModel['messages']>>, req
   // The latency the knobs and directives added, so tests can check it without timing the call.
   const latency = { 'x-offline-latency-ms': String(outcome.latencyMs) };
   if (outcome.stream) {
-    return { kind: 'sse', status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': requestId, ...latency }, events: streamEvents(outcome.message) };
+    return {
+      kind: 'sse',
+      status: 200,
+      headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': requestId, ...latency },
+      events: streamEvents(outcome.message),
+    };
   }
   return json(200, outcome.message, requestId, latency);
 }
@@ -107,5 +116,8 @@ function json(status: number, body: unknown, requestId: string, headers: Record<
 }
 
 function errorResponse(error: OfflineApiError, requestId: string, headers: Record<string, string> = {}): OfflineResponse {
-  return json(error.status, error.body(requestId), requestId, { 'x-should-retry': String(error.status === 429 || error.status >= 500), ...headers });
+  return json(error.status, error.body(requestId), requestId, {
+    'x-should-retry': String(error.status === 429 || error.status >= 500),
+    ...headers,
+  });
 }

@@ -85,7 +85,8 @@ function lookup(root: Schema, ref: string): Schema {
 function merge(a: Schema, b: unknown): Schema {
   if (!isSchema(b)) return a;
   const out: Record<string, unknown> = { ...a, ...b };
-  if (isSchema(a.properties) || isSchema(b.properties)) out.properties = { ...(a.properties as Schema | undefined), ...(b.properties as Schema | undefined) };
+  if (isSchema(a.properties) || isSchema(b.properties))
+    out.properties = { ...(a.properties as Schema | undefined), ...(b.properties as Schema | undefined) };
   if (Array.isArray(a.required) || Array.isArray(b.required)) {
     out.required = [...new Set([...((a.required as string[] | undefined) ?? []), ...((b.required as string[] | undefined) ?? [])])];
   }
@@ -206,11 +207,16 @@ function baseString(key: string, ctx: ValueContext): string {
   if (/^(id|.*_id|.*Id)$/.test(key)) return `${key.replace(/_?id$/i, '') || 'item'}-${ctx.rnd.int(1000, 9999)}`;
   if (/name|title|label|tag/i.test(key)) return `${ctx.topic.split(/\s+/).slice(0, 4).join(' ')} ${ctx.rnd.int(1, 9)}`.trim();
   const lead = ctx.rnd.pick(['Observed', 'Noted', 'Found', 'Concluded', 'Checked']);
-  if (ctx.evidence && ctx.evidence.length > 0) return `${lead} at "${ctx.rnd.pick(ctx.evidence)}": ${humanise(key)} #${ctx.rnd.int(100, 999)}.`;
+  if (ctx.evidence && ctx.evidence.length > 0)
+    return `${lead} at "${ctx.rnd.pick(ctx.evidence)}": ${humanise(key)} #${ctx.rnd.int(100, 999)}.`;
   return `${lead} for "${ctx.topic}": ${humanise(key)} #${ctx.rnd.int(100, 999)}.`;
 }
 
-const humanise = (key: string): string => key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
+const humanise = (key: string): string =>
+  key
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .toLowerCase();
 const singular = (key: string): string => (key.endsWith('ies') ? `${key.slice(0, -3)}y` : key.endsWith('s') ? key.slice(0, -1) : key);
 const num = (v: unknown, def: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : def);
 

@@ -38,7 +38,8 @@ const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
 
 export function createOfflineModelServer(opts: OfflineModelServerOptions = {}): OfflineModelServer {
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) throw new ValidationError(`Expected \`maxBodyBytes\` to be an integer of at least 1024, got ${String(maxBodyBytes)}`);
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024)
+    throw new ValidationError(`Expected \`maxBodyBytes\` to be an integer of at least 1024, got ${String(maxBodyBytes)}`);
   const model = new OfflineModel(opts);
   const server = http.createServer((req, res) => {
     handle(model, maxBodyBytes, req, res).catch(() => res.destroy());

@@ -27,9 +27,7 @@ export interface WireTool {
   readonly raw: Readonly<Record<string, unknown>>;
 }
 
-export type WireToolChoice =
-  | { readonly type: 'auto' | 'any' | 'none' }
-  | { readonly type: 'tool'; readonly name: string };
+export type WireToolChoice = { readonly type: 'auto' | 'any' | 'none' } | { readonly type: 'tool'; readonly name: string };
 
 export interface MessagesRequest {
   readonly model: string;

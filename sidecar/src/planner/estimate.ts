@@ -20,7 +20,8 @@ export function estimatePlan(script: string, input: unknown, model: string, maxA
 function longestLiteralFanout(script: string): number {
   let most = 0;
   for (const m of script.matchAll(/Array\.from\(\s*\{\s*length:\s*(\d+)/g)) most = Math.max(most, Number(m[1]));
-  for (const m of script.matchAll(/\[([^[\]]{1,2000})\]\s*\.\s*map\s*\(/g)) most = Math.max(most, m[1].split(',').filter((x) => x.trim()).length);
+  for (const m of script.matchAll(/\[([^[\]]{1,2000})\]\s*\.\s*map\s*\(/g))
+    most = Math.max(most, m[1].split(',').filter((x) => x.trim()).length);
   return most;
 }
 

@@ -47,26 +47,38 @@ const INPUT_PREVIEW_CHARS = 20_000;
  * Claude writes the script through a forced tool call. The script is checked as it will
  * run; a failed check goes back to the model with the error, a bounded number of times.
  */
-export async function planScript(req: PlanRequest, deps: PlannerDeps, signal: AbortSignal): Promise<{ script: CheckedScript; summary: string | null; usage: Usage }> {
+export async function planScript(
+  req: PlanRequest,
+  deps: PlannerDeps,
+  signal: AbortSignal,
+): Promise<{ script: CheckedScript; summary: string | null; usage: Usage }> {
   const usage = emptyUsage();
   const messages: Anthropic.MessageParam[] = [{ role: 'user', content: userMessage(req) }];
   let lastError = 'no script submitted';
   for (let attempt = 0; attempt <= deps.repairs; attempt++) {
-    const msg = await callModel(deps.provider, {
-      model: req.model,
-      max_tokens: 8192,
-      system: [{ type: 'text', text: PLANNER_SYSTEM, cache_control: { type: 'ephemeral' } }],
-      messages,
-      tools: [SUBMIT],
-      tool_choice: { type: 'tool', name: SUBMIT_TOOL },
-    }, signal, deps.retry, deps.hooks);
+    const msg = await callModel(
+      deps.provider,
+      {
+        model: req.model,
+        max_tokens: 8192,
+        system: [{ type: 'text', text: PLANNER_SYSTEM, cache_control: { type: 'ephemeral' } }],
+        messages,
+        tools: [SUBMIT],
+        tool_choice: { type: 'tool', name: SUBMIT_TOOL },
+      },
+      signal,
+      deps.retry,
+      deps.hooks,
+    );
     addUsage(usage, priceUsage(req.model, msg.usage));
     const use = msg.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use' && b.name === SUBMIT_TOOL);
     if (!use) {
       lastError = `the model did not call ${SUBMIT_TOOL}`;
       // Only the reply's text is replayed (a call to another tool has no result to pair with); a
       // reply with no text is not replayed at all, since the Messages API refuses empty turns.
-      const said = msg.content.filter((b): b is Anthropic.TextBlock => b.type === 'text' && b.text.length > 0).map((b) => ({ type: 'text' as const, text: b.text }));
+      const said = msg.content
+        .filter((b): b is Anthropic.TextBlock => b.type === 'text' && b.text.length > 0)
+        .map((b) => ({ type: 'text' as const, text: b.text }));
       if (said.length) messages.push({ role: 'assistant', content: said });
       messages.push({ role: 'user', content: `Submit the script with the ${SUBMIT_TOOL} tool.` });
       continue;
@@ -80,7 +92,17 @@ export async function planScript(req: PlanRequest, deps: PlannerDeps, signal: Ab
     } catch (err) {
       if (!(err instanceof ScriptCheckError)) throw err;
       lastError = err.message;
-      messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, is_error: true, content: `The script failed the check: ${err.message}\nFix it and submit the whole script again.` }] });
+      messages.push({
+        role: 'user',
+        content: [
+          {
+            type: 'tool_result',
+            tool_use_id: use.id,
+            is_error: true,
+            content: `The script failed the check: ${err.message}\nFix it and submit the whole script again.`,
+          },
+        ],
+      });
     }
   }
   const failure = new PlanningError(`The planner could not produce a valid script after ${deps.repairs + 1} attempts: ${lastError}`);
@@ -89,7 +111,8 @@ export async function planScript(req: PlanRequest, deps: PlannerDeps, signal: Ab
 
 function userMessage(req: PlanRequest): string {
   let input = JSON.stringify(req.input ?? null, null, 1);
-  if (input.length > INPUT_PREVIEW_CHARS) input = `${input.slice(0, INPUT_PREVIEW_CHARS)}\n… (truncated; the script gets the whole input as args)`;
+  if (input.length > INPUT_PREVIEW_CHARS)
+    input = `${input.slice(0, INPUT_PREVIEW_CHARS)}\n… (truncated; the script gets the whole input as args)`;
   return [
     `Task:\n${req.task}`,
     `Input (available to the script as args):\n${input}`,

@@ -94,4 +94,3 @@ export function toProviderError(err: unknown, provider: ProviderName, secrets: r
   if (/credential|authenticat|unauthori[sz]ed|api[ _-]?key|access token/i.test(message)) return new ProviderError('auth', say(message));
   return new ProviderError('bad_request', say(message));
 }
-

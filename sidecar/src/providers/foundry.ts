@@ -23,7 +23,9 @@ export function createFoundryProvider(env: ProviderEnv, opts: ProviderOptions = 
     throw new ConfigError('Provider `foundry` needs ANTHROPIC_FOUNDRY_RESOURCE or ANTHROPIC_FOUNDRY_BASE_URL');
   }
   if (resource && !/^[A-Za-z0-9-]+$/.test(resource)) {
-    throw new ConfigError(`Expected \`ANTHROPIC_FOUNDRY_RESOURCE\` to be a resource name (letters, digits, dashes), got ${JSON.stringify(resource)}`);
+    throw new ConfigError(
+      `Expected \`ANTHROPIC_FOUNDRY_RESOURCE\` to be a resource name (letters, digits, dashes), got ${JSON.stringify(resource)}`,
+    );
   }
   const client = new AnthropicFoundry({
     apiKey,

@@ -141,11 +141,7 @@ export function priceUsage(model: string, usage: ApiUsage): Usage {
   const write1h = Math.min(breakdown1h, cacheWriteTokens);
   const write5m = cacheWriteTokens - write1h;
   const micro =
-    inputTokens * p.input +
-    outputTokens * p.output +
-    cacheReadTokens * p.cacheRead +
-    write5m * p.cacheWrite5m +
-    write1h * p.cacheWrite1h;
+    inputTokens * p.input + outputTokens * p.output + cacheReadTokens * p.cacheRead + write5m * p.cacheWrite5m + write1h * p.cacheWrite1h;
   // Rounded to a billionth of a dollar so sums of many calls do not show float noise.
   const usd = Math.round((micro / 1_000_000) * 1e9) / 1e9;
   return { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, usd };

@@ -44,14 +44,23 @@ function parseProgram(source: string): Program {
 function bindingNames(pattern: Pattern | null | undefined, out: Set<string>): void {
   if (!pattern) return;
   switch (pattern.type) {
-    case 'Identifier': out.add(pattern.name); break;
+    case 'Identifier':
+      out.add(pattern.name);
+      break;
     case 'ObjectPattern':
       for (const p of pattern.properties) bindingNames(p.type === 'RestElement' ? p.argument : p.value, out);
       break;
-    case 'ArrayPattern': for (const el of pattern.elements) bindingNames(el, out); break;
-    case 'RestElement': bindingNames(pattern.argument, out); break;
-    case 'AssignmentPattern': bindingNames(pattern.left, out); break;
-    default: break; // MemberExpression targets declare nothing.
+    case 'ArrayPattern':
+      for (const el of pattern.elements) bindingNames(el, out);
+      break;
+    case 'RestElement':
+      bindingNames(pattern.argument, out);
+      break;
+    case 'AssignmentPattern':
+      bindingNames(pattern.left, out);
+      break;
+    default:
+      break; // MemberExpression targets declare nothing.
   }
 }
 
@@ -60,13 +69,21 @@ function inspectTopLevel(program: Program, issues: ScriptIssue[]): Pick<ScriptAn
   let metaExport: ScriptAnalysis['metaExport'] = null;
   for (const stmt of program.body) {
     if (stmt.type === 'ImportDeclaration') {
-      issues.push(issueAt(stmt, `import declarations are not allowed: scripts cannot load modules (from "${String(stmt.source.value)}"); everything a script needs is a global`));
+      issues.push(
+        issueAt(
+          stmt,
+          `import declarations are not allowed: scripts cannot load modules (from "${String(stmt.source.value)}"); everything a script needs is a global`,
+        ),
+      );
     } else if (stmt.type === 'ExportDefaultDeclaration' || stmt.type === 'ExportAllDeclaration') {
       issues.push(issueAt(stmt, 'only `export const meta = {…}` may be exported; return the result instead of exporting it'));
     } else if (stmt.type === 'ExportNamedDeclaration') {
       const decl = stmt.declaration;
-      const isMeta = decl?.type === 'VariableDeclaration' && decl.declarations.length === 1
-        && decl.declarations[0].id.type === 'Identifier' && decl.declarations[0].id.name === 'meta';
+      const isMeta =
+        decl?.type === 'VariableDeclaration' &&
+        decl.declarations.length === 1 &&
+        decl.declarations[0].id.type === 'Identifier' &&
+        decl.declarations[0].id.name === 'meta';
       if (!decl || decl.type !== 'VariableDeclaration' || !isMeta) {
         issues.push(issueAt(stmt, 'only `export const meta = {…}` may be exported; remove `export` from other declarations'));
       } else if (decl.kind !== 'const') {
@@ -85,7 +102,8 @@ function inspectTopLevel(program: Program, issues: ScriptIssue[]): Pick<ScriptAn
 
 /** Parses a workflow script once and reports its shape, declarations and references. */
 export function analyseScript(source: string): ScriptAnalysis {
-  if (typeof source !== 'string') throw new ScriptCheckIssuesError([{ line: 1, column: 1, message: 'the script must be a string of JavaScript' }]);
+  if (typeof source !== 'string')
+    throw new ScriptCheckIssuesError([{ line: 1, column: 1, message: 'the script must be a string of JavaScript' }]);
   const program = parseProgram(source);
   const issues: ScriptIssue[] = [];
   const { meta, metaExport } = inspectTopLevel(program, issues);
@@ -98,7 +116,9 @@ export function analyseScript(source: string): ScriptAnalysis {
         // identifier reaching here is a variable: a reference, a binding or an assignment target.
         if (type === 'Identifier' || type === 'VariablePattern') references.push(node);
         break;
-      case 'VariableDeclarator': bindingNames(node.id, declared); break;
+      case 'VariableDeclarator':
+        bindingNames(node.id, declared);
+        break;
       case 'FunctionDeclaration':
       case 'FunctionExpression':
       case 'ArrowFunctionExpression':
@@ -110,14 +130,17 @@ export function analyseScript(source: string): ScriptAnalysis {
       case 'ClassExpression':
         if (node.id) declared.add(node.id.name);
         break;
-      case 'CatchClause': bindingNames(node.param, declared); break;
+      case 'CatchClause':
+        bindingNames(node.param, declared);
+        break;
       case 'ImportExpression':
         issues.push(issueAt(node, 'import() is not allowed: scripts cannot load modules; everything a script needs is a global'));
         break;
       case 'MetaProperty':
         if (node.meta.name === 'import') issues.push(issueAt(node, 'import.meta is not available in a workflow script'));
         break;
-      default: break;
+      default:
+        break;
     }
   });
   issues.sort((a, b) => a.line - b.line || a.column - b.column);

@@ -23,7 +23,10 @@ export class HostBridge {
   pending = 0;
   private readonly agentRef: ivm.Reference<(seq: number, prompt: string, opts: AgentOptions) => Promise<AgentReply>>;
 
-  constructor(private readonly host: SandboxHost, events: BridgeEvents) {
+  constructor(
+    private readonly host: SandboxHost,
+    events: BridgeEvents,
+  ) {
     this.agentRef = new ivm.Reference(async (seq: number, prompt: string, opts: AgentOptions): Promise<AgentReply> => {
       this.received += 1;
       this.pending += 1;
@@ -44,13 +47,19 @@ export class HostBridge {
     const host = this.host;
     return [
       this.agentRef,
-      new ivm.Callback((name: string) => { host.phase(String(name)); }),
-      new ivm.Callback((message: string) => { host.log(String(message)); }),
+      new ivm.Callback((name: string) => {
+        host.phase(String(name));
+      }),
+      new ivm.Callback((message: string) => {
+        host.log(String(message));
+      }),
       new ivm.Callback(() => {
         const b = host.budget();
         return { total: { tokens: b.total.tokens, usd: b.total.usd }, spent: { tokens: b.spent.tokens, usd: b.spent.usd } };
       }),
-      new ivm.Callback((type: string, payload: Record<string, unknown>) => { host.emit(String(type), payload); }),
+      new ivm.Callback((type: string, payload: Record<string, unknown>) => {
+        host.emit(String(type), payload);
+      }),
       new ivm.Callback((kind: string, arg: unknown) => limitMessage(kind, arg, limits, maxCollectionEntries)),
     ];
   }
@@ -63,11 +72,15 @@ export class HostBridge {
 /** Messages come from the shared error classes so inside and outside the sandbox read the same. */
 function limitMessage(kind: string, arg: unknown, limits: SandboxLimits, maxCollectionEntries: number): string {
   switch (kind) {
-    case 'determinism': return new DeterminismError(String(arg)).message;
-    case 'agent_limit': return new AgentLimitError(Number(arg)).message;
-    case 'item_limit': return new ItemLimitError(Number(arg), limits.maxItems).message;
+    case 'determinism':
+      return new DeterminismError(String(arg)).message;
+    case 'agent_limit':
+      return new AgentLimitError(Number(arg)).message;
+    case 'item_limit':
+      return new ItemLimitError(Number(arg), limits.maxItems).message;
     case 'collection':
       return `${new MemoryLimitError(limits.memoryMb).message}: a ${String(arg)} may hold at most ${maxCollectionEntries} entries at this memoryMb`;
-    default: return String(kind);
+    default:
+      return String(kind);
   }
 }

@@ -25,6 +25,7 @@ export class ScriptCheckIssuesError extends ScriptCheckError {
 function formatIssues(issues: readonly ScriptIssue[], footer: string | undefined): string {
   const listed = issues.slice(0, MAX_LISTED).map((i) => `  ${i.line}:${i.column} ${i.message}`);
   const more = issues.length > MAX_LISTED ? [`  … and ${issues.length - MAX_LISTED} more`] : [];
-  const head = issues.length === 1 ? 'Script check failed (line:column):' : `Script check failed with ${issues.length} problems (line:column):`;
+  const head =
+    issues.length === 1 ? 'Script check failed (line:column):' : `Script check failed with ${issues.length} problems (line:column):`;
   return [head, ...listed, ...more, ...(footer ? [footer] : [])].join('\n');
 }

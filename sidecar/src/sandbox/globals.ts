@@ -7,10 +7,34 @@ export { SCRIPT_API_GLOBALS, VERIFICATION_GLOBALS };
  * `Date()` throw inside the sandbox; `structuredClone` and `Intl` are absent from the isolate.
  */
 export const BUILTIN_GLOBALS: readonly string[] = Object.freeze([
-  'Object', 'Array', 'JSON', 'Math', 'String', 'Number', 'Boolean', 'Set', 'Map', 'WeakMap', 'WeakSet',
-  'Promise', 'Error', 'TypeError', 'RangeError', 'Symbol', 'BigInt', 'RegExp', 'Date',
-  'undefined', 'NaN', 'Infinity', 'isNaN', 'isFinite', 'parseInt', 'parseFloat',
-  'encodeURIComponent', 'decodeURIComponent',
+  'Object',
+  'Array',
+  'JSON',
+  'Math',
+  'String',
+  'Number',
+  'Boolean',
+  'Set',
+  'Map',
+  'WeakMap',
+  'WeakSet',
+  'Promise',
+  'Error',
+  'TypeError',
+  'RangeError',
+  'Symbol',
+  'BigInt',
+  'RegExp',
+  'Date',
+  'undefined',
+  'NaN',
+  'Infinity',
+  'isNaN',
+  'isFinite',
+  'parseInt',
+  'parseFloat',
+  'encodeURIComponent',
+  'decodeURIComponent',
 ]);
 
 /** Every global name a workflow script may reference without declaring it. */

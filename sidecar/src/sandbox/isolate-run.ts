@@ -4,7 +4,15 @@ import { HostBridge } from './bridge';
 import { cpuWatchdog } from './cpu-watchdog';
 import { collectionCap, validateLimits } from './limits';
 import { abortInfo, catastropheInfo, failed, isolateFailure, resultOutcome } from './outcome';
-import { CORE_PRELUDE_FILE, corePrelude, moduleSource, type PreludeApi, type PreludeConfig, type PreludeModule, type PreludeResult } from './prelude';
+import {
+  CORE_PRELUDE_FILE,
+  corePrelude,
+  moduleSource,
+  type PreludeApi,
+  type PreludeConfig,
+  type PreludeModule,
+  type PreludeResult,
+} from './prelude';
 import { SCRIPT_FILENAME, toRunnable } from './transform';
 import type { SandboxLimits, SandboxOutcome, ScriptRun } from './types';
 
@@ -16,8 +24,9 @@ export interface RunSettings {
   readonly onWedged: () => void;
 }
 
-const STALLED = 'The script is waiting for a promise that can never settle: no agent() call is pending, and a workflow '
-  + 'script has no timers or I/O. Did it create a Promise that nothing resolves?';
+const STALLED =
+  'The script is waiting for a promise that can never settle: no agent() call is pending, and a workflow ' +
+  'script has no timers or I/O. Did it create a Promise that nothing resolves?';
 
 /**
  * The synchronous calls into the isolate get a wall-clock `timeout` as a backstop only: the
@@ -37,11 +46,16 @@ export class IsolateRun {
   private stallCheckQueued = false;
   private readonly onAbort = (): void => this.end(abortInfo(this.run.signal.reason));
 
-  constructor(private readonly run: ScriptRun, private readonly settings: RunSettings) {}
+  constructor(
+    private readonly run: ScriptRun,
+    private readonly settings: RunSettings,
+  ) {}
 
   /** Always resolves, whatever the script or the isolate does. */
   start(): Promise<SandboxOutcome> {
-    const outcome = new Promise<SandboxOutcome>((resolve) => { this.resolveOutcome = resolve; });
+    const outcome = new Promise<SandboxOutcome>((resolve) => {
+      this.resolveOutcome = resolve;
+    });
     this.execute().catch((err: unknown) => this.fail(err));
     return outcome;
   }
@@ -116,10 +130,15 @@ export class IsolateRun {
     if (this.stallCheckQueued || this.settled) return;
     this.stallCheckQueued = true;
     setImmediate(() => {
-      this.checkStall().then((again) => {
-        this.stallCheckQueued = false;
-        if (again) this.scheduleStallCheck();
-      }, () => { this.stallCheckQueued = false; });
+      this.checkStall().then(
+        (again) => {
+          this.stallCheckQueued = false;
+          if (again) this.scheduleStallCheck();
+        },
+        () => {
+          this.stallCheckQueued = false;
+        },
+      );
     });
   }
 

@@ -88,7 +88,9 @@ export class IsolatedVmSandbox implements ScriptSandbox {
     if (typeof cpuPollMs !== 'number' || !Number.isInteger(cpuPollMs) || cpuPollMs < 1 || cpuPollMs > 1000) {
       throw new ValidationError(`Expected \`cpuPollMs\` to be an integer 1..1000, got ${String(cpuPollMs)}`);
     }
-    this.preludeModules = preludeModules.map((m, i) => (typeof m === 'string' ? { filename: `dw-prelude-module-${i}.js`, source: m } : { ...m }));
+    this.preludeModules = preludeModules.map((m, i) =>
+      typeof m === 'string' ? { filename: `dw-prelude-module-${i}.js`, source: m } : { ...m },
+    );
     this.lockGlobals = [...new Set([...VERIFICATION_GLOBALS, ...extraGlobals])];
     this.cpuPollMs = cpuPollMs;
     hardenV8();
@@ -100,7 +102,9 @@ export class IsolatedVmSandbox implements ScriptSandbox {
       preludeModules: this.preludeModules,
       lockGlobals: this.lockGlobals,
       cpuPollMs: this.cpuPollMs,
-      onWedged: () => { wedged += 1; },
+      onWedged: () => {
+        wedged += 1;
+      },
     });
     this.active.add(r);
     return r.start().then((outcome) => {

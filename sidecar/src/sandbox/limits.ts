@@ -13,7 +13,12 @@ export function validateLimits(limits: SandboxLimits): SandboxLimits {
   const l = limits as Partial<Record<keyof SandboxLimits, unknown>> | null | undefined;
   if (l === null || typeof l !== 'object') throw new ValidationError('Expected `limits` to be an object');
   const { memoryMb, cpuMs, maxAgents, maxItems, maxResultBytes } = l;
-  check(typeof memoryMb === 'number' && Number.isFinite(memoryMb) && memoryMb >= MIN_MEMORY_MB, 'memoryMb', `a number of MB, at least ${MIN_MEMORY_MB}`, memoryMb);
+  check(
+    typeof memoryMb === 'number' && Number.isFinite(memoryMb) && memoryMb >= MIN_MEMORY_MB,
+    'memoryMb',
+    `a number of MB, at least ${MIN_MEMORY_MB}`,
+    memoryMb,
+  );
   check(typeof cpuMs === 'number' && Number.isFinite(cpuMs) && cpuMs > 0, 'cpuMs', 'a positive number of milliseconds', cpuMs);
   check(Number.isInteger(maxAgents) && (maxAgents as number) >= 0, 'maxAgents', 'a non-negative integer', maxAgents);
   check(Number.isInteger(maxItems) && (maxItems as number) >= 0, 'maxItems', 'a non-negative integer', maxItems);

@@ -9,13 +9,19 @@ const SHAPE = 'meta must be a plain object literal of literal values (strings, n
 /** Why a node is not a literal, in words a model can act on. */
 function describe(node: AnyNode): string {
   switch (node.type) {
-    case 'Identifier': return `found the variable \`${node.name}\``;
-    case 'CallExpression': return 'found a function call';
-    case 'TemplateLiteral': return 'found a template literal with ${…} expressions';
-    case 'SpreadElement': return 'found a spread (...)';
+    case 'Identifier':
+      return `found the variable \`${node.name}\``;
+    case 'CallExpression':
+      return 'found a function call';
+    case 'TemplateLiteral':
+      return 'found a template literal with ${…} expressions';
+    case 'SpreadElement':
+      return 'found a spread (...)';
     case 'FunctionExpression':
-    case 'ArrowFunctionExpression': return 'found a function';
-    default: return `found ${node.type}`;
+    case 'ArrowFunctionExpression':
+      return 'found a function';
+    default:
+      return `found ${node.type}`;
   }
 }
 
@@ -28,7 +34,8 @@ function literalValue(node: AnyNode, issues: ScriptIssue[]): MetaValue | undefin
   switch (node.type) {
     case 'Literal':
       if (node.regex || node.bigint !== undefined) break;
-      if (node.value === null || typeof node.value === 'string' || typeof node.value === 'number' || typeof node.value === 'boolean') return node.value;
+      if (node.value === null || typeof node.value === 'string' || typeof node.value === 'number' || typeof node.value === 'boolean')
+        return node.value;
       break;
     case 'TemplateLiteral':
       if (node.expressions.length === 0) return node.quasis.map((q) => q.value.cooked ?? q.value.raw).join('');
@@ -41,7 +48,10 @@ function literalValue(node: AnyNode, issues: ScriptIssue[]): MetaValue | undefin
     case 'ArrayExpression': {
       const out: MetaValue[] = [];
       for (const el of node.elements) {
-        if (el === null) { issues.push(at(node, `${SHAPE}; found an array hole`)); return undefined; }
+        if (el === null) {
+          issues.push(at(node, `${SHAPE}; found an array hole`));
+          return undefined;
+        }
         const v = literalValue(el, issues);
         if (v === undefined) return undefined;
         out.push(v);
@@ -61,15 +71,24 @@ function objectValue(node: ObjectExpression, issues: ScriptIssue[]): MetaValue |
   // A null prototype keeps a key named __proto__ from changing the object's shape.
   const out: { [k: string]: MetaValue } = Object.create(null) as { [k: string]: MetaValue };
   for (const prop of node.properties) {
-    if (prop.type === 'SpreadElement') { issues.push(at(prop, `${SHAPE}; ${describe(prop)}`)); return undefined; }
+    if (prop.type === 'SpreadElement') {
+      issues.push(at(prop, `${SHAPE}; ${describe(prop)}`));
+      return undefined;
+    }
     if (prop.computed || prop.kind !== 'init' || prop.method || prop.shorthand) {
-      issues.push(at(prop, `${SHAPE}; found a ${prop.shorthand ? 'shorthand property' : prop.computed ? 'computed key' : 'method or accessor'}`));
+      issues.push(
+        at(prop, `${SHAPE}; found a ${prop.shorthand ? 'shorthand property' : prop.computed ? 'computed key' : 'method or accessor'}`),
+      );
       return undefined;
     }
     let key: string;
     if (prop.key.type === 'Identifier') key = prop.key.name;
-    else if (prop.key.type === 'Literal' && (typeof prop.key.value === 'string' || typeof prop.key.value === 'number')) key = String(prop.key.value);
-    else { issues.push(at(prop.key, `${SHAPE}; found an unsupported key`)); return undefined; }
+    else if (prop.key.type === 'Literal' && (typeof prop.key.value === 'string' || typeof prop.key.value === 'number'))
+      key = String(prop.key.value);
+    else {
+      issues.push(at(prop.key, `${SHAPE}; found an unsupported key`));
+      return undefined;
+    }
     const v = literalValue(prop.value, issues);
     if (v === undefined) return undefined;
     out[key] = v;
@@ -90,8 +109,14 @@ function checkKnownFields(meta: { [k: string]: MetaValue }, node: AnyNode, issue
 
 /** Evaluates the initialiser of `export const meta = …` without running any code. */
 export function extractMeta(init: Expression | null | undefined, declarator: AnyNode, issues: ScriptIssue[]): ScriptMeta | null {
-  if (!init) { issues.push(at(declarator, `${SHAPE}; it has no value`)); return null; }
-  if (init.type !== 'ObjectExpression') { issues.push(at(init, `${SHAPE}; ${describe(init)}`)); return null; }
+  if (!init) {
+    issues.push(at(declarator, `${SHAPE}; it has no value`));
+    return null;
+  }
+  if (init.type !== 'ObjectExpression') {
+    issues.push(at(init, `${SHAPE}; ${describe(init)}`));
+    return null;
+  }
   const before = issues.length;
   const value = objectValue(init, issues);
   if (value === undefined || issues.length > before || value === null || typeof value !== 'object' || Array.isArray(value)) return null;

@@ -1,5 +1,11 @@
 import {
-  CpuLimitError, DwError, MemoryLimitError, ResultTooLargeError, RunCancelledError, ScriptError, type ErrorInfo,
+  CpuLimitError,
+  DwError,
+  MemoryLimitError,
+  ResultTooLargeError,
+  RunCancelledError,
+  ScriptError,
+  type ErrorInfo,
 } from '../errors/errors';
 import type { PreludeResult } from './prelude';
 import type { SandboxLimits, SandboxOutcome } from './types';

@@ -35,9 +35,7 @@ export interface SandboxLimits {
   readonly maxResultBytes: number;
 }
 
-export type SandboxOutcome =
-  | { readonly ok: true; readonly result: unknown }
-  | { readonly ok: false; readonly error: ErrorInfo };
+export type SandboxOutcome = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: ErrorInfo };
 
 export interface ScriptRun {
   readonly script: CheckedScript;

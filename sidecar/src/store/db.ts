@@ -19,7 +19,11 @@ export function openDatabase(dataDir: string | ':memory:'): DatabaseSync {
   db.exec('PRAGMA busy_timeout = 5000');
   db.exec('PRAGMA foreign_keys = ON');
   migrate(db);
-  if (file !== ':memory:') tighten(STORE_FILES.map((suffix) => file + suffix), FILE_MODE);
+  if (file !== ':memory:')
+    tighten(
+      STORE_FILES.map((suffix) => file + suffix),
+      FILE_MODE,
+    );
   return db;
 }
 
@@ -38,7 +42,10 @@ function prepareFiles(dataDir: string, file: string): void {
   fs.mkdirSync(dataDir, { recursive: true, mode: DIR_MODE });
   tighten([dataDir], DIR_MODE);
   fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_RDWR, FILE_MODE));
-  tighten(STORE_FILES.map((suffix) => file + suffix), FILE_MODE);
+  tighten(
+    STORE_FILES.map((suffix) => file + suffix),
+    FILE_MODE,
+  );
 }
 
 function tighten(paths: readonly string[], mode: number): void {

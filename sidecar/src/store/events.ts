@@ -40,14 +40,20 @@ export class EventLog {
 
   since(runId: string | null, afterId: number, limit = 10_000): StoredEvent[] {
     const rows = (runId === null ? this.sinceAllStmt.all(afterId, limit) : this.sinceRunStmt.all(runId, afterId, limit)) as unknown as {
-      id: number; run_id: string; at: string; data: string;
+      id: number;
+      run_id: string;
+      at: string;
+      data: string;
     }[];
     return rows.map((r) => ({ id: r.id, runId: r.run_id, at: r.at, event: JSON.parse(r.data) as RunEvent }));
   }
 
   subscribe(runId: string | null, listener: Listener): () => void {
     let set = this.listeners.get(runId);
-    if (!set) { set = new Set(); this.listeners.set(runId, set); }
+    if (!set) {
+      set = new Set();
+      this.listeners.set(runId, set);
+    }
     set.add(listener);
     return () => {
       set.delete(listener);
@@ -59,7 +65,11 @@ export class EventLog {
     const set = this.listeners.get(key);
     if (!set) return;
     for (const l of [...set]) {
-      try { l(e); } catch { /* a broken subscriber must not break the run */ }
+      try {
+        l(e);
+      } catch {
+        /* a broken subscriber must not break the run */
+      }
     }
   }
 }

@@ -1,7 +1,9 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { AgentRecord, AgentStatus } from '../core/types';
 
-interface Row { record: string }
+interface Row {
+  record: string;
+}
 
 /**
  * The per-run agent journal. A row is written when the script issues the call (before it is
@@ -73,7 +75,9 @@ export class Journal {
     const where = q.status ? 'run_id = ? AND status = ?' : 'run_id = ?';
     const params: string[] = q.status ? [runId, q.status] : [runId];
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM agents WHERE ${where}`).get(...params) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT record FROM agents WHERE ${where} ORDER BY seq LIMIT ? OFFSET ?`).all(...params, q.limit, q.offset) as unknown as Row[];
+    const rows = this.db
+      .prepare(`SELECT record FROM agents WHERE ${where} ORDER BY seq LIMIT ? OFFSET ?`)
+      .all(...params, q.limit, q.offset) as unknown as Row[];
     return { agents: rows.map((r) => JSON.parse(r.record) as AgentRecord), total };
   }
 }

@@ -54,7 +54,8 @@ export function pruneRuns(db: DatabaseSync, opts: PruneOptions): PruneResult {
 
 function deleteBatch(db: DatabaseSync, ids: string[], callbacks: boolean, out: PruneResult): void {
   const marks = ids.map(() => '?').join(', ');
-  const del = (table: string, column: string): number => Number(db.prepare(`DELETE FROM ${table} WHERE ${column} IN (${marks})`).run(...ids).changes);
+  const del = (table: string, column: string): number =>
+    Number(db.prepare(`DELETE FROM ${table} WHERE ${column} IN (${marks})`).run(...ids).changes);
   db.exec('BEGIN');
   try {
     out.events += del('events', 'run_id');
@@ -112,5 +113,8 @@ export function schedulePrune(db: DatabaseSync, opts: PruneScheduleOptions): () 
   const timer = setInterval(tick, everyMs);
   first.unref();
   timer.unref();
-  return () => { clearTimeout(first); clearInterval(timer); };
+  return () => {
+    clearTimeout(first);
+    clearInterval(timer);
+  };
 }

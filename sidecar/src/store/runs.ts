@@ -1,7 +1,9 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { RunRecord, RunSpec, RunStatus } from '../core/types';
 
-interface RunRow { record: string }
+interface RunRow {
+  record: string;
+}
 
 /** Run records: the record as JSON plus the columns lists filter and sort on. */
 export class RunStore {
@@ -56,8 +58,14 @@ export class RunStore {
   list(q: { status?: RunStatus; limit: number; before?: number }): { runs: RunRecord[]; last: number | null } {
     const where: string[] = [];
     const params: (string | number)[] = [];
-    if (q.status) { where.push('status = ?'); params.push(q.status); }
-    if (q.before !== undefined) { where.push('ord < ?'); params.push(q.before); }
+    if (q.status) {
+      where.push('status = ?');
+      params.push(q.status);
+    }
+    if (q.before !== undefined) {
+      where.push('ord < ?');
+      params.push(q.before);
+    }
     const sql = `SELECT record, ord FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ord DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...params, q.limit + 1) as unknown as { record: string; ord: number }[];
     const page = rows.slice(0, q.limit);
@@ -69,7 +77,9 @@ export class RunStore {
 
   /** Runs that were not finished when the process last stopped. */
   unfinished(): RunRecord[] {
-    const rows = this.db.prepare("SELECT record FROM runs WHERE status IN ('queued', 'planning', 'running') ORDER BY ord").all() as unknown as RunRow[];
+    const rows = this.db
+      .prepare("SELECT record FROM runs WHERE status IN ('queued', 'planning', 'running') ORDER BY ord")
+      .all() as unknown as RunRow[];
     return rows.map((r) => JSON.parse(r.record) as RunRecord);
   }
 }

@@ -13,10 +13,26 @@ const family = (ip: string): 'ipv4' | 'ipv6' => (isIP(ip) === 6 ? 'ipv6' : 'ipv4
 /** Loopback, private, link-local (cloud metadata), CGNAT, unspecified and multicast ranges. */
 const NON_PUBLIC = (() => {
   const b = new BlockList();
-  for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 3]] as const) {
+  for (const [net, bits] of [
+    ['0.0.0.0', 8],
+    ['10.0.0.0', 8],
+    ['100.64.0.0', 10],
+    ['127.0.0.0', 8],
+    ['169.254.0.0', 16],
+    ['172.16.0.0', 12],
+    ['192.168.0.0', 16],
+    ['224.0.0.0', 3],
+  ] as const) {
     b.addSubnet(net, bits, 'ipv4');
   }
-  for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) b.addSubnet(net, bits, 'ipv6');
+  for (const [net, bits] of [
+    ['::', 128],
+    ['::1', 128],
+    ['fc00::', 7],
+    ['fe80::', 10],
+    ['ff00::', 8],
+  ] as const)
+    b.addSubnet(net, bits, 'ipv6');
   return b;
 })();
 
@@ -47,7 +63,10 @@ export function isLoopbackAddress(ip: string): boolean {
 export function namedAddresses(allowedHosts: readonly string[]): BlockList {
   const b = new BlockList();
   for (const raw of allowedHosts) {
-    const entry = raw.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    const entry = raw
+      .trim()
+      .toLowerCase()
+      .replace(/^\[(.*)\]$/, '$1');
     if (entry === 'localhost') {
       b.addSubnet('127.0.0.0', 8, 'ipv4');
       b.addAddress('::1', 'ipv6');
@@ -79,7 +98,11 @@ export function checkAddress(ip: string, port: number, hostname: string, allowed
   if (self && port === self.port) {
     const selfHost = unmap(self.host.toLowerCase().replace(/^\[(.*)\]$/, '$1'));
     const anyInterface = selfHost === '0.0.0.0' || selfHost === '::';
-    if (a === selfHost || (isLoopbackAddress(a) && (anyInterface || isLoopbackAddress(selfHost) || selfHost === 'localhost')) || (anyInterface && localAddresses().has(a))) {
+    if (
+      a === selfHost ||
+      (isLoopbackAddress(a) && (anyInterface || isLoopbackAddress(selfHost) || selfHost === 'localhost')) ||
+      (anyInterface && localAddresses().has(a))
+    ) {
       throw new HostNotAllowedError(`${hostname}:${port} is the sidecar's own API, which http_get never reaches`);
     }
   }

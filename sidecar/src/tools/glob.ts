@@ -28,7 +28,9 @@ export function compileGlob(pattern: string): (relFromStart: string) => boolean 
 function translate(pattern: string): string {
   const wildcards = (pattern.match(/[*?[{]/g) ?? []).length;
   if (wildcards > GLOB_MAX_WILDCARDS) {
-    throw new GlobTooComplexError(`The glob ${JSON.stringify(pattern.slice(0, 80))} has ${wildcards} wildcards; at most ${GLOB_MAX_WILDCARDS}`);
+    throw new GlobTooComplexError(
+      `The glob ${JSON.stringify(pattern.slice(0, 80))} has ${wildcards} wildcards; at most ${GLOB_MAX_WILDCARDS}`,
+    );
   }
   const segments = pattern.split('/');
   let out = '';
@@ -71,7 +73,8 @@ function segment(glob: string, whole: string): string {
       i = end;
     } else if (c === '{') {
       depth++;
-      if (depth > MAX_BRACE_DEPTH) throw new GlobTooComplexError(`The glob ${JSON.stringify(whole.slice(0, 80))} nests {…} deeper than ${MAX_BRACE_DEPTH}`);
+      if (depth > MAX_BRACE_DEPTH)
+        throw new GlobTooComplexError(`The glob ${JSON.stringify(whole.slice(0, 80))} nests {…} deeper than ${MAX_BRACE_DEPTH}`);
       out += '(?:';
     } else if (c === ',' && depth > 0) {
       out += '|';

@@ -31,7 +31,8 @@ function escapeRegExp(s: string): string {
 
 export function createGrepTool(options: GrepToolOptions = {}): ToolDefinition {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`Expected \`timeoutMs\` to be a positive integer, got ${timeoutMs}`);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1)
+    throw new RangeError(`Expected \`timeoutMs\` to be a positive integer, got ${timeoutMs}`);
   return defineTool<GrepInput>({
     name: 'grep',
     description:
@@ -47,7 +48,12 @@ export function createGrepTool(options: GrepToolOptions = {}): ToolDefinition {
         pattern: { type: 'string', minLength: 1, maxLength: 1000, description: 'Regular expression (or literal text)' },
         path: { type: 'string', description: 'File or directory relative to the workspace root (default ".")' },
         glob: { type: 'string', minLength: 1, maxLength: 500, description: 'File name filter, e.g. "*.ts"' },
-        maxResults: { type: 'integer', minimum: 1, maximum: GREP_MAX_RESULTS, description: `Most matches to return (default ${DEFAULT_RESULTS})` },
+        maxResults: {
+          type: 'integer',
+          minimum: 1,
+          maximum: GREP_MAX_RESULTS,
+          description: `Most matches to return (default ${DEFAULT_RESULTS})`,
+        },
       },
       required: ['pattern'],
       additionalProperties: false,

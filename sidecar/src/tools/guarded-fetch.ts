@@ -47,7 +47,13 @@ export function guardedGet(url: URL, init: { signal: AbortSignal; headers: Recor
       const status = res.statusCode ?? 502;
       const nullBody = status === 204 || status === 304;
       if (nullBody) res.resume();
-      resolve(new Response(nullBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage ?? '', headers }));
+      resolve(
+        new Response(nullBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), {
+          status,
+          statusText: res.statusMessage ?? '',
+          headers,
+        }),
+      );
     });
     req.once('error', reject);
     req.end();

@@ -51,7 +51,8 @@ function checkUrl(raw: string, allowedHosts: readonly string[]): URL {
   } catch {
     throw new ToolFailedError(`Not a valid URL: ${raw}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HostNotAllowedError(`Only http and https URLs are allowed, got ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new HostNotAllowedError(`Only http and https URLs are allowed, got ${url.protocol}`);
   if (url.username || url.password) throw new HostNotAllowedError('URLs with credentials are refused');
   if (!isHostAllowed(url.hostname, allowedHosts)) {
     throw new HostNotAllowedError(`Host ${url.hostname} is not in this run's allowed hosts (DW_ALLOWED_HOSTS)`);

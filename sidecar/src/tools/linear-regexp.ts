@@ -3,8 +3,13 @@ import { RE2JS } from 're2js';
 
 /** A JSON Schema `pattern` that RE2 cannot run (a backreference, a lookaround, bad syntax). */
 export class UnsupportedPatternError extends Error {
-  constructor(readonly pattern: string, reason: string) {
-    super(`pattern ${JSON.stringify(pattern.length > 80 ? `${pattern.slice(0, 80)}…` : pattern)} is not supported: ${reason} (patterns run on a linear-time engine: no backreferences or lookarounds)`);
+  constructor(
+    readonly pattern: string,
+    reason: string,
+  ) {
+    super(
+      `pattern ${JSON.stringify(pattern.length > 80 ? `${pattern.slice(0, 80)}…` : pattern)} is not supported: ${reason} (patterns run on a linear-time engine: no backreferences or lookarounds)`,
+    );
     this.name = 'UnsupportedPatternError';
   }
 }

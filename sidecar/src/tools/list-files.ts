@@ -26,7 +26,9 @@ export const listFilesTool = defineTool<ListFilesInput>({
   name: 'list_files',
   description:
     'List files and directories in the workspace. `path` (default: the workspace root) is relative to the workspace root; ' +
-    '`recursive` lists subdirectories too (skipping ' + [...SKIPPED_DIRS].join(', ') + '); ' +
+    '`recursive` lists subdirectories too (skipping ' +
+    [...SKIPPED_DIRS].join(', ') +
+    '); ' +
     '`pattern` is a glob: without "/" it matches file names at any depth ("*.ts"), with "/" the path below `path` ("src/**/*.test.ts"). ' +
     `Paths are printed relative to the workspace root; directories end in "/", symlinks in "@". At most ${LIST_FILES_MAX_ENTRIES} entries.`,
   inputSchema: {
@@ -46,7 +48,10 @@ export const listFilesTool = defineTool<ListFilesInput>({
     const out: string[] = [];
     let visited = 0;
     let truncated = false;
-    for await (const e of walk(target.root, target.abs, { recursive: input.recursive ?? false, ...(ctx.signal ? { signal: ctx.signal } : {}) })) {
+    for await (const e of walk(target.root, target.abs, {
+      recursive: input.recursive ?? false,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    })) {
       if (++visited > MAX_VISITED) {
         truncated = true;
         break;

@@ -36,7 +36,8 @@ export interface ReadFileToolOptions {
 
 export function createReadFileTool(options: ReadFileToolOptions = {}): ToolDefinition {
   const maxBytes = options.maxBytes ?? READ_FILE_MAX_BYTES;
-  if (!Number.isInteger(maxBytes) || maxBytes < NOTE_BYTES * 2) throw new RangeError(`Expected \`maxBytes\` to be an integer of at least ${NOTE_BYTES * 2}, got ${maxBytes}`);
+  if (!Number.isInteger(maxBytes) || maxBytes < NOTE_BYTES * 2)
+    throw new RangeError(`Expected \`maxBytes\` to be an integer of at least ${NOTE_BYTES * 2}, got ${maxBytes}`);
   const limitText = maxBytes % 1024 === 0 ? `${maxBytes / 1024} KB` : `${maxBytes} bytes`;
   return defineTool<ReadFileInput>({
     name: 'read_file',
@@ -69,7 +70,11 @@ export function createReadFileTool(options: ReadFileToolOptions = {}): ToolDefin
       let lineNo = 0;
       let next: number | null = null;
       let byteLimited = false;
-      const lines = readLines(target.abs, { maxLineBytes: maxBytes - NOTE_BYTES, firstLine: first, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      const lines = readLines(target.abs, {
+        maxLineBytes: maxBytes - NOTE_BYTES,
+        firstLine: first,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
       for await (const line of lines) {
         lineNo++;
         if (lineNo < first) continue;

@@ -8,7 +8,6 @@ import { readFileTool } from './read-file';
 import type { ToolContext, ToolDefinition } from './types';
 import { writeFileTool } from './write-file';
 
-
 export type BuiltinToolName = ToolName;
 
 /** Every built-in tool by name. Which of them a run may use is the operator's choice. */

@@ -92,7 +92,7 @@ export async function workspaceRoot(ctx: ToolContext): Promise<string> {
   try {
     return await fsp.realpath(ctx.workspaceDir);
   } catch {
-    throw new WorkspaceError('The run\'s workspace directory no longer exists');
+    throw new WorkspaceError("The run's workspace directory no longer exists");
   }
 }
 

@@ -31,10 +31,13 @@ export const writeFileTool = defineTool<WriteFileInput>({
   },
   async run(input, ctx) {
     if (!ctx.allowWrite) {
-      throw new WorkspaceError('write_file is refused: this run\'s workspace is read-only (the operator lists writable workspaces in DW_WRITABLE_WORKSPACES)');
+      throw new WorkspaceError(
+        "write_file is refused: this run's workspace is read-only (the operator lists writable workspaces in DW_WRITABLE_WORKSPACES)",
+      );
     }
     const bytes = Buffer.byteLength(input.content, 'utf8');
-    if (bytes > WRITE_FILE_MAX_BYTES) throw new ToolFailedError(`content is ${bytes} bytes; write_file takes at most ${WRITE_FILE_MAX_BYTES}`);
+    if (bytes > WRITE_FILE_MAX_BYTES)
+      throw new ToolFailedError(`content is ${bytes} bytes; write_file takes at most ${WRITE_FILE_MAX_BYTES}`);
     const target = await confine(ctx, input.path, { allowMissing: true });
     if (target.exists && (await fsp.stat(target.abs)).isDirectory()) throw new ToolFailedError(`${target.rel} is a directory`);
     const parent = path.dirname(target.abs);

@@ -26,8 +26,12 @@ function bundledAsset(name: string, type: string): Asset {
   const load = (): Asset => (loaded ??= asset(bundleText(name), type));
   return Object.freeze({
     type,
-    get body(): string { return load().body; },
-    get version(): string { return load().version; },
+    get body(): string {
+      return load().body;
+    },
+    get version(): string {
+      return load().version;
+    },
   });
 }
 

@@ -20,7 +20,13 @@ export interface CookieAttributes {
 export function sessionCookie(name: string, value: string, attrs: CookieAttributes): string {
   const maxAge = Math.max(0, Math.floor(attrs.maxAgeSec));
   return stringifySetCookie({
-    name, value, path: '/', maxAge, httpOnly: true, sameSite: 'strict', secure: attrs.secure,
+    name,
+    value,
+    path: '/',
+    maxAge,
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: attrs.secure,
     ...(maxAge === 0 ? { expires: new Date(0) } : {}),
   });
 }

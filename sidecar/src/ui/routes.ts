@@ -32,7 +32,12 @@ function html(reply: FastifyReply, status: number, body: string): FastifyReply {
     .send(body);
 }
 
-function sendAsset(request: FastifyRequest<{ Querystring: { v?: string } }>, reply: FastifyReply, a: Asset, scope: 'public' | 'private'): FastifyReply {
+function sendAsset(
+  request: FastifyRequest<{ Querystring: { v?: string } }>,
+  reply: FastifyReply,
+  a: Asset,
+  scope: 'public' | 'private',
+): FastifyReply {
   // Versioned URLs never change content; anything else is revalidated.
   const cache = request.query.v === a.version ? `${scope}, max-age=31536000, immutable` : 'no-cache';
   return reply.type(a.type).header('cache-control', cache).header('etag', `"${a.version}"`).send(a.body);
@@ -87,14 +92,17 @@ export function livePageRoutes(app: FastifyInstance, deps: LivePageRouteDeps): v
         return sendError(reply, throttled.status, throttled.toJSON());
       }
       request.log.warn('live page sign-in refused: wrong token');
-      if (form) return html(reply, 401, signInPage('That token is not the sidecar\'s token.'));
+      if (form) return html(reply, 401, signInPage("That token is not the sidecar's token."));
       const err = new UnauthorizedError('Wrong token');
       return sendError(reply, err.status, err.toJSON());
     }
     const previous = sessionOf(request);
     if (previous) sessions.delete(previous.id);
     const session = sessions.create();
-    reply.header('set-cookie', sessionCookie(options.cookieName, session.id, { maxAgeSec: options.sessionTtlMs / 1000, secure: secure(request) }));
+    reply.header(
+      'set-cookie',
+      sessionCookie(options.cookieName, session.id, { maxAgeSec: options.sessionTtlMs / 1000, secure: secure(request) }),
+    );
     request.log.info('live page: signed in');
     if (form) return reply.code(303).header('location', '/').send();
     return reply.send({ signedIn: true, csrfToken: session.csrfToken, expiresAt: new Date(session.expiresAt).toISOString() });

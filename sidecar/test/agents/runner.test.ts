@@ -13,7 +13,13 @@ import type { Message, MessageParams, ModelProvider } from '../../src/providers/
 import { blocksOf, MODEL, reply, ScriptedProvider, text, toolUse, type Reply } from '../support/fake-provider';
 
 const task = (over: Partial<AgentTask> = {}): AgentTask => ({
-  prompt: 'Do the thing', system: null, schema: null, tools: [], model: MODEL, maxTurns: 5, ...over,
+  prompt: 'Do the thing',
+  system: null,
+  schema: null,
+  tools: [],
+  model: MODEL,
+  maxTurns: 5,
+  ...over,
 });
 
 let workspace: string;
@@ -48,7 +54,10 @@ const priced = (...calls: { input_tokens: number; output_tokens: number }[]): Us
 };
 
 async function failure(p: Promise<unknown>): Promise<AgentFailure> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(AgentFailure);
   return err as AgentFailure;
 }
@@ -76,7 +85,7 @@ describe('runAgent', () => {
     expect(params.messages).toEqual([{ role: 'user', content: 'Do the thing' }]);
   });
 
-  it('the script\'s system text follows the fixed head and carries the cache breakpoint; maxTokens is passed on', async () => {
+  it("the script's system text follows the fixed head and carries the cache breakpoint; maxTokens is passed on", async () => {
     const { provider, deps } = setup([reply([text('ok')])]);
     await runAgent(task({ system: 'You audit code.', maxTokens: 123 }), deps, signal());
     const [params] = provider.requests;
@@ -117,13 +126,23 @@ describe('runAgent', () => {
     ]);
     const out = await runAgent(task({ tools: ['read_file'] }), deps, signal());
     expect(out.value).toBe('done');
-    expect(results(provider.requests[1])).toEqual([{ type: 'tool_result', tool_use_id: 'w', is_error: true, content: 'Tool write_file is not available to this agent' }]);
+    expect(results(provider.requests[1])).toEqual([
+      { type: 'tool_result', tool_use_id: 'w', is_error: true, content: 'Tool write_file is not available to this agent' },
+    ]);
     expect(fs.existsSync(path.join(workspace, 'pwned.txt'))).toBe(false);
   });
 
   it('a tool that fails goes back to the model as an error result with its code, and the agent carries on', async () => {
     const { provider, deps } = setup([
-      reply([toolUse('read_file', { path: '../../etc/passwd' }, 'a'), toolUse('read_file', { path: 'missing.txt' }, 'b'), toolUse('read_file', {}, 'c')], {}, 'tool_use'),
+      reply(
+        [
+          toolUse('read_file', { path: '../../etc/passwd' }, 'a'),
+          toolUse('read_file', { path: 'missing.txt' }, 'b'),
+          toolUse('read_file', {}, 'c'),
+        ],
+        {},
+        'tool_use',
+      ),
       reply([text('gave up politely')]),
     ]);
     const out = await runAgent(task({ tools: ['read_file'] }), deps, signal());
@@ -147,10 +166,7 @@ describe('runAgent', () => {
   });
 
   it('with other tools a schema agent must call some tool (tool_choice any), and may use them first', async () => {
-    const { provider, deps } = setup([
-      reply([toolUse('read_file', { path: 'notes.txt' })], {}, 'tool_use'),
-      answer({ value: 42 }),
-    ]);
+    const { provider, deps } = setup([reply([toolUse('read_file', { path: 'notes.txt' })], {}, 'tool_use'), answer({ value: 42 })]);
     const out = await runAgent(task({ schema: { type: 'integer' }, tools: ['read_file'] }), deps, signal());
     // A schema that is not an object is wrapped as {value} for the tool and unwrapped in the answer.
     expect(out.value).toBe(42);
@@ -171,7 +187,12 @@ describe('runAgent', () => {
 
   it('schema retries exhausted: the third bad answer fails with schema_invalid, carrying the usage of every turn', async () => {
     const schema = { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] };
-    const { provider, deps } = setup([answer({}, { input: 10 }), answer({ n: 'x' }, { input: 10 }), answer({ n: null }, { input: 10 }), answer({ n: 1 })]);
+    const { provider, deps } = setup([
+      answer({}, { input: 10 }),
+      answer({ n: 'x' }, { input: 10 }),
+      answer({ n: null }, { input: 10 }),
+      answer({ n: 1 }),
+    ]);
     const err = await failure(runAgent(task({ schema }), deps, signal()));
     expect(err.code).toBe('schema_invalid');
     expect(err.status).toBe(422);
@@ -185,7 +206,9 @@ describe('runAgent', () => {
     const err = await failure(runAgent(task({ schema: { type: 'number' } }), deps, signal()));
     expect(err.code).toBe('schema_invalid');
     expect(err.message).toBe(`Agent did not answer through ${STRUCTURED_OUTPUT_TOOL} after 2 reminders`);
-    expect(blocksOf(provider.requests[1].messages[2])).toEqual([{ type: 'text', text: `Answer by calling the ${STRUCTURED_OUTPUT_TOOL} tool with input matching its schema.` }]);
+    expect(blocksOf(provider.requests[1].messages[2])).toEqual([
+      { type: 'text', text: `Answer by calling the ${STRUCTURED_OUTPUT_TOOL} tool with input matching its schema.` },
+    ]);
     expect(provider.requests).toHaveLength(3);
   });
 
@@ -243,8 +266,9 @@ describe('runAgent', () => {
 
   it('an invalid schema or an unknown tool name fails before any call, with its code', async () => {
     const bad = setup([reply([text('never')])]);
-    await expect(failure(runAgent(task({ schema: { type: 'object', properties: { a: { type: 'no-such-type' } } } }), bad.deps, signal())))
-      .resolves.toMatchObject({ code: 'invalid_request' });
+    await expect(
+      failure(runAgent(task({ schema: { type: 'object', properties: { a: { type: 'no-such-type' } } } }), bad.deps, signal())),
+    ).resolves.toMatchObject({ code: 'invalid_request' });
     await expect(failure(runAgent(task({ tools: ['rm_rf'] }), bad.deps, signal()))).resolves.toMatchObject({ code: 'tool_not_allowed' });
     expect(bad.provider.requests).toHaveLength(0);
   });
@@ -259,7 +283,9 @@ describe('runAgent', () => {
   it('agents sharing a long prefix wait for the first one to write the cache, then call together', async () => {
     const order: string[] = [];
     let releaseFirst!: () => void;
-    const firstHeld = new Promise<void>((r) => { releaseFirst = r; });
+    const firstHeld = new Promise<void>((r) => {
+      releaseFirst = r;
+    });
     let calls = 0;
     const provider: ModelProvider = {
       name: 'offline',
@@ -274,7 +300,13 @@ describe('runAgent', () => {
       },
     };
     const warmup = new PrefixWarmup();
-    const deps: AgentDeps = { provider, warmup, toolContext: { workspaceDir: null, allowWrite: false, allowedHosts: [] }, retry: { retries: 0, baseMs: 1, maxMs: 1 }, hooks: {} };
+    const deps: AgentDeps = {
+      provider,
+      warmup,
+      toolContext: { workspaceDir: null, allowWrite: false, allowedHosts: [] },
+      retry: { retries: 0, baseMs: 1, maxMs: 1 },
+      hooks: {},
+    };
     const long = task({ system: 'Shared context. '.repeat(400) });
     const a = runAgent({ ...long, prompt: 'A' }, deps, signal());
     const b = runAgent({ ...long, prompt: 'B' }, deps, signal());
@@ -290,13 +322,18 @@ describe('runAgent', () => {
     order.length = 0;
     calls = 0;
     let releaseShort!: () => void;
-    const shortHeld = new Promise<void>((r) => { releaseShort = r; });
-    const held: ModelProvider = { ...provider, async createMessage(params) {
-      const who = String((params.messages[0] as { content: string }).content);
-      order.push(`start ${who}`);
-      if (who === 'C') await shortHeld;
-      return reply([text(who)]);
-    } };
+    const shortHeld = new Promise<void>((r) => {
+      releaseShort = r;
+    });
+    const held: ModelProvider = {
+      ...provider,
+      async createMessage(params) {
+        const who = String((params.messages[0] as { content: string }).content);
+        order.push(`start ${who}`);
+        if (who === 'C') await shortHeld;
+        return reply([text(who)]);
+      },
+    };
     const c = runAgent(task({ prompt: 'C' }), { ...deps, provider: held }, signal());
     const d = runAgent(task({ prompt: 'D' }), { ...deps, provider: held }, signal());
     await waitFor(() => order.length === 2);

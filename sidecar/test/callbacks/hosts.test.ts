@@ -1,7 +1,10 @@
 import type { LookupAddress } from 'node:dns';
 import { CallbackHosts, canonicalAddress } from '../../src/callbacks/hosts';
 
-const at = (...addresses: string[]) => async () => addresses;
+const at =
+  (...addresses: string[]) =>
+  async () =>
+    addresses;
 const self = () => ({ host: '127.0.0.1', port: 7420 });
 
 /** Runs a policy's connection-time lookup the way http.request does (all: true). */
@@ -57,7 +60,7 @@ describe('CallbackHosts (DW_CALLBACK_HOSTS)', () => {
     await expect(connectLookup(hosts, 'localhost', 5678)).rejects.toMatchObject({ code: 'callback_host_not_allowed' });
   });
 
-  it('the connection lookup keeps only allowed addresses, and never the sidecar\'s own port', async () => {
+  it("the connection lookup keeps only allowed addresses, and never the sidecar's own port", async () => {
     const hosts = new CallbackHosts(['127.0.0.1'], self);
     await expect(connectLookup(hosts, 'localhost', 5678)).resolves.toEqual([{ address: '127.0.0.1', family: 4 }]);
     await expect(connectLookup(hosts, 'localhost', 7420)).rejects.toThrow(/sidecar itself/);

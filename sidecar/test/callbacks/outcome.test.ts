@@ -5,7 +5,7 @@ import { retryAfterMs } from '../../src/core/retry-after';
 describe('classifyResponse', () => {
   const now = Date.UTC(2025, 0, 1);
 
-  it('tells n8n\'s two 409s apart', () => {
+  it("tells n8n's two 409s apart", () => {
     expect(classifyResponse(409, '{"message":"The execution \\"7\\" is running already."}', null, now).kind).toBe('retry');
     expect(classifyResponse(409, '{"message":"The execution \\"7\\" has finished already."}', null, now).kind).toBe('final');
     expect(classifyResponse(409, 'conflict', null, now).kind).toBe('final');
@@ -30,7 +30,7 @@ describe('classifyResponse', () => {
     expect(classifyResponse(status, '', null, now).kind).toBe(kind);
   });
 
-  it('gives the status code only: the receiver\'s answer never becomes the reason', () => {
+  it("gives the status code only: the receiver's answer never becomes the reason", () => {
     const outcome = classifyResponse(500, `boom\n${'x'.repeat(1000)}`, null, now);
     expect(outcome).toEqual({ kind: 'retry', reason: 'HTTP 500', httpStatus: 500, retryAfterMs: null });
   });
@@ -45,10 +45,19 @@ describe('classifyResponse', () => {
 
   it('network failures are retried and name their code only; a host not allowed is final', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
-    expect(networkFailure(refused, false)).toEqual({ kind: 'retry', reason: 'network error: ECONNREFUSED', httpStatus: null, retryAfterMs: null });
+    expect(networkFailure(refused, false)).toEqual({
+      kind: 'retry',
+      reason: 'network error: ECONNREFUSED',
+      httpStatus: null,
+      retryAfterMs: null,
+    });
     expect(networkFailure(new Error('aborted'), true)).toMatchObject({ kind: 'retry', reason: 'network error: timed out' });
     const denied = new CallbackHostNotAllowedError('Callbacks may not go to 10.0.0.1');
-    expect(networkFailure(denied, false)).toEqual({ kind: 'final', reason: 'callback_host_not_allowed: Callbacks may not go to 10.0.0.1', httpStatus: null });
+    expect(networkFailure(denied, false)).toEqual({
+      kind: 'final',
+      reason: 'callback_host_not_allowed: Callbacks may not go to 10.0.0.1',
+      httpStatus: null,
+    });
   });
 });
 

@@ -39,7 +39,7 @@ async function startApi(env: Record<string, string>): Promise<Api> {
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   callbacks.start();
   const server = app;
-  const call = async <T,>(method: string, path: string, body?: unknown) => {
+  const call = async <T>(method: string, path: string, body?: unknown) => {
     const res = await fetch(`${url}${path}`, {
       method,
       headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -48,7 +48,11 @@ async function startApi(env: Record<string, string>): Promise<Api> {
     return { status: res.status, body: (await res.json()) as T };
   };
   return {
-    h, app: server, url, callbacks, call,
+    h,
+    app: server,
+    url,
+    callbacks,
+    call,
     port: (server.server.address() as AddressInfo).port,
     waitForStatus: (id, status) => h.engine.waitFor(id, [status as RunRecord['status']]),
     async close() {
@@ -68,7 +72,10 @@ async function until(check: () => boolean, ms = 10_000): Promise<void> {
 }
 
 const callbackEvents = (api: Api, runId: string) =>
-  api.h.engine.events(runId, 0).map((e) => e.event).filter((e) => e.type.startsWith('callback.'));
+  api.h.engine
+    .events(runId, 0)
+    .map((e) => e.event)
+    .filter((e) => e.type.startsWith('callback.'));
 
 describe('callbacks go only where the operator allows (real API, real engine)', () => {
   let rx: Receiver;
@@ -97,7 +104,11 @@ describe('callbacks go only where the operator allows (real API, real engine)', 
       const res = await api.call<{ error: { code: string } }>('POST', `/v1/runs/${run.body.id}/callbacks`, { url });
       expect({ url, status: res.status, code: res.body.error.code }).toEqual({ url, status: 400, code: 'callback_host_not_allowed' });
     }
-    const start = await api.call<{ error: { code: string } }>('POST', '/v1/runs', { task: 'nobody hears', script: SCRIPT, callback: { url: rx.url } });
+    const start = await api.call<{ error: { code: string } }>('POST', '/v1/runs', {
+      task: 'nobody hears',
+      script: SCRIPT,
+      callback: { url: rx.url },
+    });
     expect(start.status).toBe(400);
     expect(start.body.error.code).toBe('callback_host_not_allowed');
     const list = await api.call<{ runs: RunRecord[] }>('GET', '/v1/runs');
@@ -133,7 +144,7 @@ describe('callbacks go only where the operator allows (real API, real engine)', 
     ]);
   });
 
-  it('copies no byte of the receiver\'s answer into the run\'s events, only its status code', async () => {
+  it("copies no byte of the receiver's answer into the run's events, only its status code", async () => {
     const leaky = await startReceiver(() => ({ status: 403, body: 'INTERNAL-SECRET root:x:0:0' }));
     try {
       api = await startApi({ DW_CALLBACK_HOSTS: '127.0.0.1' });

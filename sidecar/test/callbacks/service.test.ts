@@ -55,7 +55,9 @@ describe('CallbackService', () => {
   }
 
   it('retries n8n\'s 409 "is running already" and a 500, then delivers exactly once, signed over timestamp, path and body', async () => {
-    const rx = await receiver((n) => (n < 3 ? { status: 409, body: RUNNING_ALREADY } : n === 3 ? { status: 500, body: 'oops' } : { status: 200 }));
+    const rx = await receiver((n) =>
+      n < 3 ? { status: 409, body: RUNNING_ALREADY } : n === 3 ? { status: 500, body: 'oops' } : { status: 200 },
+    );
     const { svc, runs, events } = service();
     svc.start();
     runs.set('r1', 'running');
@@ -75,8 +77,12 @@ describe('CallbackService', () => {
       expect(verifyCallbackSignature(SECRET, ts, '/webhook-waiting/43', req.body, sig)).toBe(false);
       expect(verifyCallbackSignature('another-secret', ts, PATH, req.body, sig)).toBe(false);
     }
-    expect(events).toEqual([{ runId: 'r1', event: { type: 'callback.delivered', url: rx.url.split('?')[0], status: 'converged', httpStatus: 200 } }]);
-    expect(svc.deliveries('r1')).toEqual([expect.objectContaining({ state: 'delivered', attempts: 5, httpStatus: 200, status: 'converged' })]);
+    expect(events).toEqual([
+      { runId: 'r1', event: { type: 'callback.delivered', url: rx.url.split('?')[0], status: 'converged', httpStatus: 200 } },
+    ]);
+    expect(svc.deliveries('r1')).toEqual([
+      expect.objectContaining({ state: 'delivered', attempts: 5, httpStatus: 200, status: 'converged' }),
+    ]);
   });
 
   it('treats 409 "has finished already" as final', async () => {
@@ -89,13 +95,25 @@ describe('CallbackService', () => {
     await until(() => events.length > 0);
     await sleep(60);
     expect(rx.requests).toHaveLength(1);
-    expect(JSON.parse(rx.requests[0]!.body)).toEqual({ runId: 'r1', status: 'failed', error: { code: 'deadline', message: 'Run deadline exceeded' }, usage: expect.any(Object) });
-    expect(events[0]!.event).toMatchObject({ type: 'callback.failed', status: 'failed', reason: expect.stringContaining('has finished already') });
+    expect(JSON.parse(rx.requests[0]!.body)).toEqual({
+      runId: 'r1',
+      status: 'failed',
+      error: { code: 'deadline', message: 'Run deadline exceeded' },
+      usage: expect.any(Object),
+    });
+    expect(events[0]!.event).toMatchObject({
+      type: 'callback.failed',
+      status: 'failed',
+      reason: expect.stringContaining('has finished already'),
+    });
     expect(svc.deliveries('r1')[0]).toMatchObject({ state: 'failed', attempts: 1, httpStatus: 409 });
   });
 
   it.each([401, 403, 404, 410, 400, 302])('treats HTTP %i as final', async (status) => {
-    const rx = await receiver(() => ({ status, headers: status === 302 ? { location: 'http://127.0.0.1:1/elsewhere' } : ({} as Record<string, string>) }));
+    const rx = await receiver(() => ({
+      status,
+      headers: status === 302 ? { location: 'http://127.0.0.1:1/elsewhere' } : ({} as Record<string, string>),
+    }));
     const { svc, runs, events } = service();
     svc.start();
     runs.set('r1', 'running');
@@ -107,7 +125,7 @@ describe('CallbackService', () => {
     expect(events[0]!.event.type).toBe('callback.failed');
   });
 
-  it('keeps the receiver\'s answer out of the run\'s events: the status code only', async () => {
+  it("keeps the receiver's answer out of the run's events: the status code only", async () => {
     const rx = await receiver(() => ({ status: 403, body: 'root:x:0:0:secret-line-from-an-internal-service' }));
     const { svc, runs, events } = service();
     svc.start();
@@ -164,7 +182,7 @@ describe('CallbackService', () => {
     expect(rx.requests).toHaveLength(1);
   });
 
-  it('sends one registration\'s statuses in order, one at a time', async () => {
+  it("sends one registration's statuses in order, one at a time", async () => {
     const log: string[] = [];
     const rx = await receiver((n) => {
       log.push(`in ${n}`);
@@ -210,7 +228,12 @@ describe('CallbackService', () => {
     await svc.register('r1', { url: 'http://127.0.0.1:9/b' });
     await expect(svc.register('r1', { url: 'http://127.0.0.1:9/c' })).rejects.toMatchObject({ code: 'callback_limit', status: 409 });
     await svc.register('r1', { url: 'http://127.0.0.1:9/a', events: ['failed'] });
-    expect(svc.registrations('r1').map((r) => r.url).sort()).toEqual(['http://127.0.0.1:9/a', 'http://127.0.0.1:9/b']);
+    expect(
+      svc
+        .registrations('r1')
+        .map((r) => r.url)
+        .sort(),
+    ).toEqual(['http://127.0.0.1:9/a', 'http://127.0.0.1:9/b']);
   });
 
   it('stop() waits for a POST in flight to finish, and stops following the runs', async () => {
@@ -280,7 +303,9 @@ describe('CallbackService', () => {
       const second = service({ db: openDb(), runs });
       second.svc.start();
       await until(() => runs.recorded.length > 0);
-      expect(rx.requests.map((r) => JSON.parse(r.body))).toEqual([expect.objectContaining({ runId: 'r1', status: 'converged', result: 7 })]);
+      expect(rx.requests.map((r) => JSON.parse(r.body))).toEqual([
+        expect.objectContaining({ runId: 'r1', status: 'converged', result: 7 }),
+      ]);
     });
 
     it('a POST cut off mid-flight is sent again after a restart (at-least-once)', async () => {

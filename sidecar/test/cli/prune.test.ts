@@ -15,11 +15,26 @@ const DAY = 86_400_000;
 function run(id: string, status: RunStatus, ageDays: number): RunRecord {
   const at = new Date(Date.now() - ageDays * DAY).toISOString();
   return {
-    id, status, phase: null, task: 't', input: null, options: {},
+    id,
+    status,
+    phase: null,
+    task: 't',
+    input: null,
+    options: {},
     limits: { maxParallel: 1, maxAgents: 1, maxTokens: 1, maxUsd: 1, deadlineMs: 1, cpuMs: 1, memoryMb: 8 },
     counts: { queued: 0, active: 0, done: 0, failed: 0, total: 0 },
-    usage: emptyUsage(), result: null, error: null, parentId: null, meta: null, createdAt: at, updatedAt: at,
-    hasScript: false, approval: null, paused: false, estimate: null, deadlineAt: null,
+    usage: emptyUsage(),
+    result: null,
+    error: null,
+    parentId: null,
+    meta: null,
+    createdAt: at,
+    updatedAt: at,
+    hasScript: false,
+    approval: null,
+    paused: false,
+    estimate: null,
+    deadlineAt: null,
   };
 }
 
@@ -49,14 +64,22 @@ function remaining(dir: string): string[] {
 function capture(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();
   let text = '';
-  stream.on('data', (d: Buffer) => { text += d.toString(); });
+  stream.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
   return { stream, text: () => text };
 }
 
 describe('dynamic-workflows prune', () => {
   const dirs: string[] = [];
-  afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
-  const dataDir = (): string => { const d = seedDataDir(); dirs.push(d); return d; };
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+  const dataDir = (): string => {
+    const d = seedDataDir();
+    dirs.push(d);
+    return d;
+  };
 
   it('--days deletes old finished runs, keeps running and recent ones, and prints what it deleted', () => {
     const dir = dataDir();
@@ -64,7 +87,8 @@ describe('dynamic-workflows prune', () => {
     const err = capture();
     expect(pruneCommand({ days: '5' }, { DW_DATA_DIR: dir }, out.stream, err.stream)).toBe(0);
     expect(JSON.parse(out.text())).toEqual({
-      days: 5, dataDir: dir,
+      days: 5,
+      dataDir: dir,
       deleted: { runs: 1, events: 1, agents: 0, callbackDeliveries: 0, callbackRegistrations: 0 },
     });
     expect(err.text()).toBe('');

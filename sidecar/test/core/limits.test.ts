@@ -47,7 +47,11 @@ describe('resolveLimits: the operator sets ceilings, a request may only lower th
     ['maxParallel', 257, /maxParallel .* ceiling of 256 \(DW_MAX_PARALLEL_CEILING\)/],
   ])('refuses to raise %s with 400 limit_above_ceiling', (key, value, message) => {
     let caught: unknown;
-    try { resolveLimits(c, { [key]: value }); } catch (err) { caught = err; }
+    try {
+      resolveLimits(c, { [key]: value });
+    } catch (err) {
+      caught = err;
+    }
     expect(caught).toMatchObject({ code: 'limit_above_ceiling', status: 400 });
     expect((caught as Error).message).toMatch(message);
   });

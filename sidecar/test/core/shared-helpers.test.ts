@@ -12,7 +12,9 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ a: undefined, b: 1 })).toBe('{"b":1}');
     expect(canonicalJson([undefined, () => 1])).toBe('[null,null]');
     expect(canonicalJson(undefined)).toBe('null');
-    expect(canonicalJson({ cache_control: { type: 'ephemeral' }, t: [{ cache_control: 1, v: 'x' }] }, new Set(['cache_control']))).toBe('{"t":[{"v":"x"}]}');
+    expect(canonicalJson({ cache_control: { type: 'ephemeral' }, t: [{ cache_control: 1, v: 'x' }] }, new Set(['cache_control']))).toBe(
+      '{"t":[{"v":"x"}]}',
+    );
   });
 
   it('agrees with JSON.stringify on what JSON can write', () => {
@@ -38,7 +40,7 @@ describe('retryAfterMs', () => {
 });
 
 describe('abortReason', () => {
-  it('is the signal\'s own Error, or an AbortError naming a string reason', () => {
+  it("is the signal's own Error, or an AbortError naming a string reason", () => {
     const own = new Error('cancelled by user');
     const a = new AbortController();
     a.abort(own);

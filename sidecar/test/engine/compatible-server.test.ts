@@ -10,17 +10,26 @@ import { openDatabase } from '../../src/store/db';
 function foreignServer(seen: { path: string; apiKey: string | undefined; model: string }[]) {
   return http.createServer((req, res) => {
     let body = '';
-    req.on('data', (d: Buffer) => { body += d.toString(); });
+    req.on('data', (d: Buffer) => {
+      body += d.toString();
+    });
     req.on('end', () => {
       const parsed = JSON.parse(body) as { model: string; messages: { content: unknown }[] };
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       seen.push({ path: req.url ?? '', apiKey: (req.headers['x-api-key'] as string | undefined) ?? bearer, model: parsed.model });
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({
-        id: `msg_${seen.length}`, type: 'message', role: 'assistant', model: parsed.model, stop_reason: 'end_turn', stop_sequence: null,
-        content: [{ type: 'text', text: `foreign answer ${seen.length}` }],
-        usage: { input_tokens: 10, output_tokens: 3, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
-      }));
+      res.end(
+        JSON.stringify({
+          id: `msg_${seen.length}`,
+          type: 'message',
+          role: 'assistant',
+          model: parsed.model,
+          stop_reason: 'end_turn',
+          stop_sequence: null,
+          content: [{ type: 'text', text: `foreign answer ${seen.length}` }],
+          usage: { input_tokens: 10, output_tokens: 3, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+        }),
+      );
     });
   });
 }

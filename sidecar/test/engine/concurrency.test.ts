@@ -3,13 +3,20 @@ import { AdaptiveConcurrency } from '../../src/engine/concurrency';
 /** A clock the test moves by hand. */
 function clock(start = 1_000_000) {
   let t = start;
-  return { now: () => t, advance: (ms: number) => { t += ms; } };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 /** A task that stays in flight until released. */
 function deferred() {
   let release!: () => void;
-  const done = new Promise<void>((r) => { release = r; });
+  const done = new Promise<void>((r) => {
+    release = r;
+  });
   return { done, release };
 }
 
@@ -25,7 +32,13 @@ describe('AdaptiveConcurrency', () => {
     const c = new AdaptiveConcurrency({ max: 2 });
     const tasks = [deferred(), deferred(), deferred(), deferred()];
     const started: number[] = [];
-    const all = tasks.map((t, i) => c.run(async () => { started.push(i); await t.done; return i; }));
+    const all = tasks.map((t, i) =>
+      c.run(async () => {
+        started.push(i);
+        await t.done;
+        return i;
+      }),
+    );
     await tick();
     expect(started).toEqual([0, 1]);
     expect(c.active).toBe(2);
@@ -40,7 +53,9 @@ describe('AdaptiveConcurrency', () => {
 
   it('a task that throws frees its slot and rejects its own call only', async () => {
     const c = new AdaptiveConcurrency({ max: 1 });
-    const failing = c.run(async () => { throw new Error('boom'); });
+    const failing = c.run(async () => {
+      throw new Error('boom');
+    });
     const next = c.run(async () => 'ok');
     await expect(failing).rejects.toThrow('boom');
     await expect(next).resolves.toBe('ok');
@@ -55,13 +70,20 @@ describe('AdaptiveConcurrency', () => {
       expect(c.concurrency).toBe(expected);
       t.advance(100);
     }
-    expect(changes).toEqual([[5, 'provider push-back'], [2, 'provider push-back'], [1, 'provider push-back']]);
+    expect(changes).toEqual([
+      [5, 'provider push-back'],
+      [2, 'provider push-back'],
+      [1, 'provider push-back'],
+    ]);
   });
 
   it('a burst of push-backs within the cooldown counts as one signal', () => {
     const t = clock();
     const c = new AdaptiveConcurrency({ max: 16, cooldownMs: 1000, now: t.now });
-    for (let i = 0; i < 16; i++) { c.pushback(); t.advance(10); }
+    for (let i = 0; i < 16; i++) {
+      c.pushback();
+      t.advance(10);
+    }
     expect(c.concurrency).toBe(8);
     t.advance(1000);
     c.pushback();
@@ -92,20 +114,27 @@ describe('AdaptiveConcurrency', () => {
     c.pushback();
     c.pushback(); // inside the cooldown: ignored
     expect(c.concurrency).toBe(2);
-    c.success(); c.success(); c.success();
+    c.success();
+    c.success();
+    c.success();
     expect(c.concurrency).toBe(2); // successes inside the cooldown do not count
     t.advance(100);
     c.success();
     expect(c.concurrency).toBe(2);
     c.success();
     expect(c.concurrency).toBe(3);
-    c.success(); c.success();
+    c.success();
+    c.success();
     expect(c.concurrency).toBe(3);
     c.success();
     expect(c.concurrency).toBe(4);
     for (let i = 0; i < 20; i++) c.success();
     expect(c.concurrency).toBe(4);
-    expect(changes).toEqual([[2, 'provider push-back'], [3, 'recovering'], [4, 'recovering']]);
+    expect(changes).toEqual([
+      [2, 'provider push-back'],
+      [3, 'recovering'],
+      [4, 'recovering'],
+    ]);
   });
 
   it('a push-back starts the count of successes over, even one ignored for its retry-after', () => {
@@ -115,7 +144,9 @@ describe('AdaptiveConcurrency', () => {
     c.pushback();
     expect(c.concurrency).toBe(4);
     t.advance(100);
-    c.success(); c.success(); c.success();
+    c.success();
+    c.success();
+    c.success();
     c.pushback(); // the cooldown is over: it halves again
     expect(c.concurrency).toBe(2);
     t.advance(100);
@@ -134,7 +165,12 @@ describe('AdaptiveConcurrency', () => {
     const c = new AdaptiveConcurrency({ max: 4, now: t.now });
     const tasks = Array.from({ length: 6 }, () => deferred());
     const started: number[] = [];
-    const all = tasks.map((d, i) => c.run(async () => { started.push(i); await d.done; }));
+    const all = tasks.map((d, i) =>
+      c.run(async () => {
+        started.push(i);
+        await d.done;
+      }),
+    );
     await tick();
     expect(started).toEqual([0, 1, 2, 3]);
     c.pushback();

@@ -2,9 +2,16 @@ import { startHarness, type Harness } from '../support/engine-harness';
 
 describe('engine against the offline model over HTTP', () => {
   let h: Harness;
-  beforeAll(async () => { h = await startHarness(); });
-  afterAll(async () => { await h.close(); });
-  beforeEach(() => { h.model.reset(); h.model.setKnobs({ latencyMs: 0 }); });
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  beforeEach(() => {
+    h.model.reset();
+    h.model.setKnobs({ latencyMs: 0 });
+  });
 
   test('a 1,000-agent script makes exactly 1,000 model calls, never more than 16 at once, and the 1,001st agent() fails with agent_limit', async () => {
     h.model.setKnobs({ latencyMs: 20 });
@@ -128,10 +135,17 @@ describe('engine against the offline model over HTTP', () => {
     expect(run.usage.usd).toBeLessThanOrEqual(0.05 + maxParallel * maxAgentCost + 1e-9);
     expect(paid.length).toBeLessThan(400);
     const { priceUsage } = await import('../../src/providers');
-    const repriced = paid.reduce((s, a) => s + priceUsage(a.model, {
-      input_tokens: a.usage.inputTokens, output_tokens: a.usage.outputTokens,
-      cache_read_input_tokens: a.usage.cacheReadTokens, cache_creation_input_tokens: a.usage.cacheWriteTokens,
-    }).usd, 0);
+    const repriced = paid.reduce(
+      (s, a) =>
+        s +
+        priceUsage(a.model, {
+          input_tokens: a.usage.inputTokens,
+          output_tokens: a.usage.outputTokens,
+          cache_read_input_tokens: a.usage.cacheReadTokens,
+          cache_creation_input_tokens: a.usage.cacheWriteTokens,
+        }).usd,
+      0,
+    );
     expect(run.usage.usd).toBeCloseTo(repriced, 9);
   });
 
@@ -170,7 +184,11 @@ describe('engine against the offline model over HTTP', () => {
       }
     };
     h.model.setKnobs({ latencyMs: 200 });
-    const started = await h.engine.start({ task: 'long', options: { limits: { maxParallel: 2 } }, script: `await parallel(Array.from({ length: 50 }, (_, i) => () => agent('slow ' + i))); return 1;` });
+    const started = await h.engine.start({
+      task: 'long',
+      options: { limits: { maxParallel: 2 } },
+      script: `await parallel(Array.from({ length: 50 }, (_, i) => () => agent('slow ' + i))); return 1;`,
+    });
     // Mid-run: some agents done, two at the model, the rest queued.
     await until(() => h.engine.get(started.id).counts.done >= 2, 'two agents are done');
     const cancelled = await h.engine.cancel(started.id);

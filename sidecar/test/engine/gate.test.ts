@@ -4,7 +4,14 @@ import { Gate } from '../../src/engine/gate';
 /** Whether a promise has settled, after letting pending callbacks run. */
 async function state<T>(p: Promise<T>): Promise<'pending' | 'resolved' | 'rejected'> {
   let s: 'pending' | 'resolved' | 'rejected' = 'pending';
-  p.then(() => { s = 'resolved'; }, () => { s = 'rejected'; });
+  p.then(
+    () => {
+      s = 'resolved';
+    },
+    () => {
+      s = 'rejected';
+    },
+  );
   await new Promise((r) => setImmediate(r));
   return s;
 }
@@ -38,7 +45,7 @@ describe('Gate', () => {
     expect(await state(second)).toBe('resolved');
   });
 
-  it('an abort while waiting rejects with the signal\'s reason, and a later open does not resolve it', async () => {
+  it("an abort while waiting rejects with the signal's reason, and a later open does not resolve it", async () => {
     const gate = new Gate();
     gate.close();
     const ac = new AbortController();

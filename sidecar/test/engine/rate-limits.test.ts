@@ -3,7 +3,12 @@ import { startHarness, type Harness } from '../support/engine-harness';
 
 /** The 429s and the calls around them, for a failure message. */
 function describe429s(requests: readonly RequestObservation[]): string {
-  return requests.map((r) => `#${r.ordinal} ${JSON.stringify(r.key)} ${r.arrivedMs.toFixed(0)}..${r.endedMs?.toFixed(0) ?? '?'} ms in-flight ${r.inFlight} ${r.outcome}`).join('\n');
+  return requests
+    .map(
+      (r) =>
+        `#${r.ordinal} ${JSON.stringify(r.key)} ${r.arrivedMs.toFixed(0)}..${r.endedMs?.toFixed(0) ?? '?'} ms in-flight ${r.inFlight} ${r.outcome}`,
+    )
+    .join('\n');
 }
 
 /** Time-weighted mean of the in-flight count over [from, to]. */
@@ -24,8 +29,12 @@ function meanInFlight(series: readonly { atMs: number; inFlight: number }[], fro
 
 describe('429 and 529 push-back', () => {
   let h: Harness;
-  beforeAll(async () => { h = await startHarness(); });
-  afterAll(async () => { await h.close(); });
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
 
   test('a 429 storm (429 with retry-after 1 s above 4 in flight): retries wait their retry-after, in-flight drops and recovers, no agent fails, requests stay within 2x the agents', async () => {
     const limit = 4;
@@ -63,7 +72,8 @@ describe('429 and 529 push-back', () => {
         if (next === undefined) throw new Error(`${key}: a 429 was never retried\n${where}`);
         // 1 ms of slack: timers run on the event loop's millisecond clock.
         const waitedMs = next.arrivedMs - (r.endedMs ?? Infinity);
-        if (!(waitedMs >= retryAfterSec * 1000 - 1)) throw new Error(`${key}: retried ${waitedMs.toFixed(1)} ms after a 429 with retry-after ${retryAfterSec} s\n${where}`);
+        if (!(waitedMs >= retryAfterSec * 1000 - 1))
+          throw new Error(`${key}: retried ${waitedMs.toFixed(1)} ms after a 429 with retry-after ${retryAfterSec} s\n${where}`);
       });
       expect(calls[calls.length - 1].outcome).toBe('ok');
     }
@@ -80,7 +90,9 @@ describe('429 and 529 push-back', () => {
     expect(seen.requests.length).toBeLessThanOrEqual(2 * agents);
     expect(h.model.stats().requests).toBe(seen.requests.length);
     const throttles = h.engine.events(run.id, 0).filter((e) => e.event.type === 'throttle');
-    expect(throttles.map((e) => (e.event.type === 'throttle' ? e.event.reason : ''))).toEqual(expect.arrayContaining(['provider push-back', 'recovering']));
+    expect(throttles.map((e) => (e.event.type === 'throttle' ? e.event.reason : ''))).toEqual(
+      expect.arrayContaining(['provider push-back', 'recovering']),
+    );
   }, 120_000);
 
   test('overloaded (529) answers are retried and the run completes', async () => {

@@ -2,8 +2,12 @@ import { startHarness, type Harness } from '../support/engine-harness';
 
 describe('verification helpers under the journal', () => {
   let h: Harness;
-  beforeAll(async () => { h = await startHarness(); });
-  afterAll(async () => { await h.close(); });
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
 
   test('a replayed run gives the same verdicts without new model calls', async () => {
     h.model.reset();

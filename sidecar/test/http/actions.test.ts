@@ -34,7 +34,12 @@ describe('action routes', () => {
   afterEach(() => h.close());
 
   const post = (path: string, payload?: unknown, headers: Record<string, string> = {}) =>
-    h.app.inject({ method: 'POST', url: `/v1/runs/${run.id}/${path}`, headers: { ...AUTH, ...headers }, ...(payload === undefined ? {} : { payload: payload as string }) });
+    h.app.inject({
+      method: 'POST',
+      url: `/v1/runs/${run.id}/${path}`,
+      headers: { ...AUTH, ...headers },
+      ...(payload === undefined ? {} : { payload: payload as string }),
+    });
 
   it('approve passes the decision on and returns the updated record', async () => {
     const res = await post('approve', { approved: true, comment: 'ship it' });
@@ -58,11 +63,20 @@ describe('action routes', () => {
   it('cancel works with no body, an empty JSON body, or a reason', async () => {
     expect((await post('cancel')).statusCode).toBe(200);
     const other = h.engine.seed();
-    const res = await h.app.inject({ method: 'POST', url: `/v1/runs/${other.id}/cancel`, headers: { ...AUTH, 'content-type': 'application/json' }, payload: '' });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: `/v1/runs/${other.id}/cancel`,
+      headers: { ...AUTH, 'content-type': 'application/json' },
+      payload: '',
+    });
     expect(res.statusCode).toBe(200);
     const third = h.engine.seed();
     await h.app.inject({ method: 'POST', url: `/v1/runs/${third.id}/cancel`, headers: AUTH, payload: { reason: 'changed my mind' } });
-    expect(h.engine.calls.map((c) => c.args)).toEqual([[run.id, undefined], [other.id, undefined], [third.id, 'changed my mind']]);
+    expect(h.engine.calls.map((c) => c.args)).toEqual([
+      [run.id, undefined],
+      [other.id, undefined],
+      [third.id, 'changed my mind'],
+    ]);
   });
 
   it('answers an action the run state forbids with 409 invalid_state', async () => {
@@ -99,7 +113,12 @@ describe('action routes', () => {
 
   describe('agents', () => {
     beforeEach(() => {
-      h.engine.agentLogs.set(run.id, [agent(run.id, 0, 'done'), agent(run.id, 1, 'failed'), agent(run.id, 2, 'done'), agent(run.id, 3, 'failed')]);
+      h.engine.agentLogs.set(run.id, [
+        agent(run.id, 0, 'done'),
+        agent(run.id, 1, 'failed'),
+        agent(run.id, 2, 'done'),
+        agent(run.id, 3, 'failed'),
+      ]);
     });
 
     it('lists agents with status, offset and limit', async () => {

@@ -16,7 +16,11 @@ describe('authentication', () => {
   const guarded = ROUTES.filter((r) => !r.public);
 
   it.each(guarded.map((r) => [r.method, r.path]))('%s %s answers 401 without a token', async (method, path) => {
-    const res = await h.app.inject({ method: method as 'GET' | 'POST', url: concrete(path, runId), payload: method === 'POST' ? { task: 'x' } : undefined });
+    const res = await h.app.inject({
+      method: method as 'GET' | 'POST',
+      url: concrete(path, runId),
+      payload: method === 'POST' ? { task: 'x' } : undefined,
+    });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
     expect(res.headers['www-authenticate']).toMatch(/^Bearer realm=/);
@@ -25,8 +29,20 @@ describe('authentication', () => {
 
   it.each(guarded.map((r, i) => [r.method, r.path, i] as const))('%s %s answers 401 with a wrong token', async (method, path, i) => {
     // Each route from its own address: wrong tokens are throttled per address (tested below).
-    for (const authorization of [`Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Basic ${TOKEN}`, TOKEN, 'Bearer', `Bearer  ${TOKEN} extra`]) {
-      const res = await h.app.inject({ method: method as 'GET' | 'POST', url: concrete(path, runId), headers: { authorization }, remoteAddress: `10.0.1.${i}` });
+    for (const authorization of [
+      `Bearer ${TOKEN}x`,
+      `Bearer ${TOKEN.slice(0, -1)}`,
+      `Basic ${TOKEN}`,
+      TOKEN,
+      'Bearer',
+      `Bearer  ${TOKEN} extra`,
+    ]) {
+      const res = await h.app.inject({
+        method: method as 'GET' | 'POST',
+        url: concrete(path, runId),
+        headers: { authorization },
+        remoteAddress: `10.0.1.${i}`,
+      });
       expect(res.statusCode).toBe(401);
       expect(res.json().error.code).toBe('unauthorized');
     }

@@ -34,11 +34,13 @@ describe('POST /v1/runs/:id/callbacks', () => {
     const [req] = rx.requests;
     expect(JSON.parse(req!.body)).toEqual({ runId: run.id, status: 'converged', result: { answer: 42 }, usage: run.usage });
     const path = new URL(rx.url).pathname;
-    expect(verifyCallbackSignature(TOKEN, req!.headers['x-dw-timestamp'] as string, path, req!.body, req!.headers['x-dw-signature'] as string)).toBe(true);
+    expect(
+      verifyCallbackSignature(TOKEN, req!.headers['x-dw-timestamp'] as string, path, req!.body, req!.headers['x-dw-signature'] as string),
+    ).toBe(true);
     await waitFor(() => h.callbacks.deliveries(run.id)[0]?.state === 'delivered');
   });
 
-  it('delivers later, when the run\'s status event says it reached the state', async () => {
+  it("delivers later, when the run's status event says it reached the state", async () => {
     const run = h.engine.seed({ status: 'running' });
     await register(run.id, { url: rx.url, events: ['awaiting_approval'] });
     h.engine.setStatus(run.id, 'awaiting_approval');

@@ -23,7 +23,8 @@ describe('event streams (SSE over a real socket)', () => {
     streams.push(s);
     return s;
   };
-  const log = (runId: string, n: number): StoredEvent[] => Array.from({ length: n }, (_, i) => h.engine.emit(runId, { type: 'log', message: `${runId} #${i}` }));
+  const log = (runId: string, n: number): StoredEvent[] =>
+    Array.from({ length: n }, (_, i) => h.engine.emit(runId, { type: 'log', message: `${runId} #${i}` }));
   const ids = (frames: Frame[]) => frames.map((f) => f.id);
   const expectExactlyOnceInOrder = (frames: Frame[], expected: StoredEvent[]) => {
     expect(ids(frames)).toEqual(expected.map((e) => e.id));

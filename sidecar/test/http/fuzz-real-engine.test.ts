@@ -30,10 +30,22 @@ describe(`fuzzing the API (real engine) with ${Object.values(FUZZ_MIX).reduce((a
     await waitFor(() => h.engine.get(id).status === status, 30_000);
     return id;
   };
-  const snapshot = (): string => JSON.stringify(runIds.map((id): Partial<RunRecord> & { agents: number } => {
-    const r = h.engine.get(id);
-    return { id: r.id, status: r.status, phase: r.phase, counts: r.counts, result: r.result, error: r.error, approval: r.approval, agents: h.engine.agents(id, {}).total };
-  }));
+  const snapshot = (): string =>
+    JSON.stringify(
+      runIds.map((id): Partial<RunRecord> & { agents: number } => {
+        const r = h.engine.get(id);
+        return {
+          id: r.id,
+          status: r.status,
+          phase: r.phase,
+          counts: r.counts,
+          result: r.result,
+          error: r.error,
+          approval: r.approval,
+          agents: h.engine.agents(id, {}).total,
+        };
+      }),
+    );
 
   beforeAll(async () => {
     h = await startHarness({ env: { DW_TOKEN: TOKEN, DW_LOG_LEVEL: 'silent' } });
@@ -58,17 +70,21 @@ describe(`fuzzing the API (real engine) with ${Object.values(FUZZ_MIX).reduce((a
     await h.close();
   });
 
-  it.each(SEEDS)('DW_FUZZ_SEED=%i: answers every one with a 4xx JSON error and changes no run', async (seed) => {
-    const before = snapshot();
-    const total = h.engine.list({ limit: 500 }).runs.length;
+  it.each(SEEDS)(
+    'DW_FUZZ_SEED=%i: answers every one with a 4xx JSON error and changes no run',
+    async (seed) => {
+      const before = snapshot();
+      const total = h.engine.list({ limit: 500 }).runs.length;
 
-    const { failures, statuses } = await fuzzApi(base, port, fuzzRequests(seed, runIds));
+      const { failures, statuses } = await fuzzApi(base, port, fuzzRequests(seed, runIds));
 
-    expect(failures).toEqual([]);
-    for (const expected of [400, 401, 404, 405, 413, 414, 415]) expect([...statuses]).toContain(expected);
-    expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    expect(snapshot()).toBe(before);
-    expect(h.engine.list({ limit: 500 }).runs.length).toBe(total);
-    for (const id of runIds) expect(callbacks.registrations(id)).toEqual([]);
-  }, 120_000);
+      expect(failures).toEqual([]);
+      for (const expected of [400, 401, 404, 405, 413, 414, 415]) expect([...statuses]).toContain(expected);
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      expect(snapshot()).toBe(before);
+      expect(h.engine.list({ limit: 500 }).runs.length).toBe(total);
+      for (const id of runIds) expect(callbacks.registrations(id)).toEqual([]);
+    },
+    120_000,
+  );
 });

@@ -96,11 +96,45 @@ function makers(rand: () => number, runIds: readonly string[]): Record<FuzzKind,
     (b) => ({ ...b, task: 'x'.repeat(100_001 + int(1000)) }),
     (b) => ({ ...b, script: pick([1, false, {}, '', 'y'.repeat(200_001)]) }),
     (b) => ({ ...b, [junk(8).replace(/[^a-z]/gi, '') || 'zz']: 1, task: b.task }),
-    (b) => ({ ...b, options: pick([null, 'fast', 7, [], { approvePlan: 'yes' }, { tools: 'grep' }, { tools: ['rm'] }, { tools: ['grep', 'grep'] }, { workspace: '' }, { model: 5 }, { unknown: 1 }]) }),
-    (b) => ({ ...b, options: { limits: { [pick(['maxParallel', 'maxAgents', 'maxTokens', 'cpuMs', 'memoryMb', 'deadlineMs'])]: pick([-1, 0, 1.5, 1e15, '8', null]) } } }),
+    (b) => ({
+      ...b,
+      options: pick([
+        null,
+        'fast',
+        7,
+        [],
+        { approvePlan: 'yes' },
+        { tools: 'grep' },
+        { tools: ['rm'] },
+        { tools: ['grep', 'grep'] },
+        { workspace: '' },
+        { model: 5 },
+        { unknown: 1 },
+      ]),
+    }),
+    (b) => ({
+      ...b,
+      options: {
+        limits: {
+          [pick(['maxParallel', 'maxAgents', 'maxTokens', 'cpuMs', 'memoryMb', 'deadlineMs'])]: pick([-1, 0, 1.5, 1e15, '8', null]),
+        },
+      },
+    }),
     (b) => ({ ...b, options: { limits: { maxUsd: pick([-0.01, 1e10, 'cheap']) } } }),
     (b) => ({ ...b, options: { limits: { maxParalel: 4 } } }),
-    (b) => ({ ...b, callback: pick([{}, { url: 'ftp://x' }, { url: 'notaurl' }, { url: 'http://u:p@h/' }, { url: 'http://h/', events: ['running'] }, { url: 'http://h/', events: [] }, { url: 5 }, 'http://h/']) }),
+    (b) => ({
+      ...b,
+      callback: pick([
+        {},
+        { url: 'ftp://x' },
+        { url: 'notaurl' },
+        { url: 'http://u:p@h/' },
+        { url: 'http://h/', events: ['running'] },
+        { url: 'http://h/', events: [] },
+        { url: 5 },
+        'http://h/',
+      ]),
+    }),
     (b) => ({ ...b, input: JSON.parse(deep(65 + int(200))) }),
     () => pick([null, [], 'task', 17, true]),
   ];
@@ -118,12 +152,24 @@ function makers(rand: () => number, runIds: readonly string[]): Record<FuzzKind,
       () => '{"task":"\ud800"}garbage',
     ])();
   const actionBodies: Record<string, Array<() => unknown>> = {
-    approve: [() => ({}), () => ({ approved: 'yes' }), () => ({ approved: true, extra: 1 }), () => ({ approved: null }), () => ({ approved: true, comment: 'c'.repeat(10_001) })],
+    approve: [
+      () => ({}),
+      () => ({ approved: 'yes' }),
+      () => ({ approved: true, extra: 1 }),
+      () => ({ approved: null }),
+      () => ({ approved: true, comment: 'c'.repeat(10_001) }),
+    ],
     cancel: [() => ({ reason: 5 }), () => ({ reason: 'r'.repeat(1001) }), () => ({ why: 'x' }), () => [1]],
     rerun: [() => ({ script: 5 }), () => ({ script: '' }), () => ({ other: 1 }), () => ({ input: JSON.parse(deep(80)) })],
     pause: [() => ({ now: true }), () => 'string', () => 3],
     resume: [() => ({ x: 1 }), () => [null]],
-    callbacks: [() => ({}), () => ({ url: 'file:///etc/passwd' }), () => ({ url: 'http://127.0.0.1:9/x', events: ['done'] }), () => ({ url: 'http://127.0.0.1:9/x', extra: true }), () => ({ url: `http://h/${'x'.repeat(3000)}` })],
+    callbacks: [
+      () => ({}),
+      () => ({ url: 'file:///etc/passwd' }),
+      () => ({ url: 'http://127.0.0.1:9/x', events: ['done'] }),
+      () => ({ url: 'http://127.0.0.1:9/x', extra: true }),
+      () => ({ url: `http://h/${'x'.repeat(3000)}` }),
+    ],
   };
   const auth = { ...AUTH, 'content-type': 'application/json' };
   const run = (): string => pick(runIds);
@@ -131,19 +177,32 @@ function makers(rand: () => number, runIds: readonly string[]): Record<FuzzKind,
   return {
     'no-auth': () => {
       const route = pick(ROUTES.filter((x) => !x.public));
-      const headers = pick([{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Basic ${TOKEN}` }, { authorization: [...junk(30)].filter((c) => c >= ' ' && c <= '~').join('') }]);
+      const headers = pick([
+        {},
+        { authorization: `Bearer ${TOKEN}x` },
+        { authorization: `Basic ${TOKEN}` },
+        { authorization: [...junk(30)].filter((c) => c >= ' ' && c <= '~').join('') },
+      ]);
       return { kind: 'no-auth', method: route.method, path: concrete(route.path, run()), headers: headers as Record<string, string> };
     },
     'wrong-method': () => {
       const route = pick(ROUTES);
-      const allowed = new Set(ROUTES.filter((x) => x.path === route.path).flatMap((x) => (x.method === 'GET' && !x.stream ? ['GET', 'HEAD'] : [x.method])));
+      const allowed = new Set(
+        ROUTES.filter((x) => x.path === route.path).flatMap((x) => (x.method === 'GET' && !x.stream ? ['GET', 'HEAD'] : [x.method])),
+      );
       const method = pick(['PUT', 'DELETE', 'PATCH', 'OPTIONS', 'GET', 'HEAD', 'POST'].filter((m) => !allowed.has(m)));
       return { kind: 'wrong-method', method, path: concrete(route.path, run()), headers: AUTH };
     },
     'garbage-id': () => {
       const route = pick(ROUTES.filter((x) => x.path.includes(':id')));
       const body = route.method === 'POST' ? pick([undefined, '{}', '{"approved":true}', '{"url":"http://127.0.0.1:9/x"}']) : undefined;
-      return { kind: 'garbage-id', method: route.method, path: concrete(route.path, garbageId(), int(5)), headers: auth, ...(body ? { body } : {}) };
+      return {
+        kind: 'garbage-id',
+        method: route.method,
+        path: concrete(route.path, garbageId(), int(5)),
+        headers: auth,
+        ...(body ? { body } : {}),
+      };
     },
     // Longer than the router's maxParamLength (200).
     'long-id': () => {
@@ -151,7 +210,19 @@ function makers(rand: () => number, runIds: readonly string[]): Record<FuzzKind,
       return { kind: 'long-id', method: route.method, path: concrete(route.path, 'x'.repeat(201 + int(200))), headers: AUTH };
     },
     'bad-query': () => {
-      const q = pick(['status=done', 'limit=0', 'limit=501', 'limit=-5', 'limit=abc', 'limit=1e3', 'cursor=', 'foo=bar', `cursor=${'c'.repeat(600)}`, 'status=', 'status[]=running']);
+      const q = pick([
+        'status=done',
+        'limit=0',
+        'limit=501',
+        'limit=-5',
+        'limit=abc',
+        'limit=1e3',
+        'cursor=',
+        'foo=bar',
+        `cursor=${'c'.repeat(600)}`,
+        'status=',
+        'status[]=running',
+      ]);
       const route = pick(['/v1/runs', `/v1/runs/${run()}/agents`, '/v1/events', `/v1/runs/${run()}/events`]);
       const agentQ = pick(['status=running', 'offset=-1', 'limit=1001', 'limit=0', 'offset=x', 'nope=1']);
       const eventsQ = pick(['lastEventId=-1', 'lastEventId=abc', 'lastEventId=1.5', 'x=1', `lastEventId=${'9'.repeat(30)}`]);
@@ -160,7 +231,12 @@ function makers(rand: () => number, runIds: readonly string[]): Record<FuzzKind,
     },
     'bad-last-event-id': () => {
       const route = pick(['/v1/events', `/v1/runs/${run()}/events`]);
-      return { kind: 'bad-last-event-id', method: 'GET', path: route, headers: { ...AUTH, 'last-event-id': pick(['abc', '-1', '1.5', '0x10', '9'.repeat(20), '1 2']) } };
+      return {
+        kind: 'bad-last-event-id',
+        method: 'GET',
+        path: route,
+        headers: { ...AUTH, 'last-event-id': pick(['abc', '-1', '1.5', '0x10', '9'.repeat(20), '1 2']) },
+      };
     },
     'bad-start': () => {
       let body: string;
@@ -173,22 +249,63 @@ function makers(rand: () => number, runIds: readonly string[]): Record<FuzzKind,
     },
     'garbage-json': () => ({ kind: 'garbage-json', method: 'POST', path: '/v1/runs', headers: auth, body: garbageJson() }),
     'wrong-type': () => {
-      const type = pick(['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=b', 'application/octet-stream', 'text/json']);
-      return { kind: 'wrong-type', method: 'POST', path: pick(['/v1/runs', `/v1/runs/${run()}/approve`, `/v1/runs/${run()}/cancel`]), headers: { ...AUTH, 'content-type': type }, body: JSON.stringify(validStart()) };
+      const type = pick([
+        'text/plain',
+        'application/xml',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=b',
+        'application/octet-stream',
+        'text/json',
+      ]);
+      return {
+        kind: 'wrong-type',
+        method: 'POST',
+        path: pick(['/v1/runs', `/v1/runs/${run()}/approve`, `/v1/runs/${run()}/cancel`]),
+        headers: { ...AUTH, 'content-type': type },
+        body: JSON.stringify(validStart()),
+      };
     },
-    'huge-body': () => ({ kind: 'huge-body', method: 'POST', path: '/v1/runs', headers: auth, body: JSON.stringify({ task: 'h'.repeat(4 * 1024 * 1024 + int(1024)) }) }),
+    'huge-body': () => ({
+      kind: 'huge-body',
+      method: 'POST',
+      path: '/v1/runs',
+      headers: auth,
+      body: JSON.stringify({ task: 'h'.repeat(4 * 1024 * 1024 + int(1024)) }),
+    }),
     'empty-start': () => ({ kind: 'empty-start', method: 'POST', path: '/v1/runs', headers: auth, body: '' }),
-    'garbage-json-action': () => ({ kind: 'garbage-json-action', method: 'POST', path: `/v1/runs/${run()}/${pick(Object.keys(actionBodies))}`, headers: auth, body: garbageJson() }),
+    'garbage-json-action': () => ({
+      kind: 'garbage-json-action',
+      method: 'POST',
+      path: `/v1/runs/${run()}/${pick(Object.keys(actionBodies))}`,
+      headers: auth,
+      body: garbageJson(),
+    }),
     'bad-action': () => {
       const action = pick(Object.keys(actionBodies));
-      return { kind: 'bad-action', method: 'POST', path: `/v1/runs/${run()}/${action}`, headers: auth, body: JSON.stringify(pick(actionBodies[action] ?? [])()) };
+      return {
+        kind: 'bad-action',
+        method: 'POST',
+        path: `/v1/runs/${run()}/${action}`,
+        headers: auth,
+        body: JSON.stringify(pick(actionBodies[action] ?? [])()),
+      };
     },
     'bad-restart': () => {
       const seq = pick(['-1', 'abc', '1.5', '99999999999', '%20', '7']);
       return { kind: 'bad-restart', method: 'POST', path: `/v1/runs/${run()}/agents/${seq}/restart`, headers: AUTH };
     },
     'unknown-path': () => {
-      const path = pick([`/v2/runs`, `/v1/run`, `/v1/runs/${run()}/explode`, `/${encodeURIComponent(junk(10))}`, '/v1/runs/a/b/c/d', '/v1//runs', '/.env', '/v1/runs/%', `/v1/runs?${'&'.repeat(500)}x=1`]);
+      const path = pick([
+        `/v2/runs`,
+        `/v1/run`,
+        `/v1/runs/${run()}/explode`,
+        `/${encodeURIComponent(junk(10))}`,
+        '/v1/runs/a/b/c/d',
+        '/v1//runs',
+        '/.env',
+        '/v1/runs/%',
+        `/v1/runs?${'&'.repeat(500)}x=1`,
+      ]);
       return { kind: 'unknown-path', method: pick(['GET', 'POST']), path, headers: AUTH };
     },
   };
@@ -213,7 +330,11 @@ export const RAW_REQUESTS: readonly string[] = [
  * Sends `payload` on a fresh socket; the status line of the answer, or null with the reason
  * when the connection closed (or `timeoutMs` passed) without one.
  */
-export function rawRequest(port: number, payload: string, timeoutMs = 10_000): Promise<{ status: number } | { status: null; reason: string }> {
+export function rawRequest(
+  port: number,
+  payload: string,
+  timeoutMs = 10_000,
+): Promise<{ status: number } | { status: null; reason: string }> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     let data = '';
@@ -227,11 +348,15 @@ export function rawRequest(port: number, payload: string, timeoutMs = 10_000): P
       // The status line is all we need; the server may keep the connection open.
       if (/^HTTP\/1\.[01] \d{3}/.test(data)) socket.destroy();
     });
-    socket.on('error', (err) => { reason = `socket error: ${err.message}`; });
+    socket.on('error', (err) => {
+      reason = `socket error: ${err.message}`;
+    });
     socket.on('close', () => {
       clearTimeout(timer);
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(data);
-      resolve(m ? { status: Number(m[1]) } : { status: null, reason: data ? `${reason}; got ${JSON.stringify(data.slice(0, 80))}` : reason });
+      resolve(
+        m ? { status: Number(m[1]) } : { status: null, reason: data ? `${reason}; got ${JSON.stringify(data.slice(0, 80))}` : reason },
+      );
     });
     socket.write(payload, 'latin1');
   });

@@ -1,7 +1,8 @@
 import { EXPECTED_STATUS, RAW_REQUESTS, rawRequest, type FuzzKind, type FuzzRequest } from './fuzz-requests';
 
 /** Wrong credentials from one address are throttled: past the limit they get 429 too_many_auth_failures. */
-const throttled = (kind: FuzzKind, status: number, text: string): boolean => kind === 'no-auth' && status === 429 && text.includes('"too_many_auth_failures"');
+const throttled = (kind: FuzzKind, status: number, text: string): boolean =>
+  kind === 'no-auth' && status === 429 && text.includes('"too_many_auth_failures"');
 
 export interface FuzzOutcome {
   /** One line per request that was not answered with a 4xx JSON error (or not answered at all). */
@@ -18,7 +19,8 @@ export function fuzzSeeds(fixed: readonly number[], env: Readonly<Record<string,
   const raw = env.DW_FUZZ_SEED?.trim();
   if (!raw) return [...fixed];
   const extra = raw === 'random' ? Date.now() % 1_000_000_000 : Number(raw);
-  if (!Number.isSafeInteger(extra) || extra < 0) throw new Error(`Expected \`DW_FUZZ_SEED\` to be a non-negative integer or "random", got ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(extra) || extra < 0)
+    throw new Error(`Expected \`DW_FUZZ_SEED\` to be a non-negative integer or "random", got ${JSON.stringify(raw)}`);
   return [...fixed, extra];
 }
 
@@ -36,7 +38,11 @@ export async function fuzzApi(base: string, port: number, requests: readonly Fuz
     let status: number;
     let text: string;
     try {
-      const res = await fetch(`${base}${req.path}`, { method: req.method, headers: req.headers, ...(req.body !== undefined ? { body: req.body } : {}) });
+      const res = await fetch(`${base}${req.path}`, {
+        method: req.method,
+        headers: req.headers,
+        ...(req.body !== undefined ? { body: req.body } : {}),
+      });
       status = res.status;
       text = await res.text();
     } catch (err) {
@@ -46,7 +52,12 @@ export async function fuzzApi(base: string, port: number, requests: readonly Fuz
     statuses.add(status);
     byKind.set(req.kind, (byKind.get(req.kind) ?? new Set()).add(status));
     const expected = EXPECTED_STATUS[req.kind];
-    if (status < 400 || status > 499 || !(req.method === 'HEAD' || isJsonError(text)) || (expected !== undefined && status !== expected && !throttled(req.kind, status, text))) {
+    if (
+      status < 400 ||
+      status > 499 ||
+      !(req.method === 'HEAD' || isJsonError(text)) ||
+      (expected !== undefined && status !== expected && !throttled(req.kind, status, text))
+    ) {
       failures.push(`${what} -> ${status} ${text.slice(0, 120)}`);
     }
   };

@@ -42,6 +42,10 @@ describe(`fuzzing the API (fake engine) with ${TOTAL} malformed requests per see
     for (const id of runIds) expect(h.callbacks.registrations(id)).toEqual([]);
     // Garbage ids may reach the engine (which answers run_not_found); nothing may act on a real run.
     const mutating = new Set(['start', 'cancel', 'approve', 'rerun', 'pause', 'resume']);
-    expect(h.engine.calls.slice(callsBefore).filter((c) => mutating.has(c.method) && (c.method === 'start' || runIds.includes(c.args[0] as string)))).toEqual([]);
+    expect(
+      h.engine.calls
+        .slice(callsBefore)
+        .filter((c) => mutating.has(c.method) && (c.method === 'start' || runIds.includes(c.args[0] as string))),
+    ).toEqual([]);
   });
 });

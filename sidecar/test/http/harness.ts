@@ -45,7 +45,12 @@ export function makeHarness(opts: HarnessOptions = {}): Harness {
     record: (id: string, e: RunEvent) => void engine.emit(id, e),
   };
   const callbacks = new CallbackService({
-    db, runs, hosts, secret: config.callbackSecret, retry: { baseMs: 5, maxMs: 20, maxAttempts: 5 }, ...opts.callbacks,
+    db,
+    runs,
+    hosts,
+    secret: config.callbackSecret,
+    retry: { baseMs: 5, maxMs: 20, maxAttempts: 5 },
+    ...opts.callbacks,
   });
   callbacks.start();
   const metrics = new SidecarMetrics({ processMetrics: false });

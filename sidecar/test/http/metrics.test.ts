@@ -20,7 +20,7 @@ describe('GET /metrics', () => {
     return res.body;
   };
 
-  it('counts runs by state across every page of the engine\'s list', async () => {
+  it("counts runs by state across every page of the engine's list", async () => {
     for (let i = 0; i < 1203; i++) h.engine.seed({ status: i % 3 === 0 ? 'converged' : 'running' });
     h.engine.seed({ status: 'awaiting_approval' });
     const text = await scrape();

@@ -5,7 +5,18 @@ import { ROUTES } from './routes-table';
 type Doc = {
   openapi: string;
   info: { version: string };
-  paths: Record<string, Record<string, { operationId: string; security?: unknown[]; requestBody?: { content: Record<string, { schema: Record<string, unknown> }> }; parameters: Array<{ name: string; in: string }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        operationId: string;
+        security?: unknown[];
+        requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+        parameters: Array<{ name: string; in: string }>;
+      }
+    >
+  >;
   components: { schemas: Record<string, unknown> };
 };
 
@@ -37,7 +48,10 @@ describe('GET /openapi.json', () => {
   it('describes requests with the schemas that validate them', () => {
     const start = doc.paths['/v1/runs']!.post!.requestBody!.content['application/json']!.schema as {
       required: string[];
-      properties: { task: { maxLength: number }; options: { properties: { limits: { properties: { maxParallel: { maximum: number } } } } } };
+      properties: {
+        task: { maxLength: number };
+        options: { properties: { limits: { properties: { maxParallel: { maximum: number } } } } };
+      };
     };
     expect(start.required).toEqual(['task']);
     expect(start.properties.task.maxLength).toBe(100_000);
@@ -47,7 +61,11 @@ describe('GET /openapi.json', () => {
   });
 
   it('marks only /healthz as open, and every $ref resolves', () => {
-    const open = Object.entries(doc.paths).flatMap(([p, ops]) => Object.entries(ops).filter(([, o]) => Array.isArray(o.security) && o.security.length === 0).map(([m]) => `${m} ${p}`));
+    const open = Object.entries(doc.paths).flatMap(([p, ops]) =>
+      Object.entries(ops)
+        .filter(([, o]) => Array.isArray(o.security) && o.security.length === 0)
+        .map(([m]) => `${m} ${p}`),
+    );
     expect(open).toEqual(['get /healthz']);
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
     expect(refs.length).toBeGreaterThan(10);

@@ -17,7 +17,14 @@ describe('runs routes', () => {
       const body = {
         task: 'Audit the auth module',
         input: { files: ['a.ts'] },
-        options: { model: 'm', agentModel: 'a', approvePlan: true, tools: ['read_file', 'grep'], workspace: 'repo-a', limits: { maxParallel: 4, maxUsd: 0.5 } },
+        options: {
+          model: 'm',
+          agentModel: 'a',
+          approvePlan: true,
+          tools: ['read_file', 'grep'],
+          workspace: 'repo-a',
+          limits: { maxParallel: 4, maxUsd: 0.5 },
+        },
       };
       const res = await post(body);
       expect(res.statusCode).toBe(201);
@@ -37,16 +44,28 @@ describe('runs routes', () => {
       ['an unknown top-level field', { task: 't', scirpt: 'return 1' }, /unknown field `scirpt`/],
       ['an unknown option', { task: 't', options: { approvePlans: true } }, /unknown field `options.approvePlans`/],
       ['an unknown limit', { task: 't', options: { limits: { maxParalel: 4 } } }, /unknown field `options.limits.maxParalel`/],
-      ['a limit out of bounds', { task: 't', options: { limits: { maxParallel: 100_000 } } }, /`options.limits.maxParallel` must be <= 4096/],
+      [
+        'a limit out of bounds',
+        { task: 't', options: { limits: { maxParallel: 100_000 } } },
+        /`options.limits.maxParallel` must be <= 4096/,
+      ],
       ['a negative budget', { task: 't', options: { limits: { maxUsd: -1 } } }, /`options.limits.maxUsd` must be >= 0/],
       ['a fractional agent limit', { task: 't', options: { limits: { maxAgents: 1.5 } } }, /`options.limits.maxAgents` must be an integer/],
       ['an unknown tool', { task: 't', options: { tools: ['read_file', 'rm_rf'] } }, /`options.tools\[1\]` must be one of: read_file/],
       ['a repeated tool', { task: 't', options: { tools: ['grep', 'grep'] } }, /`options.tools` must not repeat items/],
       ['approvePlan as a string', { task: 't', options: { approvePlan: 'yes' } }, /`options.approvePlan` must be true or false/],
       ['a callback without url', { task: 't', callback: {} }, /`callback.url` is required/],
-      ['a callback to a non-http URL', { task: 't', callback: { url: 'file:///etc/passwd' } }, /`callback.url` must be an absolute http or https URL/],
+      [
+        'a callback to a non-http URL',
+        { task: 't', callback: { url: 'file:///etc/passwd' } },
+        /`callback.url` must be an absolute http or https URL/,
+      ],
       ['a callback URL with credentials', { task: 't', callback: { url: 'https://u:p@example.com/x' } }, /`callback.url`/],
-      ['an unknown callback event', { task: 't', callback: { url: 'http://127.0.0.1/x', events: ['done'] } }, /`callback.events\[0\]` must be one of/],
+      [
+        'an unknown callback event',
+        { task: 't', callback: { url: 'http://127.0.0.1/x', events: ['done'] } },
+        /`callback.events\[0\]` must be one of/,
+      ],
       ['input nested too deeply', { task: 't', input: JSON.parse(`${'['.repeat(100)}${']'.repeat(100)}`) }, /`input` is nested too deeply/],
       ['an array body', [{ task: 't' }], /the body must be a JSON object/],
     ])('rejects %s with 400 invalid_request naming the field', async (_name, body, message) => {
@@ -88,7 +107,9 @@ describe('runs routes', () => {
     it('registers the callback of the start body', async () => {
       const res = await post({ task: 't', callback: { url: 'http://127.0.0.1:9/hook', events: ['failed'] } });
       expect(res.statusCode).toBe(201);
-      expect(h.callbacks.registrations(res.json().id)).toEqual([expect.objectContaining({ url: 'http://127.0.0.1:9/hook', events: ['failed'] })]);
+      expect(h.callbacks.registrations(res.json().id)).toEqual([
+        expect.objectContaining({ url: 'http://127.0.0.1:9/hook', events: ['failed'] }),
+      ]);
     });
   });
 
@@ -102,7 +123,10 @@ describe('runs routes', () => {
       const second = await h.app.inject({ method: 'GET', url: `/v1/runs?limit=2&cursor=${page1.nextCursor}`, headers: AUTH });
       expect(second.json().runs.map((r: RunRecord) => r.id)).toEqual(['run-0003', 'run-0002']);
       const converged = await h.app.inject({ method: 'GET', url: '/v1/runs?status=converged', headers: AUTH });
-      expect(converged.json()).toEqual({ runs: [expect.objectContaining({ id: 'run-0004' }), expect.objectContaining({ id: 'run-0002' })], nextCursor: null });
+      expect(converged.json()).toEqual({
+        runs: [expect.objectContaining({ id: 'run-0004' }), expect.objectContaining({ id: 'run-0002' })],
+        nextCursor: null,
+      });
     });
 
     it.each([['status=done'], ['limit=0'], ['limit=501'], ['limit=abc'], ['cursor='], ['stauts=running']])('rejects ?%s', async (qs) => {

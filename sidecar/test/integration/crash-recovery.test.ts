@@ -14,7 +14,10 @@ describe('durable execution across a SIGKILL', () => {
     sidecar = new SidecarProcess({ DW_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-test-not-a-real-key', ANTHROPIC_BASE_URL: url });
     await sidecar.start();
   });
-  afterAll(async () => { await sidecar.kill(); await model.close(); });
+  afterAll(async () => {
+    await sidecar.kill();
+    await model.close();
+  });
 
   test('a 300-agent run killed mid-way completes after restart with the same result and no second call for any completed agent', async () => {
     const script = `

@@ -12,18 +12,28 @@ describe('the sidecar service over HTTP', () => {
   const model = createOfflineModelServer({ latencyMs: 30 });
   let modelUrl = '';
 
-  beforeAll(async () => { modelUrl = (await model.listen(0, '127.0.0.1')).url; });
-  afterAll(async () => { await model.close(); });
+  beforeAll(async () => {
+    modelUrl = (await model.listen(0, '127.0.0.1')).url;
+  });
+  afterAll(async () => {
+    await model.close();
+  });
 
   test('20 concurrent runs of 50 agents all converge, and agents in flight never exceed the sidecar-wide cap', async () => {
     const sidecar = new SidecarProcess({
-      DW_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-test-not-a-real-key', ANTHROPIC_BASE_URL: modelUrl, DW_GLOBAL_MAX_PARALLEL: '24',
+      DW_PROVIDER: 'anthropic',
+      ANTHROPIC_API_KEY: 'sk-test-not-a-real-key',
+      ANTHROPIC_BASE_URL: modelUrl,
+      DW_GLOBAL_MAX_PARALLEL: '24',
     });
     await sidecar.start();
     model.reset();
     try {
-      const script = (n: number) => `const r = await parallel(Array.from({ length: 50 }, (_, i) => () => agent('run ${n} item ' + i))); return r.filter(Boolean).length;`;
-      const started = await Promise.all(Array.from({ length: 20 }, (_, n) => sidecar.request<{ id: string }>('POST', '/v1/runs', { task: `load ${n}`, script: script(n) })));
+      const script = (n: number) =>
+        `const r = await parallel(Array.from({ length: 50 }, (_, i) => () => agent('run ${n} item ' + i))); return r.filter(Boolean).length;`;
+      const started = await Promise.all(
+        Array.from({ length: 20 }, (_, n) => sidecar.request<{ id: string }>('POST', '/v1/runs', { task: `load ${n}`, script: script(n) })),
+      );
       expect(started.every((s) => s.status === 201)).toBe(true);
       const done = await Promise.all(started.map((s) => sidecar.waitForStatus(s.body.id, ['converged', 'failed', 'cancelled'])));
       expect(done.map((d) => d.status)).toEqual(Array(20).fill('converged'));
@@ -39,18 +49,29 @@ describe('the sidecar service over HTTP', () => {
 
   test('a callback receiver that answers 409 three times, then 500, then is down while the sidecar restarts, gets the callback exactly once, signed', async () => {
     const sidecar = new SidecarProcess({
-      DW_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-test-not-a-real-key', ANTHROPIC_BASE_URL: modelUrl,
-      DW_CALLBACK_RETRY_BASE_MS: '200', DW_CALLBACK_RETRY_MAX_MS: '1000', DW_CALLBACK_HOSTS: '127.0.0.1',
+      DW_PROVIDER: 'anthropic',
+      ANTHROPIC_API_KEY: 'sk-test-not-a-real-key',
+      ANTHROPIC_BASE_URL: modelUrl,
+      DW_CALLBACK_RETRY_BASE_MS: '200',
+      DW_CALLBACK_RETRY_MAX_MS: '1000',
+      DW_CALLBACK_HOSTS: '127.0.0.1',
     });
     await sidecar.start();
     const received: { status: number; body: string; timestamp?: string; signature?: string }[] = [];
     let answers = [409, 409, 409, 500];
     const handler: http.RequestListener = (req, res) => {
       let body = '';
-      req.on('data', (d: Buffer) => { body += d.toString(); });
+      req.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
       req.on('end', () => {
         const status = answers.length ? answers.shift()! : 200;
-        received.push({ status, body, timestamp: req.headers['x-dw-timestamp'] as string, signature: req.headers['x-dw-signature'] as string });
+        received.push({
+          status,
+          body,
+          timestamp: req.headers['x-dw-timestamp'] as string,
+          signature: req.headers['x-dw-signature'] as string,
+        });
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(status === 409 ? JSON.stringify({ message: 'The execution "7" is running already.' }) : '{}');
       });
@@ -60,7 +81,8 @@ describe('the sidecar service over HTTP', () => {
     const port = (receiver.address() as AddressInfo).port;
     try {
       const started = await sidecar.request<{ id: string }>('POST', '/v1/runs', {
-        task: 'callback', script: `return await agent('answer once');`,
+        task: 'callback',
+        script: `return await agent('answer once');`,
         callback: { url: `http://127.0.0.1:${port}/webhook-waiting/7?signature=n8n`, events: ['converged'] },
       });
       expect(started.status).toBe(201);
@@ -89,7 +111,9 @@ describe('the sidecar service over HTTP', () => {
       const body = JSON.parse(ok[0].body) as { runId: string; status: string };
       expect(body).toMatchObject({ runId: started.body.id, status: 'converged' });
       expect(verifyCallbackSignature(sidecar.token, ok[0].timestamp, '/webhook-waiting/7', ok[0].body, ok[0].signature)).toBe(true);
-      expect(verifyCallbackSignature('another-secret-0123456789', ok[0].timestamp, '/webhook-waiting/7', ok[0].body, ok[0].signature)).toBe(false);
+      expect(verifyCallbackSignature('another-secret-0123456789', ok[0].timestamp, '/webhook-waiting/7', ok[0].body, ok[0].signature)).toBe(
+        false,
+      );
     } finally {
       await sidecar.kill();
       receiver.closeAllConnections();

@@ -13,7 +13,12 @@ const FINDINGS = {
       minItems: 1,
       items: {
         type: 'object',
-        properties: { file: { type: 'string' }, line: { type: 'integer', minimum: 1 }, severity: { type: 'string', enum: ['low', 'medium', 'high'] }, issue: { type: 'string' } },
+        properties: {
+          file: { type: 'string' },
+          line: { type: 'integer', minimum: 1 },
+          severity: { type: 'string', enum: ['low', 'medium', 'high'] },
+          issue: { type: 'string' },
+        },
         required: ['file', 'line', 'severity', 'issue'],
         additionalProperties: false,
       },
@@ -22,11 +27,19 @@ const FINDINGS = {
   required: ['findings'],
   additionalProperties: false,
 };
-const STRUCTURED: Anthropic.Tool = { name: 'StructuredOutput', description: 'Give your final answer.', input_schema: FINDINGS as Anthropic.Tool.InputSchema };
+const STRUCTURED: Anthropic.Tool = {
+  name: 'StructuredOutput',
+  description: 'Give your final answer.',
+  input_schema: FINDINGS as Anthropic.Tool.InputSchema,
+};
 
 let off: Running;
-beforeAll(async () => { off = await startOffline(); });
-afterAll(async () => { await off.server.close(); });
+beforeAll(async () => {
+  off = await startOffline();
+});
+afterAll(async () => {
+  await off.server.close();
+});
 
 const create = (p: Partial<Anthropic.MessageCreateParamsNonStreaming> & Pick<Anthropic.MessageCreateParamsNonStreaming, 'messages'>) =>
   off.client.messages.create({ model: MODEL, max_tokens: 1024, ...p });
@@ -35,7 +48,11 @@ describe('StructuredOutput', () => {
   test('a forced StructuredOutput answer validates against its schema, for many prompts', async () => {
     const validate = ajv.compile(FINDINGS);
     for (let i = 0; i < 8; i++) {
-      const msg = await create({ messages: [{ role: 'user', content: `Find bugs, variant ${i}` }], tools: [STRUCTURED], tool_choice: { type: 'tool', name: 'StructuredOutput' } });
+      const msg = await create({
+        messages: [{ role: 'user', content: `Find bugs, variant ${i}` }],
+        tools: [STRUCTURED],
+        tool_choice: { type: 'tool', name: 'StructuredOutput' },
+      });
       const [use] = toolUses(msg);
       expect(msg.stop_reason).toBe('tool_use');
       expect(use.name).toBe('StructuredOutput');
@@ -66,12 +83,21 @@ describe('StructuredOutput', () => {
   });
 
   test('[offline:json=…] is returned exactly as the StructuredOutput input', async () => {
-    const msg = await create({ messages: [{ role: 'user', content: 'Check a.ts [offline:json={"findings":[],"note":"]"}]' }], tools: [READ_FILE, STRUCTURED], tool_choice: { type: 'any' } });
+    const msg = await create({
+      messages: [{ role: 'user', content: 'Check a.ts [offline:json={"findings":[],"note":"]"}]' }],
+      tools: [READ_FILE, STRUCTURED],
+      tool_choice: { type: 'any' },
+    });
     expect(toolUses(msg)[0]).toMatchObject({ name: 'StructuredOutput', input: { findings: [], note: ']' } });
   });
 
   test('output_config json_schema answers JSON text that validates', async () => {
-    const msg = await off.client.messages.create({ model: MODEL, max_tokens: 1024, messages: [{ role: 'user', content: 'List findings' }], output_config: { format: { type: 'json_schema', schema: FINDINGS } } });
+    const msg = await off.client.messages.create({
+      model: MODEL,
+      max_tokens: 1024,
+      messages: [{ role: 'user', content: 'List findings' }],
+      output_config: { format: { type: 'json_schema', schema: FINDINGS } },
+    });
     expect(ajv.validate(FINDINGS, JSON.parse(textOf(msg)))).toBe(true);
   });
 });
@@ -108,7 +134,10 @@ describe('tool use, then text', () => {
       messages: [
         { role: 'user', content: prompt },
         { role: 'assistant', content: first.content },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, is_error: true, content: 'validation_error: pattern too complex' }] },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: use.id, is_error: true, content: 'validation_error: pattern too complex' }],
+        },
       ],
     });
     expect(second.stop_reason).toBe('end_turn');
@@ -122,7 +151,10 @@ describe('tool use, then text', () => {
       messages: [
         { role: 'user', content: 'Read secret.txt' },
         { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'read_file', input: { path: 'secret.txt' } }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', is_error: true, content: 'workspace_denied: outside the workspace' }] },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: 'toolu_1', is_error: true, content: 'workspace_denied: outside the workspace' }],
+        },
       ],
     });
     expect(textOf(second)).toMatch(/failed: "workspace_denied: outside the workspace"/);
@@ -131,11 +163,14 @@ describe('tool use, then text', () => {
   test('listing and searching prompts pick list_files and grep', async () => {
     const list = await create({ messages: [{ role: 'user', content: 'What is in the workspace?' }], tools: [READ_FILE, LIST_FILES, GREP] });
     expect(toolUses(list)[0]).toMatchObject({ name: 'list_files', input: { path: '.' } });
-    const grep = await create({ messages: [{ role: 'user', content: 'Search for "verifyToken" usages' }], tools: [READ_FILE, LIST_FILES, GREP] });
+    const grep = await create({
+      messages: [{ role: 'user', content: 'Search for "verifyToken" usages' }],
+      tools: [READ_FILE, LIST_FILES, GREP],
+    });
     expect(toolUses(grep)[0]).toMatchObject({ name: 'grep', input: { pattern: 'verifyToken' } });
   });
 
-  test('tool inputs validate against the real built-in tools\' schemas', async () => {
+  test("tool inputs validate against the real built-in tools' schemas", async () => {
     const tools = toolDefinitionsFor(['read_file', 'list_files', 'grep', 'write_file', 'http_get']);
     const prompts: Record<string, string> = {
       read_file: 'Explain src/app.ts',
@@ -148,7 +183,8 @@ describe('tool use, then text', () => {
       const [use] = toolUses(await create({ messages: [{ role: 'user', content: prompt }], tools }));
       expect(use.name).toBe(name);
       const schema = tools.find((t) => t.name === name)?.input_schema;
-      if (!ajv.validate(schema as object, use.input)) throw new Error(`${name}: ${ajv.errorsText(ajv.errors)} ${JSON.stringify(use.input)}`);
+      if (!ajv.validate(schema as object, use.input))
+        throw new Error(`${name}: ${ajv.errorsText(ajv.errors)} ${JSON.stringify(use.input)}`);
     }
   });
 
@@ -159,12 +195,20 @@ describe('tool use, then text', () => {
   });
 
   test('tool_choice none answers text even when a file is named', async () => {
-    const msg = await create({ messages: [{ role: 'user', content: 'Summarise a.ts' }], tools: [READ_FILE], tool_choice: { type: 'none' } });
+    const msg = await create({
+      messages: [{ role: 'user', content: 'Summarise a.ts' }],
+      tools: [READ_FILE],
+      tool_choice: { type: 'none' },
+    });
     expect(toolUses(msg)).toHaveLength(0);
   });
 
   test('a forced tool other than StructuredOutput is called with input from the prompt', async () => {
-    const msg = await create({ messages: [{ role: 'user', content: 'Look at lib/x.js' }], tools: [READ_FILE, GREP], tool_choice: { type: 'tool', name: 'grep' } });
+    const msg = await create({
+      messages: [{ role: 'user', content: 'Look at lib/x.js' }],
+      tools: [READ_FILE, GREP],
+      tool_choice: { type: 'tool', name: 'grep' },
+    });
     expect(toolUses(msg)[0]).toMatchObject({ name: 'grep', input: { path: 'lib/x.js' } });
   });
 });

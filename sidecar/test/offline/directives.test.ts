@@ -8,7 +8,11 @@ describe('parseDirectives', () => {
   });
 
   test('reads each directive with its value', () => {
-    expect(parseDirectives('a [offline:fail] b [offline:sleep=120] [offline:text=hello world] [offline:json={"a":[1,{"b":"]"}]}] [offline:overloaded=2] [offline:ratelimit=1] [offline:drop=3] [offline:plan=throw]')).toEqual({
+    expect(
+      parseDirectives(
+        'a [offline:fail] b [offline:sleep=120] [offline:text=hello world] [offline:json={"a":[1,{"b":"]"}]}] [offline:overloaded=2] [offline:ratelimit=1] [offline:drop=3] [offline:plan=throw]',
+      ),
+    ).toEqual({
       fail: 'Failure requested by [offline:fail]',
       sleepMs: 120,
       text: 'hello world',
@@ -20,7 +24,10 @@ describe('parseDirectives', () => {
       tool: null,
     });
     expect(parseDirectives('[offline:json=[1,2]]').json).toEqual({ value: [1, 2] });
-    expect(parseDirectives('x [offline:tool=read_file {"path":"big.txt","n":[1]}] y').tool).toEqual({ name: 'read_file', input: { path: 'big.txt', n: [1] } });
+    expect(parseDirectives('x [offline:tool=read_file {"path":"big.txt","n":[1]}] y').tool).toEqual({
+      name: 'read_file',
+      input: { path: 'big.txt', n: [1] },
+    });
     expect(parseDirectives('[offline:tool=list_files]').tool).toEqual({ name: 'list_files', input: {} });
     expect(parseDirectives('[offline:text=]').text).toBe('');
   });
@@ -47,7 +54,9 @@ describe('reading prompts', () => {
   });
 
   test('filesIn finds paths and skips abbreviations, versions and URLs', () => {
-    expect(filesIn('Check src/auth/login.ts, then ./README.md (e.g. the intro), v1.2 and https://example.com/a.html; also "pkg.json".')).toEqual(['src/auth/login.ts', './README.md', 'pkg.json']);
+    expect(
+      filesIn('Check src/auth/login.ts, then ./README.md (e.g. the intro), v1.2 and https://example.com/a.html; also "pkg.json".'),
+    ).toEqual(['src/auth/login.ts', './README.md', 'pkg.json']);
   });
 
   test('taskOf takes the task from the planner message, tags, or the whole text', () => {

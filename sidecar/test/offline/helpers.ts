@@ -27,20 +27,33 @@ export const LIST_FILES = tool('list_files', { path: { type: 'string' } }, []);
 export const GREP = tool('grep', { pattern: { type: 'string' }, path: { type: 'string' } }, ['pattern']);
 
 /** A planning request as sidecar/src/planner sends it. */
-export function plannerParams(task: string, input: unknown = {}, extra: Partial<Anthropic.MessageCreateParamsNonStreaming> = {}): Anthropic.MessageCreateParamsNonStreaming {
+export function plannerParams(
+  task: string,
+  input: unknown = {},
+  extra: Partial<Anthropic.MessageCreateParamsNonStreaming> = {},
+): Anthropic.MessageCreateParamsNonStreaming {
   return {
     model: MODEL,
     max_tokens: 8192,
     system: [{ type: 'text', text: 'You write orchestration scripts.', cache_control: { type: 'ephemeral' } }],
-    messages: [{
-      role: 'user',
-      content: [`Task:\n${task}`, `Input (available to the script as args):\n${JSON.stringify(input, null, 1)}`, 'Tools the operator allows for subagents: read_file, grep.', 'At most 1000 agents for this run.'].join('\n\n'),
-    }],
-    tools: [{
-      name: 'submit_workflow_script',
-      description: 'Submit the workflow script that will run the task.',
-      input_schema: { type: 'object', properties: { script: { type: 'string' }, summary: { type: 'string' } }, required: ['script'] },
-    }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          `Task:\n${task}`,
+          `Input (available to the script as args):\n${JSON.stringify(input, null, 1)}`,
+          'Tools the operator allows for subagents: read_file, grep.',
+          'At most 1000 agents for this run.',
+        ].join('\n\n'),
+      },
+    ],
+    tools: [
+      {
+        name: 'submit_workflow_script',
+        description: 'Submit the workflow script that will run the task.',
+        input_schema: { type: 'object', properties: { script: { type: 'string' }, summary: { type: 'string' } }, required: ['script'] },
+      },
+    ],
     tool_choice: { type: 'tool', name: 'submit_workflow_script' },
     ...extra,
   };
@@ -51,7 +64,10 @@ export function toolUses(msg: Anthropic.Message): Anthropic.ToolUseBlock[] {
 }
 
 export function textOf(msg: Anthropic.Message): string {
-  return msg.content.filter((b): b is Anthropic.TextBlock => b.type === 'text').map((b) => b.text).join('');
+  return msg.content
+    .filter((b): b is Anthropic.TextBlock => b.type === 'text')
+    .map((b) => b.text)
+    .join('');
 }
 
 export interface ScriptCall {
@@ -79,15 +95,32 @@ export async function runScript(
       calls.push(call);
       return agent(call);
     },
-    parallel: async (thunks: (() => unknown)[]) => Promise.all(thunks.map(async (t) => { try { return await t(); } catch { return null; } })),
-    pipeline: async () => { throw new Error('pipeline is not used by the offline plans'); },
-    phase: (name: string) => { phases.push(name); },
-    log: (...values: unknown[]) => { logs.push(values.map(String).join(' ')); },
+    parallel: async (thunks: (() => unknown)[]) =>
+      Promise.all(
+        thunks.map(async (t) => {
+          try {
+            return await t();
+          } catch {
+            return null;
+          }
+        }),
+      ),
+    pipeline: async () => {
+      throw new Error('pipeline is not used by the offline plans');
+    },
+    phase: (name: string) => {
+      phases.push(name);
+    },
+    log: (...values: unknown[]) => {
+      logs.push(values.map(String).join(' '));
+    },
     budget: { total: { tokens: 1e6, usd: 10 }, spent: () => ({ tokens: 0, usd: 0 }), remaining: () => ({ tokens: 1e6, usd: 10 }) },
     ...extraGlobals,
   };
   const body = script.replace(/^export const meta\s*=/m, 'const meta =');
-  const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...params: string[]) => (...a: unknown[]) => Promise<unknown>;
+  const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (
+    ...params: string[]
+  ) => (...a: unknown[]) => Promise<unknown>;
   const fn = new AsyncFunction(...Object.keys(globals), body);
   const result = await fn(...Object.values(globals));
   return { result, calls, phases, logs };

@@ -2,12 +2,20 @@ import Anthropic from '@anthropic-ai/sdk';
 import { OfflineModel } from '../../src/offline';
 import { MODEL, startOffline, textOf, type Running } from './helpers';
 
-const ask = (content: string, maxTokens = 256): Anthropic.MessageCreateParamsNonStreaming => ({ model: MODEL, max_tokens: maxTokens, messages: [{ role: 'user', content }] });
+const ask = (content: string, maxTokens = 256): Anthropic.MessageCreateParamsNonStreaming => ({
+  model: MODEL,
+  max_tokens: maxTokens,
+  messages: [{ role: 'user', content }],
+});
 
 describe('faults chosen by the knobs', () => {
   let off: Running;
-  beforeEach(async () => { off = await startOffline(); });
-  afterEach(async () => { await off.server.close(); });
+  beforeEach(async () => {
+    off = await startOffline();
+  });
+  afterEach(async () => {
+    await off.server.close();
+  });
 
   test('rateLimitEvery answers every n-th request 429 with retry-after, and the retry goes through', async () => {
     off.server.setKnobs({ rateLimitEvery: 3, retryAfterSec: 2 });
@@ -45,7 +53,9 @@ describe('faults chosen by the knobs', () => {
   test('max in-flight counts concurrent calls for the whole of their latency', async () => {
     off.server.setKnobs({ latencyMs: 10_000 });
     const ac = new AbortController();
-    const calls = Array.from({ length: 6 }, (_, i) => off.client.messages.create(ask(`parallel ${i}`), { signal: ac.signal }).catch((e: unknown) => e));
+    const calls = Array.from({ length: 6 }, (_, i) =>
+      off.client.messages.create(ask(`parallel ${i}`), { signal: ac.signal }).catch((e: unknown) => e),
+    );
     await waitFor(() => off.server.stats().inFlight === 6);
     ac.abort();
     expect((await Promise.all(calls)).every((e) => e instanceof Anthropic.APIUserAbortError)).toBe(true);
@@ -102,14 +112,20 @@ describe('faults chosen by the knobs', () => {
 
 describe('directives in a prompt', () => {
   let off: Running;
-  beforeAll(async () => { off = await startOffline(); });
-  afterAll(async () => { await off.server.close(); });
+  beforeAll(async () => {
+    off = await startOffline();
+  });
+  afterAll(async () => {
+    await off.server.close();
+  });
   beforeEach(() => off.server.reset({ knobs: true }));
 
   test('[offline:fail] answers 400 invalid_request_error for that prompt only', async () => {
     const err = await off.client.messages.create(ask('agent 2 [offline:fail=boom]')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((err as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({ error: { type: 'invalid_request_error', message: 'boom' } });
+    expect((err as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+      error: { type: 'invalid_request_error', message: 'boom' },
+    });
     await expect(off.client.messages.create(ask('agent 1'))).resolves.toMatchObject({ type: 'message' });
     expect(off.server.stats()).toMatchObject({ ok: 1, invalid: 1 });
   });
@@ -127,7 +143,12 @@ describe('directives in a prompt', () => {
     const prompt = 'flaky [offline:overloaded=1] [offline:ratelimit=1]';
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) {
-      statuses.push(await off.client.messages.create(ask(prompt)).then(() => 200, (e: InstanceType<typeof Anthropic.APIError>) => e.status ?? 0));
+      statuses.push(
+        await off.client.messages.create(ask(prompt)).then(
+          () => 200,
+          (e: InstanceType<typeof Anthropic.APIError>) => e.status ?? 0,
+        ),
+      );
     }
     expect(statuses).toEqual([529, 429, 200]);
     await expect(off.client.messages.create(ask('steady'))).resolves.toMatchObject({ type: 'message' });
@@ -140,8 +161,12 @@ describe('directives in a prompt', () => {
 
 describe('stats', () => {
   let off: Running;
-  beforeAll(async () => { off = await startOffline(); });
-  afterAll(async () => { await off.server.close(); });
+  beforeAll(async () => {
+    off = await startOffline();
+  });
+  afterAll(async () => {
+    await off.server.close();
+  });
 
   test('answers are counted per prompt key, so a second call for one agent shows', async () => {
     off.server.reset();
@@ -201,7 +226,11 @@ describe('OfflineModel without a server', () => {
   });
 
   test('the text answer mentions the task', async () => {
-    const out = await new OfflineModel().messages({ model: MODEL, max_tokens: 200, messages: [{ role: 'user', content: 'Name three prime numbers' }] });
+    const out = await new OfflineModel().messages({
+      model: MODEL,
+      max_tokens: 200,
+      messages: [{ role: 'user', content: 'Name three prime numbers' }],
+    });
     expect(out.kind).toBe('message');
     if (out.kind === 'message') expect(textOf(out.message as unknown as Anthropic.Message)).toContain('Name three prime numbers');
   });

@@ -2,7 +2,11 @@ import Anthropic from '@anthropic-ai/sdk';
 import { inFlightSeries, type Observations, type RequestObservation } from '../../src/offline';
 import { MODEL, startOffline, type Running } from './helpers';
 
-const ask = (content: string): Anthropic.MessageCreateParamsNonStreaming => ({ model: MODEL, max_tokens: 64, messages: [{ role: 'user', content }] });
+const ask = (content: string): Anthropic.MessageCreateParamsNonStreaming => ({
+  model: MODEL,
+  max_tokens: 64,
+  messages: [{ role: 'user', content }],
+});
 
 async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -14,8 +18,12 @@ async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
 
 describe('observations: what the server saw, request by request', () => {
   let off: Running;
-  beforeEach(async () => { off = await startOffline(); });
-  afterEach(async () => { await off.server.close(); });
+  beforeEach(async () => {
+    off = await startOffline();
+  });
+  afterEach(async () => {
+    await off.server.close();
+  });
 
   test('under load (rateLimitConcurrency) each request has its arrival, end, in-flight, outcome and retry-after', async () => {
     off.server.setKnobs({ rateLimitConcurrency: 2, retryAfterSec: 0.5, latencyMs: 60_000 });
@@ -33,13 +41,23 @@ describe('observations: what the server saw, request by request', () => {
     expect(truncated).toBe(0);
     const byKey = (k: string): RequestObservation[] => requests.filter((r) => r.key === k);
     expect(requests.map((r) => r.ordinal)).toEqual([1, 2, 3, 4]);
-    expect(byKey('held 0').concat(byKey('held 1')).map((r) => r.outcome)).toEqual(['aborted', 'aborted']);
+    expect(
+      byKey('held 0')
+        .concat(byKey('held 1'))
+        .map((r) => r.outcome),
+    ).toEqual(['aborted', 'aborted']);
     const [rejected, retried] = byKey('pushed back');
     expect(rejected).toMatchObject({ outcome: 'rateLimited', retryAfterSec: 0.5, inFlight: 3 });
     expect(retried).toMatchObject({ outcome: 'ok', inFlight: 1 });
     expect(retried.retryAfterSec).toBeUndefined();
     for (const r of requests) expect(r.endedMs).toBeGreaterThanOrEqual(r.arrivedMs);
-    expect(rejected.arrivedMs).toBeGreaterThanOrEqual(Math.max(...byKey('held 0').concat(byKey('held 1')).map((r) => r.arrivedMs)));
+    expect(rejected.arrivedMs).toBeGreaterThanOrEqual(
+      Math.max(
+        ...byKey('held 0')
+          .concat(byKey('held 1'))
+          .map((r) => r.arrivedMs),
+      ),
+    );
     expect(retried.arrivedMs).toBeGreaterThanOrEqual(rejected.endedMs ?? Infinity);
 
     const series = inFlightSeries(requests);

@@ -49,7 +49,11 @@ describe('planFor', () => {
 
 describe('the plans run against stand-in globals', () => {
   test('fan-out issues exactly N agents, each with its own prompt, and counts failures', async () => {
-    const { result, calls, phases } = await runScript(planFor('fan out 5 agents').script, {}, fakeAgent((c) => c.opts.label === 'agent 2'));
+    const { result, calls, phases } = await runScript(
+      planFor('fan out 5 agents').script,
+      {},
+      fakeAgent((c) => c.opts.label === 'agent 2'),
+    );
     expect(calls).toHaveLength(5);
     expect(new Set(calls.map((c) => c.prompt)).size).toBe(5);
     expect(phases).toEqual(['fan-out', 'collect']);
@@ -63,7 +67,11 @@ describe('the plans run against stand-in globals', () => {
 
   test('audit scans each file with a schema, then verifies every finding with its own agent', async () => {
     const files = ['a.ts', 'b.ts', 'c.ts'];
-    const { result, calls, phases } = await runScript(planFor('Audit these files').script, { files }, fakeAgent((c) => c.opts.label === 'scan b.ts'));
+    const { result, calls, phases } = await runScript(
+      planFor('Audit these files').script,
+      { files },
+      fakeAgent((c) => c.opts.label === 'scan b.ts'),
+    );
     const scans = calls.filter((c) => c.opts.label?.startsWith('scan '));
     expect(scans.map((c) => c.opts.label)).toEqual(files.map((f) => `scan ${f}`));
     expect(scans.every((c) => c.opts.schema !== undefined)).toBe(true);
@@ -78,7 +86,12 @@ describe('the plans run against stand-in globals', () => {
   });
 
   test('audit hands findings to the verify helper when the runtime has one', async () => {
-    const verify = jest.fn(async (items: unknown[]) => ({ confirmed: items.slice(0, 1), refuted: items.slice(1), unverified: [], evidence: [] }));
+    const verify = jest.fn(async (items: unknown[]) => ({
+      confirmed: items.slice(0, 1),
+      refuted: items.slice(1),
+      unverified: [],
+      evidence: [],
+    }));
     const { result, calls } = await runScript(planFor('Audit these files').script, { files: ['a.ts'] }, fakeAgent(), { verify });
     expect(verify).toHaveBeenCalledTimes(1);
     expect(calls.filter((c) => c.opts.label?.startsWith('verify '))).toHaveLength(0);
@@ -87,7 +100,11 @@ describe('the plans run against stand-in globals', () => {
   });
 
   test('research explores every angle, then summarises only the answers that came back', async () => {
-    const { result, calls } = await runScript(planFor('Research solar storms').script, { question: 'How often do solar storms hit?' }, fakeAgent((c) => c.opts.label === 'the strongest evidence for'));
+    const { result, calls } = await runScript(
+      planFor('Research solar storms').script,
+      { question: 'How often do solar storms hit?' },
+      fakeAgent((c) => c.opts.label === 'the strongest evidence for'),
+    );
     const summary = calls.find((c) => c.opts.label === 'summary');
     expect(summary?.prompt).toContain('How often do solar storms hit?');
     expect(summary?.prompt).not.toContain('## the strongest evidence for');
@@ -95,7 +112,11 @@ describe('the plans run against stand-in globals', () => {
   });
 
   test('the generic plan explores, critiques each surviving draft and synthesises, using args', async () => {
-    const { result, calls, phases } = await runScript(planFor('Plan a team offsite').script, { city: 'Lisbon' }, fakeAgent((c) => c.opts.label === 'explore: risks and edge cases'));
+    const { result, calls, phases } = await runScript(
+      planFor('Plan a team offsite').script,
+      { city: 'Lisbon' },
+      fakeAgent((c) => c.opts.label === 'explore: risks and edge cases'),
+    );
     expect(phases).toEqual(['explore', 'critique', 'synthesise']);
     expect(calls.filter((c) => c.opts.label?.startsWith('explore')).every((c) => c.prompt.includes('Lisbon'))).toBe(true);
     expect(calls.filter((c) => c.opts.label?.startsWith('critique'))).toHaveLength(2);

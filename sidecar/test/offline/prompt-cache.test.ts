@@ -4,7 +4,8 @@ import { parseMessagesRequest } from '../../src/offline/wire';
 import { MODEL, READ_FILE, startOffline, type Running } from './helpers';
 
 /** A system prompt of about `tokens` tokens, different per `seed`. */
-const longText = (tokens: number, seed = 'shared'): string => `${seed} context. `.repeat(Math.ceil((tokens * 4) / (seed.length + 10))).slice(0, tokens * 4);
+const longText = (tokens: number, seed = 'shared'): string =>
+  `${seed} context. `.repeat(Math.ceil((tokens * 4) / (seed.length + 10))).slice(0, tokens * 4);
 
 function cachedSystem(text: string, ttl?: '1h'): Anthropic.TextBlockParam[] {
   return [{ type: 'text', text, cache_control: ttl ? { type: 'ephemeral', ttl } : { type: 'ephemeral' } }];
@@ -12,17 +13,30 @@ function cachedSystem(text: string, ttl?: '1h'): Anthropic.TextBlockParam[] {
 
 describe('prompt caching over the SDK', () => {
   let off: Running;
-  beforeAll(async () => { off = await startOffline(); });
-  afterAll(async () => { await off.server.close(); });
+  beforeAll(async () => {
+    off = await startOffline();
+  });
+  afterAll(async () => {
+    await off.server.close();
+  });
   beforeEach(() => off.server.reset({ knobs: true }));
 
   test('a long cached system prompt is written by the first call and read by the next', async () => {
     const system = cachedSystem(longText(3000));
-    const params = (q: string): Anthropic.MessageCreateParamsNonStreaming => ({ model: MODEL, max_tokens: 100, system, messages: [{ role: 'user', content: q }] });
+    const params = (q: string): Anthropic.MessageCreateParamsNonStreaming => ({
+      model: MODEL,
+      max_tokens: 100,
+      system,
+      messages: [{ role: 'user', content: q }],
+    });
     const prefix = tokensForChars(system[0].text.length);
 
     const first = await off.client.messages.create(params('first question'));
-    const counted = await off.client.messages.countTokens({ model: MODEL, system, messages: [{ role: 'user', content: 'first question' }] });
+    const counted = await off.client.messages.countTokens({
+      model: MODEL,
+      system,
+      messages: [{ role: 'user', content: 'first question' }],
+    });
     expect(first.usage.cache_creation_input_tokens).toBe(prefix);
     expect(first.usage.cache_read_input_tokens).toBe(0);
     expect(first.usage.input_tokens).toBe(counted.input_tokens - prefix);
@@ -38,7 +52,12 @@ describe('prompt caching over the SDK', () => {
 
   test('prefixes under minCacheTokens are neither written nor read; the knob lowers the bar', async () => {
     const system = cachedSystem(longText(500));
-    const params: Anthropic.MessageCreateParamsNonStreaming = { model: MODEL, max_tokens: 50, system, messages: [{ role: 'user', content: 'q' }] };
+    const params: Anthropic.MessageCreateParamsNonStreaming = {
+      model: MODEL,
+      max_tokens: 50,
+      system,
+      messages: [{ role: 'user', content: 'q' }],
+    };
     for (let i = 0; i < 2; i++) {
       const m = await off.client.messages.create(params);
       expect([m.usage.cache_creation_input_tokens, m.usage.cache_read_input_tokens]).toEqual([0, 0]);
@@ -50,7 +69,14 @@ describe('prompt caching over the SDK', () => {
 
   test('tools come before the system prompt: changing a tool misses the cache', async () => {
     const system = cachedSystem(longText(2000));
-    const base: Anthropic.MessageCreateParamsNonStreaming = { model: MODEL, max_tokens: 50, system, tools: [READ_FILE], tool_choice: { type: 'none' }, messages: [{ role: 'user', content: 'q' }] };
+    const base: Anthropic.MessageCreateParamsNonStreaming = {
+      model: MODEL,
+      max_tokens: 50,
+      system,
+      tools: [READ_FILE],
+      tool_choice: { type: 'none' },
+      messages: [{ role: 'user', content: 'q' }],
+    };
     await off.client.messages.create(base);
     expect((await off.client.messages.create(base)).usage.cache_read_input_tokens).toBeGreaterThan(2000);
     const changed = await off.client.messages.create({ ...base, tools: [{ ...READ_FILE, description: 'changed' }] });
@@ -59,7 +85,12 @@ describe('prompt caching over the SDK', () => {
   });
 
   test('another model does not share the cache', async () => {
-    const params: Anthropic.MessageCreateParamsNonStreaming = { model: MODEL, max_tokens: 50, system: cachedSystem(longText(2000)), messages: [{ role: 'user', content: 'q' }] };
+    const params: Anthropic.MessageCreateParamsNonStreaming = {
+      model: MODEL,
+      max_tokens: 50,
+      system: cachedSystem(longText(2000)),
+      messages: [{ role: 'user', content: 'q' }],
+    };
     await off.client.messages.create(params);
     expect((await off.client.messages.create({ ...params, model: 'claude-haiku-4-5' })).usage.cache_read_input_tokens).toBe(0);
   });
@@ -67,7 +98,11 @@ describe('prompt caching over the SDK', () => {
 
 describe('PromptCache', () => {
   const req = (body: Record<string, unknown>) => parseMessagesRequest({ model: MODEL, max_tokens: 10, ...body });
-  const block = (text: string, cached = true, ttl?: '1h') => ({ type: 'text', text, ...(cached ? { cache_control: { type: 'ephemeral', ...(ttl ? { ttl } : {}) } } : {}) });
+  const block = (text: string, cached = true, ttl?: '1h') => ({
+    type: 'text',
+    text,
+    ...(cached ? { cache_control: { type: 'ephemeral', ...(ttl ? { ttl } : {}) } } : {}),
+  });
 
   test('a later breakpoint reads the cached part and writes only what is new (a growing conversation)', () => {
     const cache = new PromptCache();

@@ -64,17 +64,33 @@ const SCHEMAS: Record<string, Record<string, unknown>> = {
       at: { $ref: '#/$defs/point' },
       either: { anyOf: [{ type: 'integer', minimum: 10 }, { type: 'string' }] },
       one: { oneOf: [{ type: 'boolean' }, { type: 'string' }] },
-      both: { allOf: [{ type: 'object', properties: { a: { type: 'string' } }, required: ['a'] }, { properties: { b: { type: 'integer' } }, required: ['b'] }] },
+      both: {
+        allOf: [
+          { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] },
+          { properties: { b: { type: 'integer' } }, required: ['b'] },
+        ],
+      },
       pair: { type: 'array', items: [{ type: 'string' }, { type: 'integer' }], additionalItems: false, minItems: 2 },
       tags: { type: 'array', items: { enum: ['a', 'b', 'c'] }, uniqueItems: true, minItems: 3 },
     },
     required: ['at', 'either', 'one', 'both', 'pair', 'tags'],
   },
   recursive: {
-    $defs: { node: { type: 'object', properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/node' } } }, required: ['name', 'children'] } },
+    $defs: {
+      node: {
+        type: 'object',
+        properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/node' } } },
+        required: ['name', 'children'],
+      },
+    },
     $ref: '#/$defs/node',
   },
-  wrapped: { type: 'object', properties: { value: { type: 'array', items: { type: 'string' }, minItems: 1 } }, required: ['value'], additionalProperties: false },
+  wrapped: {
+    type: 'object',
+    properties: { value: { type: 'array', items: { type: 'string' }, minItems: 1 } },
+    required: ['value'],
+    additionalProperties: false,
+  },
 };
 
 describe('valueForSchema', () => {
@@ -100,7 +116,10 @@ describe('valueForSchema', () => {
   });
 
   test('fields named file or path take files from the prompt, free text mentions the topic', () => {
-    const v = valueForSchema({ type: 'object', properties: { path: { type: 'string' }, summary: { type: 'string' } }, required: ['path', 'summary'] }, ctx('x')) as Record<string, string>;
+    const v = valueForSchema(
+      { type: 'object', properties: { path: { type: 'string' }, summary: { type: 'string' } }, required: ['path', 'summary'] },
+      ctx('x'),
+    ) as Record<string, string>;
     expect(v.path).toBe('src/parser.ts');
     expect(v.summary).toContain('audit the parser');
   });

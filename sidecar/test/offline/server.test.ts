@@ -8,11 +8,17 @@ const parsesAsScript = (script: string): void => {
 };
 
 let off: Running;
-beforeAll(async () => { off = await startOffline(); });
-afterAll(async () => { await off.server.close(); });
+beforeAll(async () => {
+  off = await startOffline();
+});
+afterAll(async () => {
+  await off.server.close();
+});
 beforeEach(() => off.server.reset({ knobs: true }));
 
-async function plan(params: Anthropic.MessageCreateParamsNonStreaming): Promise<{ script: string; summary: string; msg: Anthropic.Message }> {
+async function plan(
+  params: Anthropic.MessageCreateParamsNonStreaming,
+): Promise<{ script: string; summary: string; msg: Anthropic.Message }> {
   const msg = await off.client.messages.create(params);
   const [use] = toolUses(msg);
   expect(use.name).toBe('submit_workflow_script');
@@ -42,7 +48,12 @@ describe('planner calls', () => {
       messages: [
         ...params.messages,
         { role: 'assistant', content: [{ type: 'tool_use', id: use.id, name: use.name, input: use.input }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, is_error: true, content: 'The script failed the check: Unexpected token (2:40)' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: use.id, is_error: true, content: 'The script failed the check: Unexpected token (2:40)' },
+          ],
+        },
       ],
     });
     parsesAsScript(repaired.script);
@@ -61,7 +72,11 @@ describe('planner calls', () => {
 
 describe('determinism', () => {
   test('the same request gets the same content and usage; only the id differs', async () => {
-    const params: Anthropic.MessageCreateParamsNonStreaming = { model: MODEL, max_tokens: 300, messages: [{ role: 'user', content: 'Name a colour' }] };
+    const params: Anthropic.MessageCreateParamsNonStreaming = {
+      model: MODEL,
+      max_tokens: 300,
+      messages: [{ role: 'user', content: 'Name a colour' }],
+    };
     const a = await off.client.messages.create(params);
     const b = await off.client.messages.create(params);
     expect(b.content).toEqual(a.content);
@@ -87,19 +102,32 @@ describe('determinism', () => {
 
 describe('the rest of the API', () => {
   test('a streamed answer rebuilds the same message as a plain call, text and tool_use alike', async () => {
-    const text: Anthropic.MessageCreateParamsNonStreaming = { model: MODEL, max_tokens: 300, messages: [{ role: 'user', content: 'Explain streaming briefly' }] };
+    const text: Anthropic.MessageCreateParamsNonStreaming = {
+      model: MODEL,
+      max_tokens: 300,
+      messages: [{ role: 'user', content: 'Explain streaming briefly' }],
+    };
     const streamed = await off.client.messages.stream(text).finalMessage();
     const plain = await off.client.messages.create(text);
     expect(streamed.content).toEqual(plain.content);
     expect(streamed.usage.output_tokens).toBe(plain.usage.output_tokens);
-    const tool: Anthropic.MessageCreateParamsNonStreaming = { ...text, messages: [{ role: 'user', content: 'Read docs/guide.md' }], tools: [READ_FILE] };
+    const tool: Anthropic.MessageCreateParamsNonStreaming = {
+      ...text,
+      messages: [{ role: 'user', content: 'Read docs/guide.md' }],
+      tools: [READ_FILE],
+    };
     const streamedTool = await off.client.messages.stream(tool).finalMessage();
     expect(streamedTool.content).toEqual((await off.client.messages.create(tool)).content);
     expect(streamedTool.stop_reason).toBe('tool_use');
   });
 
   test('count_tokens estimates what usage reports for an uncached call', async () => {
-    const body = { model: MODEL, system: 'Be brief.', messages: [{ role: 'user' as const, content: 'How many tokens is this?' }], tools: [READ_FILE] };
+    const body = {
+      model: MODEL,
+      system: 'Be brief.',
+      messages: [{ role: 'user' as const, content: 'How many tokens is this?' }],
+      tools: [READ_FILE],
+    };
     const counted = await off.client.messages.countTokens(body);
     const msg = await off.client.messages.create({ ...body, max_tokens: 50, tool_choice: { type: 'none' } });
     expect(counted.input_tokens).toBeGreaterThan(10);
@@ -115,22 +143,43 @@ describe('the rest of the API', () => {
   });
 
   test('a bad body answers 400 in the Anthropic error shape and is counted', async () => {
-    const res = await fetch(`${off.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    const res = await fetch(`${off.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{not json',
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('x-should-retry')).toBe('false');
-    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('JSON') }, request_id: expect.stringMatching(/^req_offline_/) });
+    expect(await res.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('JSON') },
+      request_id: expect.stringMatching(/^req_offline_/),
+    });
     const missing = { model: MODEL, messages: [{ role: 'user', content: 'x' }] } as unknown as Anthropic.MessageCreateParamsNonStreaming;
     await expect(off.client.messages.create(missing)).rejects.toThrow('max_tokens');
-    await expect(off.client.messages.create({ model: MODEL, max_tokens: 5, messages: [] })).rejects.toBeInstanceOf(Anthropic.BadRequestError);
-    await expect(off.client.messages.create({ model: MODEL, max_tokens: 5, messages: [{ role: 'user', content: 'x' }], tool_choice: { type: 'tool', name: 'nope' }, tools: [READ_FILE] })).rejects.toThrow('nope');
+    await expect(off.client.messages.create({ model: MODEL, max_tokens: 5, messages: [] })).rejects.toBeInstanceOf(
+      Anthropic.BadRequestError,
+    );
+    await expect(
+      off.client.messages.create({
+        model: MODEL,
+        max_tokens: 5,
+        messages: [{ role: 'user', content: 'x' }],
+        tool_choice: { type: 'tool', name: 'nope' },
+        tools: [READ_FILE],
+      }),
+    ).rejects.toThrow('nope');
     expect(off.server.stats()).toMatchObject({ requests: 4, invalid: 4, ok: 0 });
   });
 
   test('control routes set knobs, report stats and reset over HTTP', async () => {
-    const post = (path: string, body: unknown) => fetch(`${off.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (path: string, body: unknown) =>
+      fetch(`${off.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const knobs = await (await post('/_offline/knobs', { rateLimitEvery: 1, retryAfterSec: 0.5 })).json();
     expect(knobs).toMatchObject({ rateLimitEvery: 1, retryAfterSec: 0.5, latencyMs: 0 });
-    await expect(off.client.messages.create({ model: MODEL, max_tokens: 5, messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(Anthropic.RateLimitError);
+    await expect(
+      off.client.messages.create({ model: MODEL, max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toBeInstanceOf(Anthropic.RateLimitError);
     expect(await (await fetch(`${off.url}/_offline/stats`)).json()).toMatchObject({ requests: 1, rateLimited: 1 });
     const bad = await post('/_offline/knobs', { latencyMs: 'slow' });
     expect(bad.status).toBe(400);
@@ -158,7 +207,10 @@ describe('the rest of the API', () => {
     const small = createOfflineModelServer({ maxBodyBytes: 2048 });
     const { url } = await small.listen();
     try {
-      const res = await fetch(`${url}/v1/messages`, { method: 'POST', body: JSON.stringify({ model: MODEL, max_tokens: 5, messages: [{ role: 'user', content: 'x'.repeat(5000) }] }) });
+      const res = await fetch(`${url}/v1/messages`, {
+        method: 'POST',
+        body: JSON.stringify({ model: MODEL, max_tokens: 5, messages: [{ role: 'user', content: 'x'.repeat(5000) }] }),
+      });
       expect(res.status).toBe(413);
       expect(await res.json()).toMatchObject({ error: { type: 'request_too_large' } });
     } finally {

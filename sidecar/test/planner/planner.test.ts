@@ -8,7 +8,12 @@ const GOOD = "export const meta = { name: 'count' };\nreturn args.items.length;"
 const BROKEN = 'return (';
 
 const request = (over: Partial<PlanRequest> = {}): PlanRequest => ({
-  task: 'Count the items', input: { items: [1, 2, 3] }, tools: ['read_file', 'grep'], maxAgents: 7, model: MODEL, ...over,
+  task: 'Count the items',
+  input: { items: [1, 2, 3] },
+  tools: ['read_file', 'grep'],
+  maxAgents: 7,
+  model: MODEL,
+  ...over,
 });
 
 function setup(replies: Reply[], over: Partial<PlannerDeps> = {}) {
@@ -32,7 +37,9 @@ const toolName = (t: object): string => (t as { name: string }).name;
 
 /** The text of a user message, whatever its shape. */
 function said(m: Anthropic.MessageParam): string {
-  return blocksOf(m).map((b) => (b.type === 'text' ? b.text : b.type === 'tool_result' ? String(b.content) : '')).join('\n');
+  return blocksOf(m)
+    .map((b) => (b.type === 'text' ? b.text : b.type === 'tool_result' ? String(b.content) : ''))
+    .join('\n');
 }
 
 describe('planScript', () => {
@@ -77,7 +84,10 @@ describe('planScript', () => {
   });
 
   it('sends a script that fails the check back with the error, and returns the repaired one with usage summed', async () => {
-    const { provider, deps } = setup([submit({ script: BROKEN }, { input: 10, output: 1 }), submit({ script: GOOD }, { input: 20, output: 2 })]);
+    const { provider, deps } = setup([
+      submit({ script: BROKEN }, { input: 10, output: 1 }),
+      submit({ script: GOOD }, { input: 20, output: 2 }),
+    ]);
     const out = await planScript(request(), deps, signal());
     expect(out.script.source).toBe(GOOD);
     expect(out.usage.inputTokens).toBe(30);
@@ -122,12 +132,17 @@ describe('planScript', () => {
 
   it('gives up after 1 + repairs attempts with planning_failed, the last error and everything spent', async () => {
     const { provider, deps } = setup([
-      submit({ script: BROKEN }, { input: 10 }), reply([text('no')], { input: 10 }), submit({ script: '' }, { input: 10 }), submit({ script: GOOD }),
+      submit({ script: BROKEN }, { input: 10 }),
+      reply([text('no')], { input: 10 }),
+      submit({ script: '' }, { input: 10 }),
+      submit({ script: GOOD }),
     ]);
     const err = await planScript(request(), deps, signal()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PlanningError);
     expect((err as PlanningError).code).toBe('planning_failed');
-    expect((err as PlanningError).message).toBe('The planner could not produce a valid script after 3 attempts: `script` must be a non-empty string');
+    expect((err as PlanningError).message).toBe(
+      'The planner could not produce a valid script after 3 attempts: `script` must be a non-empty string',
+    );
     expect((err as PlanningError & { usage: { inputTokens: number } }).usage.inputTokens).toBe(30);
     expect(provider.requests).toHaveLength(3);
     expect(provider.left).toBe(1);
@@ -156,7 +171,10 @@ describe('planScript', () => {
   });
 
   it('a non-retryable provider error ends planning with its own code', async () => {
-    const { provider, deps } = setup([new ProviderError('bad_request', 'prompt is too long', { httpStatus: 400 }), submit({ script: GOOD })]);
+    const { provider, deps } = setup([
+      new ProviderError('bad_request', 'prompt is too long', { httpStatus: 400 }),
+      submit({ script: GOOD }),
+    ]);
     await expect(planScript(request(), deps, signal())).rejects.toMatchObject({ code: 'model_bad_request', message: 'prompt is too long' });
     expect(provider.requests).toHaveLength(1);
   });

@@ -7,7 +7,11 @@ const KEY = 'sk-ant-api03-test-key-0123456789abcdef';
 describe('anthropic provider', () => {
   it('posts /v1/messages on ANTHROPIC_BASE_URL with the API key and the request body', async () => {
     const { fetch, calls } = recordingFetch();
-    const provider = createProvider('anthropic', { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: 'https://gateway.example.test/anthropic' }, { fetch });
+    const provider = createProvider(
+      'anthropic',
+      { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: 'https://gateway.example.test/anthropic' },
+      { fetch },
+    );
     const msg = await provider.createMessage(PARAMS);
 
     expect(msg.content).toEqual([{ type: 'text', text: 'hello' }]);

@@ -18,7 +18,9 @@ describe('bedrock provider', () => {
     const [req] = calls;
     expect(req!.method).toBe('POST');
     expect(req!.url).toBe(`https://bedrock-runtime.eu-west-1.amazonaws.com/model/${MODEL}/invoke`);
-    expect(req!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/\d{8}\/eu-west-1\/bedrock\/aws4_request, SignedHeaders=.*host.*, Signature=[0-9a-f]{64}$/);
+    expect(req!.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/\d{8}\/eu-west-1\/bedrock\/aws4_request, SignedHeaders=.*host.*, Signature=[0-9a-f]{64}$/,
+    );
     expect(req!.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
     expect(req!.headers['x-amz-security-token']).toBeUndefined();
   });
@@ -36,20 +38,29 @@ describe('bedrock provider', () => {
 
   it('signs with the session token when AWS_SESSION_TOKEN is set', async () => {
     const { fetch, calls } = recordingFetch();
-    await createProvider('bedrock', { ...AWS, AWS_SESSION_TOKEN: 'FwoGZXIvYXdzEXAMPLESESSION' }, { fetch }).createMessage({ ...PARAMS, model: MODEL });
+    await createProvider('bedrock', { ...AWS, AWS_SESSION_TOKEN: 'FwoGZXIvYXdzEXAMPLESESSION' }, { fetch }).createMessage({
+      ...PARAMS,
+      model: MODEL,
+    });
     expect(calls[0]!.headers['x-amz-security-token']).toBe('FwoGZXIvYXdzEXAMPLESESSION');
   });
 
   it('uses a Bedrock API key as a bearer token instead of signing', async () => {
     const { fetch, calls } = recordingFetch();
-    await createProvider('bedrock', { AWS_REGION: 'us-east-1', AWS_BEARER_TOKEN_BEDROCK: 'bedrock-api-key-123456' }, { fetch }).createMessage({ ...PARAMS, model: MODEL });
+    await createProvider(
+      'bedrock',
+      { AWS_REGION: 'us-east-1', AWS_BEARER_TOKEN_BEDROCK: 'bedrock-api-key-123456' },
+      { fetch },
+    ).createMessage({ ...PARAMS, model: MODEL });
     expect(calls[0]!.url).toBe(`https://bedrock-runtime.us-east-1.amazonaws.com/model/${MODEL}/invoke`);
     expect(calls[0]!.headers.authorization).toBe('Bearer bedrock-api-key-123456');
   });
 
   it('defaults to a Bedrock-form model id, overridable with DW_MODEL', () => {
     expect(createProvider('bedrock', AWS).defaultModel).toMatch(/anthropic\.claude-/);
-    expect(createProvider('bedrock', { ...AWS, DW_MODEL: 'us.anthropic.claude-haiku-5-5' }).defaultModel).toBe('us.anthropic.claude-haiku-5-5');
+    expect(createProvider('bedrock', { ...AWS, DW_MODEL: 'us.anthropic.claude-haiku-5-5' }).defaultModel).toBe(
+      'us.anthropic.claude-haiku-5-5',
+    );
   });
 
   it('needs a region and both halves of a static key', () => {

@@ -10,10 +10,12 @@ function anthropicWith(responder: Responder) {
 }
 
 async function failure(responder: Responder): Promise<ProviderError> {
-  const err: unknown = await anthropicWith(responder).createMessage(PARAMS).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const err: unknown = await anthropicWith(responder)
+    .createMessage(PARAMS)
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   expect(err).toBeInstanceOf(ProviderError);
   return err as ProviderError;
 }
@@ -139,7 +141,9 @@ describe('kindForStatus', () => {
 
 describe('redact', () => {
   it('masks known secrets and key-shaped text but keeps the rest', () => {
-    const out = redact('key=abc123xyz789 token sk-ant-api03-aaaaaaaaaa Bearer eyJhbGciOi.x.y AKIAIOSFODNN7EXAMPLE my-own-secret-value', ['my-own-secret-value']);
+    const out = redact('key=abc123xyz789 token sk-ant-api03-aaaaaaaaaa Bearer eyJhbGciOi.x.y AKIAIOSFODNN7EXAMPLE my-own-secret-value', [
+      'my-own-secret-value',
+    ]);
     expect(out).not.toMatch(/abc123xyz789|sk-ant-api03-a|eyJhbGciOi|AKIAIOSFODNN7EXAMPLE|my-own-secret-value/);
     expect(out).toContain('token');
   });

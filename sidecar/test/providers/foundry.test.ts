@@ -20,14 +20,20 @@ describe('foundry provider', () => {
 
   it('uses ANTHROPIC_FOUNDRY_BASE_URL instead of a resource name', async () => {
     const { fetch, calls } = recordingFetch();
-    await createProvider('foundry', { ANTHROPIC_FOUNDRY_API_KEY: KEY, ANTHROPIC_FOUNDRY_BASE_URL: 'https://proxy.example.test/anthropic/' }, { fetch }).createMessage(PARAMS);
+    await createProvider(
+      'foundry',
+      { ANTHROPIC_FOUNDRY_API_KEY: KEY, ANTHROPIC_FOUNDRY_BASE_URL: 'https://proxy.example.test/anthropic/' },
+      { fetch },
+    ).createMessage(PARAMS);
     expect(calls[0]!.url).toBe('https://proxy.example.test/anthropic/v1/messages');
   });
 
   it('needs a key and an endpoint, naming the variables', () => {
     expect(() => createProvider('foundry', { ANTHROPIC_FOUNDRY_RESOURCE: 'r' })).toThrow(/ANTHROPIC_FOUNDRY_API_KEY/);
     expect(() => createProvider('foundry', { ANTHROPIC_FOUNDRY_API_KEY: KEY })).toThrow(/ANTHROPIC_FOUNDRY_RESOURCE/);
-    expect(() => createProvider('foundry', { ANTHROPIC_FOUNDRY_API_KEY: KEY, ANTHROPIC_FOUNDRY_RESOURCE: 'evil.com/x' })).toThrow(ConfigError);
+    expect(() => createProvider('foundry', { ANTHROPIC_FOUNDRY_API_KEY: KEY, ANTHROPIC_FOUNDRY_RESOURCE: 'evil.com/x' })).toThrow(
+      ConfigError,
+    );
   });
 
   it('has a default model that DW_MODEL overrides', () => {

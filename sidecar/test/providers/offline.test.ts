@@ -85,7 +85,9 @@ describe('offline provider', () => {
       res.end(JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
     });
     try {
-      const err: unknown = await createProvider('offline', {}, { baseURL: srv.url }).createMessage(PARAMS).catch((e: unknown) => e);
+      const err: unknown = await createProvider('offline', {}, { baseURL: srv.url })
+        .createMessage(PARAMS)
+        .catch((e: unknown) => e);
       expect((err as ProviderError).kind).toBe('overloaded');
       expect((err as ProviderError).retryAfterMs).toBe(2000);
     } finally {
@@ -100,7 +102,11 @@ describe('offline provider', () => {
 
   it('sends no real credentials', async () => {
     const { fetch, calls } = recordingFetch();
-    await createProvider('offline', { ANTHROPIC_API_KEY: 'sk-ant-real-key-should-stay-home' }, { fetch, baseURL: 'http://127.0.0.1:1' }).createMessage(PARAMS);
+    await createProvider(
+      'offline',
+      { ANTHROPIC_API_KEY: 'sk-ant-real-key-should-stay-home' },
+      { fetch, baseURL: 'http://127.0.0.1:1' },
+    ).createMessage(PARAMS);
     expect(JSON.stringify(calls[0]!.headers)).not.toContain('sk-ant-real-key');
   });
 });

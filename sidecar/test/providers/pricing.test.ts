@@ -39,7 +39,13 @@ describe('the price table against the published list prices', () => {
   it.each(LIST_PRICES)('%s is priced at its list price', (model, [input, write5m, write1h, hit, output]) => {
     const p = modelPrice(model);
     expect(p.known).toBe(true);
-    expect({ input: p.input, cacheWrite5m: p.cacheWrite5m, cacheWrite1h: p.cacheWrite1h, cacheRead: p.cacheRead, output: p.output }).toEqual({
+    expect({
+      input: p.input,
+      cacheWrite5m: p.cacheWrite5m,
+      cacheWrite1h: p.cacheWrite1h,
+      cacheRead: p.cacheRead,
+      output: p.output,
+    }).toEqual({
       input: expect.closeTo(input, 10),
       cacheWrite5m: expect.closeTo(write5m, 10),
       cacheWrite1h: expect.closeTo(write1h, 10),
@@ -50,7 +56,13 @@ describe('the price table against the published list prices', () => {
 
   // One call of 10k fresh input, 2k output, 50k cache hits, 4k 5-minute and 1k 1-hour cache
   // writes, in dollars worked out by hand from the list prices above.
-  const call = { input_tokens: 10_000, output_tokens: 2_000, cache_read_input_tokens: 50_000, cache_creation_input_tokens: 5_000, cache_creation: { ephemeral_5m_input_tokens: 4_000, ephemeral_1h_input_tokens: 1_000 } };
+  const call = {
+    input_tokens: 10_000,
+    output_tokens: 2_000,
+    cache_read_input_tokens: 50_000,
+    cache_creation_input_tokens: 5_000,
+    cache_creation: { ephemeral_5m_input_tokens: 4_000, ephemeral_1h_input_tokens: 1_000 },
+  };
   it.each([
     // 10k×5 + 2k×25 + 50k×0.5 + 4k×6.25 + 1k×10 = 0.05 + 0.05 + 0.025 + 0.025 + 0.01
     ['claude-opus-4-6', 0.16],
@@ -143,7 +155,12 @@ describe('priceUsage', () => {
   it('prices each token kind at its own rate (input_tokens excludes cache reads and writes)', () => {
     const model = 'claude-sonnet-4-5';
     const p = modelPrice(model);
-    const u = priceUsage(model, { input_tokens: 1000, output_tokens: 200, cache_read_input_tokens: 50_000, cache_creation_input_tokens: 4000 });
+    const u = priceUsage(model, {
+      input_tokens: 1000,
+      output_tokens: 200,
+      cache_read_input_tokens: 50_000,
+      cache_creation_input_tokens: 4000,
+    });
     expect(u).toEqual({
       inputTokens: 1000,
       outputTokens: 200,
@@ -175,7 +192,13 @@ describe('priceUsage', () => {
   });
 
   it('treats null and missing cache fields as zero', () => {
-    const u = priceUsage('claude-haiku-4-5', { input_tokens: 10, output_tokens: 10, cache_read_input_tokens: null, cache_creation_input_tokens: null, cache_creation: null });
+    const u = priceUsage('claude-haiku-4-5', {
+      input_tokens: 10,
+      output_tokens: 10,
+      cache_read_input_tokens: null,
+      cache_creation_input_tokens: null,
+      cache_creation: null,
+    });
     expect(u.cacheReadTokens).toBe(0);
     expect(u.cacheWriteTokens).toBe(0);
     expect(u.usd).toBeGreaterThan(0);

@@ -37,7 +37,7 @@ export function recordingFetch(responder: Responder = () => messageResponse()): 
   const calls: RecordedRequest[] = [];
   const fake = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = input instanceof Request ? input.url : String(input);
-    const method = (input instanceof Request ? input.method : init?.method ?? 'GET').toUpperCase();
+    const method = (input instanceof Request ? input.method : (init?.method ?? 'GET')).toUpperCase();
     const headers = Object.fromEntries(new Headers(input instanceof Request ? input.headers : init?.headers).entries());
     const text = await bodyText(input, init);
     const body = text ? (JSON.parse(text) as Record<string, unknown>) : null;

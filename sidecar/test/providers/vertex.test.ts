@@ -38,8 +38,14 @@ describe('vertex provider', () => {
 
   it('uses the global endpoint for the global region', async () => {
     const { fetch, calls } = recordingFetch();
-    await createProvider('vertex', { ...ENV, CLOUD_ML_REGION: 'global' }, { fetch, googleAuthClient: fakeGoogleAuth('ya29.x') }).createMessage({ ...PARAMS, model: MODEL });
-    expect(calls[0]!.url).toBe(`https://aiplatform.googleapis.com/v1/projects/my-project/locations/global/publishers/anthropic/models/${MODEL}:rawPredict`);
+    await createProvider(
+      'vertex',
+      { ...ENV, CLOUD_ML_REGION: 'global' },
+      { fetch, googleAuthClient: fakeGoogleAuth('ya29.x') },
+    ).createMessage({ ...PARAMS, model: MODEL });
+    expect(calls[0]!.url).toBe(
+      `https://aiplatform.googleapis.com/v1/projects/my-project/locations/global/publishers/anthropic/models/${MODEL}:rawPredict`,
+    );
   });
 
   it('needs CLOUD_ML_REGION', () => {

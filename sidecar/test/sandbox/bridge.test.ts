@@ -24,7 +24,9 @@ describe('the agent boundary', () => {
   test('agent results and errors cross as copies', async () => {
     const shared = { list: [1] };
     const host = new FakeHost({ answer: () => shared });
-    const outcome = await sandbox.run(runOf("const a = await agent('x'); a.list.push(2); const b = await agent('y'); return [a, b];", { host }));
+    const outcome = await sandbox.run(
+      runOf("const a = await agent('x'); a.list.push(2); const b = await agent('y'); return [a, b];", { host }),
+    );
     expect(outcome).toEqual({ ok: true, result: [{ list: [1, 2] }, { list: [1] }] });
     expect(shared).toEqual({ list: [1] });
   });

@@ -27,7 +27,14 @@ describe('checkScript', () => {
     ].join('\n');
     const checked = checkScript(source);
     expect(checked.source).toBe(source);
-    expect(checked.meta).toEqual({ name: 'audit-auth', description: 'Audit auth code', phases: ['scan', 'verify'], version: -2, beta: true, owner: null });
+    expect(checked.meta).toEqual({
+      name: 'audit-auth',
+      description: 'Audit auth code',
+      phases: ['scan', 'verify'],
+      version: -2,
+      beta: true,
+      owner: null,
+    });
   });
 
   test('meta is optional', () => {

@@ -21,7 +21,10 @@ export interface FakeHostOptions {
 }
 
 // Unref'd: a slow fake agent left behind by an aborted run must not hold Jest open.
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => { setTimeout(resolve, ms).unref(); });
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
 
 /** An in-memory SandboxHost that records everything the script asks of it, in order. */
 export class FakeHost implements SandboxHost {

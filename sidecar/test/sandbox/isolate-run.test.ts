@@ -23,7 +23,9 @@ function errorOf(outcome: SandboxOutcome): { code: string; message: string } {
 
 /** A well-behaved run: sequential agents with latency and some CPU between them. */
 function goodRun(host: FakeHost): Promise<SandboxOutcome> {
-  return sandbox.run(runOf(`
+  return sandbox.run(
+    runOf(
+      `
     let total = 0;
     for (let i = 1; i <= 15; i++) {
       total += await agent('step ' + i);
@@ -32,7 +34,10 @@ function goodRun(host: FakeHost): Promise<SandboxOutcome> {
       total += scratch.length - 2000;
     }
     return { total, steps: (await parallel([1, 2, 3].map((k) => () => agent('fan ' + k)))).length };
-  `, { host, limits: { cpuMs: 5000, memoryMb: 64 } }));
+  `,
+      { host, limits: { cpuMs: 5000, memoryMb: 64 } },
+    ),
+  );
 }
 
 describe('CPU limit', () => {
@@ -52,7 +57,9 @@ describe('CPU limit', () => {
   test('time spent waiting for agents does not count, however long the run', async () => {
     // 4 x 350 ms of waiting outlasts the wall-clock backstop of the first call (2 x cpuMs + 1 s).
     const host = new FakeHost({ latency: () => 350 });
-    const { outcome, ms } = await timed(sandbox.run(runOf("for (let i = 0; i < 4; i++) await agent('slow ' + i);\nreturn 'done';", { host, limits: { cpuMs: 50 } })));
+    const { outcome, ms } = await timed(
+      sandbox.run(runOf("for (let i = 0; i < 4; i++) await agent('slow ' + i);\nreturn 'done';", { host, limits: { cpuMs: 50 } })),
+    );
     expect(outcome).toEqual({ ok: true, result: 'done' });
     expect(ms).toBeGreaterThan(4 * 350);
   });
@@ -71,7 +78,10 @@ describe('memory limit', () => {
   });
 
   test('a runaway Map or Set stops at its entry cap with memory_limit', async () => {
-    for (const source of ['const m = new Map(); for (let i = 0; ; i++) m.set(i, i);', 'const s = new Set(); for (let i = 0; ; i++) s.add(i);']) {
+    for (const source of [
+      'const m = new Map(); for (let i = 0; ; i++) m.set(i, i);',
+      'const s = new Set(); for (let i = 0; ; i++) s.add(i);',
+    ]) {
       const error = errorOf((await timed(sandbox.run(runOf(source, { limits: { memoryMb: 32, cpuMs: 8000 } })))).outcome);
       expect(error.code).toBe('memory_limit');
       expect(error.message).toMatch(/^Script memory limit exceeded \(memoryMb: 32 MB\): a (Map|Set) may hold at most 262144 entries/);
@@ -79,14 +89,33 @@ describe('memory limit', () => {
   });
 
   test('collections below the cap behave as usual, including groupBy and union', async () => {
-    const outcome = await sandbox.run(runOf(`
+    const outcome = await sandbox.run(
+      runOf(
+        `
       const m = new Map([[1, 'a']]);
       m.set(1, 'b').set(2, 'c');
       const g = Map.groupBy([1, 2, 3, 4, -0], (n) => n % 2);
       const u = new Set([1, 2]).union(new Set([2, 3]));
       return [[...m], [...g].map(([k, v]) => [k, v]), [...u], Object.is([...g.keys()][1], 0)];
-    `, { limits: { memoryMb: 32 } }));
-    expect(outcome).toEqual({ ok: true, result: [[[1, 'b'], [2, 'c']], [[1, [1, 3]], [0, [2, 4, 0]]], [1, 2, 3], true] });
+    `,
+        { limits: { memoryMb: 32 } },
+      ),
+    );
+    expect(outcome).toEqual({
+      ok: true,
+      result: [
+        [
+          [1, 'b'],
+          [2, 'c'],
+        ],
+        [
+          [1, [1, 3]],
+          [0, [2, 4, 0]],
+        ],
+        [1, 2, 3],
+        true,
+      ],
+    });
   });
 });
 
@@ -140,7 +169,9 @@ describe('abort', () => {
     const pending = sandbox.run(runOf("await agent('slow');", { signal: ac.signal, host: new FakeHost({ latency: () => 1000 }) }));
     setTimeout(() => ac.abort(), 20);
     expect(errorOf(await pending)).toEqual(new RunCancelledError().toJSON());
-    const timedOut = await sandbox.run(runOf("await agent('slow');", { signal: AbortSignal.timeout(30), host: new FakeHost({ latency: () => 1000 }) }));
+    const timedOut = await sandbox.run(
+      runOf("await agent('slow');", { signal: AbortSignal.timeout(30), host: new FakeHost({ latency: () => 1000 }) }),
+    );
     expect(errorOf(timedOut).code).toBe('deadline');
   });
 
@@ -148,13 +179,18 @@ describe('abort', () => {
     const host = new FakeHost();
     const ac = new AbortController();
     ac.abort(new RunCancelledError('stopped by the user'));
-    expect(errorOf(await sandbox.run(runOf("await agent('x');", { host, signal: ac.signal })))).toEqual({ code: 'cancelled', message: 'stopped by the user' });
+    expect(errorOf(await sandbox.run(runOf("await agent('x');", { host, signal: ac.signal })))).toEqual({
+      code: 'cancelled',
+      message: 'stopped by the user',
+    });
     expect(host.calls).toHaveLength(0);
   });
 
   test('a late answer after the abort is ignored without an unhandled rejection', async () => {
     const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
     process.on('unhandledRejection', onUnhandled);
     try {
       const ac = new AbortController();

@@ -17,14 +17,19 @@ function failure(outcome: SandboxOutcome): { code: string; message: string } {
 describe('the script API', () => {
   test('agent, parallel and pipeline compose into the returned result', async () => {
     const host = new FakeHost({ answer: (_seq, prompt) => prompt.toUpperCase() });
-    const outcome = await sandbox.run(runOf(`
+    const outcome = await sandbox.run(
+      runOf(
+        `
       export const meta = { name: 'demo' };
       phase('scan');
       const found = await parallel(args.files.map((f) => () => agent('scan ' + f, { label: f })));
       phase('refine');
       const refined = await pipeline(found, (prev) => agent('refine ' + prev), (prev, item, i) => prev + '|' + item + '|' + i);
       return { meta: meta.name, found, refined };
-    `, { host, args: { files: ['a.ts', 'b.ts'] } }));
+    `,
+        { host, args: { files: ['a.ts', 'b.ts'] } },
+      ),
+    );
     expect(ok(outcome)).toEqual({
       meta: 'demo',
       found: ['SCAN A.TS', 'SCAN B.TS'],
@@ -37,31 +42,51 @@ describe('the script API', () => {
   test('seq numbers follow issue order, assigned before any answer arrives', async () => {
     // Later calls answer first, so arrival order at the host cannot explain the numbering.
     const host = new FakeHost({ latency: (seq) => 40 - seq * 5, answer: (seq) => seq });
-    const outcome = await sandbox.run(runOf(`
+    const outcome = await sandbox.run(
+      runOf(
+        `
       const first = agent('one');
       const second = agent('two');
       const rest = await parallel(['three', 'four', 'five'].map((p) => () => agent(p)));
       return [await first, await second, ...rest];
-    `, { host }));
+    `,
+        { host },
+      ),
+    );
     expect(ok(outcome)).toEqual([1, 2, 3, 4, 5]);
-    expect(host.calls.map((c) => [c.seq, c.prompt])).toEqual([[1, 'one'], [2, 'two'], [3, 'three'], [4, 'four'], [5, 'five']]);
+    expect(host.calls.map((c) => [c.seq, c.prompt])).toEqual([
+      [1, 'one'],
+      [2, 'two'],
+      [3, 'three'],
+      [4, 'four'],
+      [5, 'five'],
+    ]);
   });
 
   test('a phase reaches the host between the agents issued before and after it', async () => {
     const host = new FakeHost({ latency: () => 5 });
-    ok(await sandbox.run(runOf(`
+    ok(
+      await sandbox.run(
+        runOf(
+          `
       const a = agent('a');
       phase('verify');
       const b = agent('b');
       log('issued');
       return [await a, await b];
-    `, { host })));
+    `,
+          { host },
+        ),
+      ),
+    );
     expect(host.timeline).toEqual(['agent:1', 'phase:verify', 'agent:2', 'log:issued']);
   });
 
   test('parallel turns a thunk that throws or rejects into null and logs why', async () => {
     const host = new FakeHost({ answer: (seq) => (seq === 2 ? null : `ok${seq}`) });
-    const outcome = await sandbox.run(runOf(`
+    const outcome = await sandbox.run(
+      runOf(
+        `
       return await parallel([
         () => agent('fine'),
         () => agent('fails terminally'),
@@ -69,21 +94,31 @@ describe('the script API', () => {
         async () => { await agent('then breaks'); return null.x; },
         () => 'plain value',
       ]);
-    `, { host }));
+    `,
+        { host },
+      ),
+    );
     expect(ok(outcome)).toEqual(['ok1', null, null, null, 'plain value']);
-    expect(host.logs).toEqual(expect.arrayContaining([
-      'parallel(): item 2 failed and became null: TypeError: bad thunk',
-      expect.stringMatching(/^parallel\(\): item 3 failed and became null: TypeError: Cannot read properties of null/),
-    ]));
+    expect(host.logs).toEqual(
+      expect.arrayContaining([
+        'parallel(): item 2 failed and became null: TypeError: bad thunk',
+        expect.stringMatching(/^parallel\(\): item 3 failed and became null: TypeError: Cannot read properties of null/),
+      ]),
+    );
   });
 
   test('pipeline has no barrier: a fast item reaches stage 2 while a slow item is still in stage 1', async () => {
     const host = new FakeHost({ latency: (_seq, prompt) => (prompt === 's1:0' ? 5 : prompt.startsWith('s1:') ? 300 : 5) });
-    const outcome = await sandbox.run(runOf(`
+    const outcome = await sandbox.run(
+      runOf(
+        `
       return await pipeline([0, 1, 2],
         (prev, item) => agent('s1:' + item),
         (prev, item, index) => agent('s2:' + item).then((r) => index + ':' + r));
-    `, { host }));
+    `,
+        { host },
+      ),
+    );
     expect(ok(outcome)).toEqual(['0:answer:s2:0', '1:answer:s2:1', '2:answer:s2:2']);
     const call = (prompt: string) => {
       const found = host.calls.find((c) => c.prompt === prompt);
@@ -96,11 +131,16 @@ describe('the script API', () => {
 
   test('a failing pipeline stage makes that item null and skips its later stages', async () => {
     const host = new FakeHost();
-    const outcome = await sandbox.run(runOf(`
+    const outcome = await sandbox.run(
+      runOf(
+        `
       return await pipeline(['a', 'b'],
         (prev) => { if (prev === 'b') throw new Error('no b'); return prev + '1'; },
         (prev) => agent('stage2 ' + prev));
-    `, { host }));
+    `,
+        { host },
+      ),
+    );
     expect(ok(outcome)).toEqual(['answer:stage2 a1', null]);
     expect(host.calls.map((c) => c.prompt)).toEqual(['stage2 a1']);
     expect(host.logs).toEqual(['pipeline(): item 1 failed and became null: Error: no b']);
@@ -108,18 +148,32 @@ describe('the script API', () => {
 
   test('a run-level error from the host is not swallowed by parallel: the run fails with its code', async () => {
     const host = new FakeHost({ reject: (seq) => (seq === 2 ? { code: 'budget_tokens', message: 'Token budget exhausted' } : null) });
-    const error = failure(await sandbox.run(runOf(`
+    const error = failure(
+      await sandbox.run(
+        runOf(
+          `
       const r = await parallel([1, 2, 3].map((i) => () => agent('p' + i)));
       return r;
-    `, { host })));
+    `,
+          { host },
+        ),
+      ),
+    );
     expect(error).toEqual({ code: 'budget_tokens', message: 'Token budget exhausted' });
   });
 
   test('a host error keeps its code inside the script', async () => {
     const host = new FakeHost({ reject: () => ({ code: 'cancelled', message: 'Run cancelled' }) });
-    const result = ok(await sandbox.run(runOf(`
+    const result = ok(
+      await sandbox.run(
+        runOf(
+          `
       try { await agent('x'); } catch (e) { return [e.code, e.message, e instanceof Error]; }
-    `, { host })));
+    `,
+          { host },
+        ),
+      ),
+    );
     expect(result).toEqual(['cancelled', 'Run cancelled', true]);
   });
 
@@ -146,56 +200,93 @@ describe('the script API', () => {
 
   test('valid agent options reach the host as a clean copy', async () => {
     const host = new FakeHost();
-    ok(await sandbox.run(runOf(`
+    ok(
+      await sandbox.run(
+        runOf(
+          `
       const schema = { type: 'object', properties: { n: { type: 'number' } } };
       await agent('x', { label: 'L', phase: 'P', schema, model: 'm', system: 's', tools: ['grep'], maxTurns: 3 });
       await agent('y', { label: undefined, model: null });
       schema.properties.n.type = 'string';
-    `, { host })));
+    `,
+          { host },
+        ),
+      ),
+    );
     expect(host.calls[0].opts).toEqual({
-      label: 'L', phase: 'P', schema: { type: 'object', properties: { n: { type: 'number' } } }, model: 'm', system: 's', tools: ['grep'], maxTurns: 3,
+      label: 'L',
+      phase: 'P',
+      schema: { type: 'object', properties: { n: { type: 'number' } } },
+      model: 'm',
+      system: 's',
+      tools: ['grep'],
+      maxTurns: 3,
     });
     expect(host.calls[1].opts).toEqual({});
   });
 
   test('the (maxAgents+1)-th agent() call throws agent_limit and an uncaught one fails the run', async () => {
     const host = new FakeHost();
-    const error = failure(await sandbox.run(runOf(`
+    const error = failure(
+      await sandbox.run(
+        runOf(
+          `
       for (let i = 0; i < 10; i++) await agent('p' + i);
-    `, { host, limits: { maxAgents: 3 } })));
+    `,
+          { host, limits: { maxAgents: 3 } },
+        ),
+      ),
+    );
     expect(error).toEqual(new AgentLimitError(3).toJSON());
     expect(host.calls).toHaveLength(3);
   });
 
   test('agent_limit inside parallel fails the run instead of becoming null', async () => {
     const host = new FakeHost();
-    const error = failure(await sandbox.run(runOf(`
+    const error = failure(
+      await sandbox.run(
+        runOf(
+          `
       return await parallel([1, 2, 3, 4, 5].map((i) => () => agent('p' + i)));
-    `, { host, limits: { maxAgents: 2 } })));
+    `,
+          { host, limits: { maxAgents: 2 } },
+        ),
+      ),
+    );
     expect(error.code).toBe('agent_limit');
     expect(host.calls).toHaveLength(2);
   });
 
   test('a script may catch agent_limit and carry on', async () => {
-    const result = ok(await sandbox.run(runOf(`
+    const result = ok(
+      await sandbox.run(
+        runOf(
+          `
       await agent('one');
       try { await agent('two'); } catch (e) { return e.code + ' ' + e.name; }
-    `, { limits: { maxAgents: 1 } })));
+    `,
+          { limits: { maxAgents: 1 } },
+        ),
+      ),
+    );
     expect(result).toBe('agent_limit AgentLimitError');
   });
 
   test('parallel and pipeline refuse more than maxItems items with item_limit', async () => {
     for (const call of ['parallel(args.items.map((i) => () => agent(String(i))))', "pipeline(args.items, (p) => agent('x' + p))"]) {
       const host = new FakeHost();
-      const error = failure(await sandbox.run(runOf(`return await ${call};`, { host, args: { items: [1, 2, 3, 4] }, limits: { maxItems: 3 } })));
+      const error = failure(
+        await sandbox.run(runOf(`return await ${call};`, { host, args: { items: [1, 2, 3, 4] }, limits: { maxItems: 3 } })),
+      );
       expect(error).toEqual(new ItemLimitError(4, 3).toJSON());
       expect(host.calls).toHaveLength(0);
     }
   });
 
   test('parallel and pipeline explain a wrong argument', async () => {
-    expect(failure(await sandbox.run(runOf("return parallel(['a', 'b']);"))).message)
-      .toMatch(/parallel\(thunks\): item 0 is a string; expected a function such as \(\) => agent/);
+    expect(failure(await sandbox.run(runOf("return parallel(['a', 'b']);"))).message).toMatch(
+      /parallel\(thunks\): item 0 is a string; expected a function such as \(\) => agent/,
+    );
     expect(failure(await sandbox.run(runOf('return parallel(() => 1);'))).message).toMatch(/expected an array of functions/);
     expect(failure(await sandbox.run(runOf('return pipeline([1], 5);'))).message).toMatch(/stage 1 is the number 5/);
   });
@@ -203,17 +294,26 @@ describe('the script API', () => {
   test('budget reads the host: total, spent() and remaining()', async () => {
     const host = new FakeHost({ budget: { total: { tokens: 1000, usd: 2 }, spent: { tokens: 1200, usd: 0.5 } } });
     expect(ok(await sandbox.run(runOf('return [budget.total, budget.spent(), budget.remaining()];', { host })))).toEqual([
-      { tokens: 1000, usd: 2 }, { tokens: 1200, usd: 0.5 }, { tokens: 0, usd: 1.5 },
+      { tokens: 1000, usd: 2 },
+      { tokens: 1200, usd: 0.5 },
+      { tokens: 0, usd: 1.5 },
     ]);
   });
 
   test('log stringifies anything safely', async () => {
     const host = new FakeHost();
-    ok(await sandbox.run(runOf(`
+    ok(
+      await sandbox.run(
+        runOf(
+          `
       const loop = { name: 'loop' }; loop.self = loop;
       log('text', 1, undefined, null, { a: [1, 2n] }, loop, new RangeError('boom'), function named() {});
       log('x'.repeat(20000));
-    `, { host })));
+    `,
+          { host },
+        ),
+      ),
+    );
     expect(host.logs[0]).toBe('text 1 undefined null {"a":[1,"2n"]} {"name":"loop","self":"[Circular]"} RangeError: boom [Function named]');
     expect(host.logs[1]).toHaveLength(10000 + '… (truncated)'.length);
   });
@@ -230,7 +330,10 @@ describe('the script API', () => {
   });
 
   test('the returned value is copied out as JSON; nothing returned is null', async () => {
-    expect(ok(await sandbox.run(runOf("return { when: new Date(0), skip: undefined, list: [undefined] };")))).toEqual({ when: '1970-01-01T00:00:00.000Z', list: [null] });
+    expect(ok(await sandbox.run(runOf('return { when: new Date(0), skip: undefined, list: [undefined] };')))).toEqual({
+      when: '1970-01-01T00:00:00.000Z',
+      list: [null],
+    });
     expect(ok(await sandbox.run(runOf("log('no return');")))).toBeNull();
   });
 
@@ -247,14 +350,18 @@ describe('the script API', () => {
   });
 
   test('a result over maxResultBytes fails with result_too_large, counted in UTF-8 bytes', async () => {
-    expect(failure(await sandbox.run(runOf("return 'x'.repeat(200);", { limits: { maxResultBytes: 100 } })))).toEqual(new ResultTooLargeError(202, 100).toJSON());
+    expect(failure(await sandbox.run(runOf("return 'x'.repeat(200);", { limits: { maxResultBytes: 100 } })))).toEqual(
+      new ResultTooLargeError(202, 100).toJSON(),
+    );
     // 62 UTF-16 units but 122 bytes: only the byte count catches it.
-    expect(failure(await sandbox.run(runOf("return 'é'.repeat(60);", { limits: { maxResultBytes: 100 } })))).toEqual(new ResultTooLargeError(122, 100).toJSON());
+    expect(failure(await sandbox.run(runOf("return 'é'.repeat(60);", { limits: { maxResultBytes: 100 } })))).toEqual(
+      new ResultTooLargeError(122, 100).toJSON(),
+    );
     expect(ok(await sandbox.run(runOf("return 'x'.repeat(98);", { limits: { maxResultBytes: 100 } })))).toHaveLength(98);
   });
 
   test('an uncaught error is a script_error naming the line', async () => {
-    const error = failure(await sandbox.run(runOf("const a = 1;\n\nconst b = args.missing.field;\nreturn b;")));
+    const error = failure(await sandbox.run(runOf('const a = 1;\n\nconst b = args.missing.field;\nreturn b;')));
     expect(error.code).toBe('script_error');
     expect(error.message).toMatch(/^TypeError: Cannot read properties of undefined \(reading 'field'\) \(at line 3:/);
     expect(failure(await sandbox.run(runOf("throw 'plain string';"))).message).toBe('thrown value plain string');
@@ -268,31 +375,46 @@ describe('the script API', () => {
 
   test('a long chain of slow agents is not mistaken for a stalled script', async () => {
     const host = new FakeHost({ latency: (seq) => (seq % 3) * 7, answer: (seq) => seq });
-    const result = ok(await sandbox.run(runOf(`
+    const result = ok(
+      await sandbox.run(
+        runOf(
+          `
       let total = 0;
       for (let i = 0; i < 30; i++) {
         total += await agent('step ' + i);
         let spin = 0; for (let j = 0; j < 20000; j++) spin += j;
       }
       return total;
-    `, { host })));
+    `,
+          { host },
+        ),
+      ),
+    );
     expect(result).toBe((30 * 31) / 2);
   });
 
   test('a check error or bad limits resolve as an outcome, never a throw', async () => {
     expect(failure(await sandbox.run(runOf("import x from 'y';"))).code).toBe('script_invalid');
     expect(failure(await sandbox.run(runOf('return 1;', { limits: { memoryMb: 1 } })))).toEqual({
-      code: 'invalid_request', message: 'Expected `limits.memoryMb` to be a number of MB, at least 8, got 1',
+      code: 'invalid_request',
+      message: 'Expected `limits.memoryMb` to be a number of MB, at least 8, got 1',
     });
     expect(failure(await sandbox.run(runOf('return 1;', { args: { n: 1n } }))).code).toBe('invalid_request');
   });
 
   test('many runs at once each get their own isolate', async () => {
-    const runs = Array.from({ length: 12 }, (_, i) => sandbox.run(runOf(`
+    const runs = Array.from({ length: 12 }, (_, i) =>
+      sandbox.run(
+        runOf(
+          `
       globalThis.shared = (globalThis.shared || 0) + 1;
       const r = await parallel([1, 2, 3].map((k) => () => agent(args.id + ':' + k)));
       return [globalThis.shared, r.length, args.id];
-    `, { args: { id: i }, host: new FakeHost({ latency: () => 3 }) })));
+    `,
+          { args: { id: i }, host: new FakeHost({ latency: () => 3 }) },
+        ),
+      ),
+    );
     const results = (await Promise.all(runs)).map(ok);
     expect(results).toEqual(Array.from({ length: 12 }, (_, i) => [1, 3, i]));
   });

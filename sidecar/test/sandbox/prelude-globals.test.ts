@@ -12,15 +12,21 @@ async function addedGlobals(): Promise<{ core: string[]; verification: string[];
   const isolate = new ivm.Isolate({ memoryLimit: 32 });
   try {
     const context = await isolate.createContext();
-    const before = new Set(await context.eval(NAMES, { copy: true }) as string[]);
+    const before = new Set((await context.eval(NAMES, { copy: true })) as string[]);
     const install = await (await isolate.compileScript(corePrelude(), { filename: CORE_PRELUDE_FILE })).run(context, { reference: true });
     const noop = new ivm.Callback(() => undefined);
-    const config = JSON.stringify({ args: {}, limits: { maxAgents: 1, maxItems: 1, maxResultBytes: 1, maxCollectionEntries: 1 }, lockGlobals: [] });
-    const api = (await install.apply(undefined, [new ivm.Reference(() => undefined), noop, noop, noop, noop, noop, config], { result: { reference: true } })) as ivm.Reference<Record<string, unknown>>;
-    const afterCore = await context.eval(NAMES, { copy: true }) as string[];
+    const config = JSON.stringify({
+      args: {},
+      limits: { maxAgents: 1, maxItems: 1, maxResultBytes: 1, maxCollectionEntries: 1 },
+      lockGlobals: [],
+    });
+    const api = (await install.apply(undefined, [new ivm.Reference(() => undefined), noop, noop, noop, noop, noop, config], {
+      result: { reference: true },
+    })) as ivm.Reference<Record<string, unknown>>;
+    const afterCore = (await context.eval(NAMES, { copy: true })) as string[];
     const emit = await api.get('emit', { reference: true });
     await context.evalClosure(moduleSource(VERIFICATION_PRELUDE.source), [emit.derefInto()], { lineOffset: -1 });
-    const afterVerification = await context.eval(NAMES, { copy: true }) as string[];
+    const afterVerification = (await context.eval(NAMES, { copy: true })) as string[];
     const core = afterCore.filter((n) => !before.has(n));
     // The guards add stubs that throw "… is not available in a workflow script" when used.
     const blocked: string[] = [];
@@ -50,17 +56,26 @@ describe('the code that runs outside Node is type-checked', () => {
     { dir: 'src/verification/isolate', dom: false },
     { dir: 'src/ui/page', dom: true },
   ];
-  test.each(projects)('$dir type-checks under its own tsconfig (DOM only for the page, never Node types)', ({ dir, dom }) => {
-    const file = path.join(sidecar, dir, 'tsconfig.json');
-    const read = ts.readConfigFile(file, ts.sys.readFile);
-    const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, path.dirname(file));
-    expect(parsed.options.types).toEqual([]);
-    expect((parsed.options.lib ?? []).some((l) => /dom/i.test(l))).toBe(dom);
-    expect(parsed.fileNames.length).toBeGreaterThan(3);
-    const program = ts.createProgram(parsed.fileNames, parsed.options);
-    const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-    expect(problems).toEqual([]);
-    // Node's globals are not there: a file that names `process` would not type-check.
-    expect(program.getTypeChecker().getSymbolsInScope(program.getSourceFile(parsed.fileNames[0]!)!, ts.SymbolFlags.Variable).some((s) => s.name === 'process')).toBe(false);
-  }, 60_000);
+  test.each(projects)(
+    '$dir type-checks under its own tsconfig (DOM only for the page, never Node types)',
+    ({ dir, dom }) => {
+      const file = path.join(sidecar, dir, 'tsconfig.json');
+      const read = ts.readConfigFile(file, ts.sys.readFile);
+      const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, path.dirname(file));
+      expect(parsed.options.types).toEqual([]);
+      expect((parsed.options.lib ?? []).some((l) => /dom/i.test(l))).toBe(dom);
+      expect(parsed.fileNames.length).toBeGreaterThan(3);
+      const program = ts.createProgram(parsed.fileNames, parsed.options);
+      const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      expect(problems).toEqual([]);
+      // Node's globals are not there: a file that names `process` would not type-check.
+      expect(
+        program
+          .getTypeChecker()
+          .getSymbolsInScope(program.getSourceFile(parsed.fileNames[0]!)!, ts.SymbolFlags.Variable)
+          .some((s) => s.name === 'process'),
+      ).toBe(false);
+    },
+    60_000,
+  );
 });

@@ -72,8 +72,9 @@ describe('what a script cannot reach', () => {
   });
 
   test('constructor climbing from `this` finds nothing: top-level this is undefined', async () => {
-    expect(errorOf(await run("this.constructor.constructor('return process')()")).message)
-      .toMatch(/^TypeError: Cannot read properties of undefined \(reading 'constructor'\)/);
+    expect(errorOf(await run("this.constructor.constructor('return process')()")).message).toMatch(
+      /^TypeError: Cannot read properties of undefined \(reading 'constructor'\)/,
+    );
   });
 
   test('a forbidden call inside parallel fails the run rather than becoming null', async () => {
@@ -137,9 +138,32 @@ describe('what a script cannot reach', () => {
     expect(outcome.ok).toBe(true);
     const lowercaseFunctions = (outcome as { result: string[] }).result.sort();
     expect(lowercaseFunctions).toEqual(
-      ['agent', 'clearImmediate', 'clearInterval', 'clearTimeout', 'decodeURI', 'decodeURIComponent', 'encodeURI', 'encodeURIComponent',
-        'escape', 'eval', 'fetch', 'isFinite', 'isNaN', 'log', 'parallel', 'parseFloat', 'parseInt', 'phase', 'pipeline', 'require',
-        'setImmediate', 'setInterval', 'setTimeout', 'unescape'].sort(),
+      [
+        'agent',
+        'clearImmediate',
+        'clearInterval',
+        'clearTimeout',
+        'decodeURI',
+        'decodeURIComponent',
+        'encodeURI',
+        'encodeURIComponent',
+        'escape',
+        'eval',
+        'fetch',
+        'isFinite',
+        'isNaN',
+        'log',
+        'parallel',
+        'parseFloat',
+        'parseInt',
+        'phase',
+        'pipeline',
+        'require',
+        'setImmediate',
+        'setInterval',
+        'setTimeout',
+        'unescape',
+      ].sort(),
     );
   });
 });

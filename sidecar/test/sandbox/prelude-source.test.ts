@@ -35,14 +35,14 @@ describe('line numbers in errors', () => {
   test("an error in the user's script names the script's own line", async () => {
     const script = [
       "export const meta = { name: 'lines' };", // 1
-      '',                                        // 2
-      "phase('one');",                           // 3
-      'const a = 1;',                            // 4
-      '// a comment',                            // 5
-      'if (a === 1) {',                          // 6
-      "  throw new Error('boom on seven');",     // 7
-      '}',                                       // 8
-      'return a;',                               // 9
+      '', // 2
+      "phase('one');", // 3
+      'const a = 1;', // 4
+      '// a comment', // 5
+      'if (a === 1) {', // 6
+      "  throw new Error('boom on seven');", // 7
+      '}', // 8
+      'return a;', // 9
     ].join('\n');
     const error = failure(await sandbox.run(runOf(script, { host: new FakeHost() })));
     expect(error).toEqual({ code: 'script_error', message: 'Error: boom on seven (at line 7:9)' });
@@ -60,7 +60,7 @@ describe('line numbers in errors', () => {
     expect(stack).toMatch(/workflow\.js:1:7/);
     const origin = originOf(stack, 'dw-prelude.js');
     expect(origin.source).toBe(path.join('src', 'sandbox', 'isolate', 'api.ts'));
-    expect(origin.text).toContain("prompt must be a non-empty string");
+    expect(origin.text).toContain('prompt must be a non-empty string');
   });
 
   test('an error raised inside a verification helper points at dw-verification.js and its TypeScript source', async () => {
@@ -75,7 +75,10 @@ describe('line numbers in errors', () => {
   });
 
   test('a prelude module given as a string gets a numbered file name', async () => {
-    const sb = new IsolatedVmSandbox({ preludeModules: ["globalThis.boom = function boom() { return new Error('x').stack; };"], extraGlobals: ['boom'] });
+    const sb = new IsolatedVmSandbox({
+      preludeModules: ["globalThis.boom = function boom() { return new Error('x').stack; };"],
+      extraGlobals: ['boom'],
+    });
     expect(ok(await sb.run(runOf('return boom();')))).toMatch(/at boom \(dw-prelude-module-0\.js:1:\d+\)/);
   });
 });

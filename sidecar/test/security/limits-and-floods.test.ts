@@ -9,7 +9,14 @@ import { SidecarProcess } from '../support/sidecar-process';
  * are counted, and a call that keeps killing the process stops being retried. /healthz
  * answers promptly throughout and other runs lose nothing.
  */
-type Run = { id: string; status: string; error: { code: string; message: string } | null; result: unknown; deadlineAt: string | null; phase: string | null };
+type Run = {
+  id: string;
+  status: string;
+  error: { code: string; message: string } | null;
+  result: unknown;
+  deadlineAt: string | null;
+  phase: string | null;
+};
 type Ev = { id: number; event: { type: string; message?: string; name?: string; label?: string | null; status?: string } };
 
 const HEALTH_BOUND_MS = 100;
@@ -18,7 +25,10 @@ const HEALTH_BOUND_MS = 100;
 async function events(sc: SidecarProcess, id: string): Promise<Ev[]> {
   const db = new DatabaseSync(path.join(sc.dataDir, 'sidecar.db'), { readOnly: true });
   try {
-    const rows = db.prepare('SELECT id, data FROM events WHERE run_id = ? ORDER BY id').all(id) as unknown as { id: number; data: string }[];
+    const rows = db.prepare('SELECT id, data FROM events WHERE run_id = ? ORDER BY id').all(id) as unknown as {
+      id: number;
+      data: string;
+    }[];
     return rows.map((r) => ({ id: r.id, event: JSON.parse(r.data) as Ev['event'] }));
   } finally {
     db.close();
@@ -52,7 +62,9 @@ describe('the operator’s limits are ceilings', () => {
     ['memoryMb', 4096, 'DW_MEMORY_MB', 64],
   ])('a request raising %s gets 400 limit_above_ceiling naming the ceiling', async (key, value, env, ceiling) => {
     const r = await sc.request<{ error: { code: string; message: string } }>('POST', '/v1/runs', {
-      task: 't', script: 'return 1;', options: { limits: { [key]: value } },
+      task: 't',
+      script: 'return 1;',
+      options: { limits: { [key]: value } },
     });
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('limit_above_ceiling');
@@ -71,7 +83,10 @@ describe('the operator’s limits are ceilings', () => {
     const first = await start(sc, { task: 'slow', script: "return await agent('hold [offline:sleep=1500]');" });
     await sc.waitForStatus(first.id, ['running']);
     const second = await start(sc, { task: 'next', script: 'return 2;' });
-    await waitFor(async () => (await events(sc, second.id)).some((e) => /Waiting for a run slot/.test(e.event.message ?? '')), 'the wait line');
+    await waitFor(
+      async () => (await events(sc, second.id)).some((e) => /Waiting for a run slot/.test(e.event.message ?? '')),
+      'the wait line',
+    );
     expect((await sc.request<Run>('GET', `/v1/runs/${second.id}`)).body.status).toBe('queued');
     expect((await sc.waitForStatus(first.id, ['converged', 'failed'])).status).toBe('converged');
     expect((await sc.waitForStatus(second.id, ['converged', 'failed'])).result).toBe(2);
@@ -136,7 +151,10 @@ describe('across restarts', () => {
     const sc = new SidecarProcess({ DW_MAX_AGENT_ATTEMPTS: '3' });
     try {
       await sc.start();
-      const run = await start(sc, { task: 'crashy', script: "const a = await agent('hold forever [offline:sleep=600000]'); return a === null ? 'gave up' : a;" });
+      const run = await start(sc, {
+        task: 'crashy',
+        script: "const a = await agent('hold forever [offline:sleep=600000]'); return a === null ? 'gave up' : a;",
+      });
       for (let crash = 1; crash <= 3; crash++) {
         await waitFor(async () => {
           const r = await sc.request<{ agents: { status: string; attempts: number }[] }>('GET', `/v1/runs/${run.id}/agents`);
@@ -147,7 +165,10 @@ describe('across restarts', () => {
       }
       const done = await sc.waitForStatus(run.id, ['converged', 'failed']);
       expect(done).toMatchObject({ status: 'converged', result: 'gave up' });
-      const agents = await sc.request<{ agents: { status: string; attempts: number; error: { code: string } }[] }>('GET', `/v1/runs/${run.id}/agents`);
+      const agents = await sc.request<{ agents: { status: string; attempts: number; error: { code: string } }[] }>(
+        'GET',
+        `/v1/runs/${run.id}/agents`,
+      );
       expect(agents.body.agents[0]).toMatchObject({ status: 'failed', attempts: 3, error: { code: 'agent_attempts' } });
     } finally {
       await sc.kill();
@@ -159,7 +180,9 @@ describe('across restarts', () => {
     try {
       await sc.start();
       const run = await start(sc, {
-        task: 'late', script: "return await agent('hold [offline:sleep=600000]');", options: { limits: { deadlineMs: 4000 } },
+        task: 'late',
+        script: "return await agent('hold [offline:sleep=600000]');",
+        options: { limits: { deadlineMs: 4000 } },
       });
       const running = await sc.waitForStatus(run.id, ['running']);
       const deadlineAt = running.deadlineAt as string;

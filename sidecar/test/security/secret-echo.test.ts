@@ -11,7 +11,13 @@ import { SidecarProcess } from '../support/sidecar-process';
 const KEY = 'Qz7/f9+Zr2LmNp4TxW8vBy3HcD0aPq';
 
 const forms = (): string[] => {
-  const out = [KEY, encodeURIComponent(KEY), Buffer.from(KEY).toString('base64'), Buffer.from(`x-api-key:${KEY}`).toString('base64'), Buffer.from(KEY).toString('base64url')];
+  const out = [
+    KEY,
+    encodeURIComponent(KEY),
+    Buffer.from(KEY).toString('base64'),
+    Buffer.from(`x-api-key:${KEY}`).toString('base64'),
+    Buffer.from(KEY).toString('base64url'),
+  ];
   for (let i = 0; i + 12 <= KEY.length; i++) out.push(KEY.slice(i, i + 12));
   return out;
 };
@@ -42,7 +48,11 @@ describe('a provider error that echoes the key', () => {
     expect(r.status).toBe(201);
     const done = await sc.waitForStatus(r.body.id, ['converged', 'failed']);
     const events = await sc.request<string>('GET', `/v1/runs/${r.body.id}/events?follow=false`);
-    const stored = ['sidecar.db', 'sidecar.db-wal'].map((f) => path.join(sc.dataDir, f)).filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f).toString('latin1')).join('\n');
+    const stored = ['sidecar.db', 'sidecar.db-wal']
+      .map((f) => path.join(sc.dataDir, f))
+      .filter((f) => fs.existsSync(f))
+      .map((f) => fs.readFileSync(f).toString('latin1'))
+      .join('\n');
     const seen = [JSON.stringify(done), JSON.stringify(events.body), sc.logs, stored].join('\n');
     expect(seen).toContain('[redacted]');
     for (const f of forms()) expect([f, seen.includes(f)]).toEqual([f, false]);

@@ -26,8 +26,10 @@ function agentErrors(sc: SidecarProcess, id: string): { code: string; message: s
   const db = new DatabaseSync(path.join(sc.dataDir, 'sidecar.db'), { readOnly: true });
   try {
     const rows = db.prepare('SELECT data FROM events WHERE run_id = ? ORDER BY id').all(id) as unknown as { data: string }[];
-    return rows.map((r) => JSON.parse(r.data) as { type: string; error?: { code: string; message: string } })
-      .filter((e) => e.type === 'agent.failed' && e.error).map((e) => e.error!);
+    return rows
+      .map((r) => JSON.parse(r.data) as { type: string; error?: { code: string; message: string } })
+      .filter((e) => e.type === 'agent.failed' && e.error)
+      .map((e) => e.error!);
   } finally {
     db.close();
   }
@@ -41,7 +43,10 @@ const toolScript = (tool: string, input: Record<string, unknown>): string =>
 async function attack(sc: SidecarProcess, body: Record<string, unknown>): Promise<Run> {
   const watch: HealthWatch = watchHealth(sc.url, 20);
   try {
-    const bystander = await start(sc, { task: 'bystander', script: "const a = await agent('Say hello [offline:text=bystander ok]'); return { a, n: 42 };" });
+    const bystander = await start(sc, {
+      task: 'bystander',
+      script: "const a = await agent('Say hello [offline:text=bystander ok]'); return { a, n: 42 };",
+    });
     const run = await start(sc, body);
     const done = (await sc.waitForStatus(run.id, ['converged', 'failed', 'cancelled'])) as unknown as Run;
     const other = (await sc.waitForStatus(bystander.id, ['converged', 'failed', 'cancelled'])) as unknown as Run;
@@ -84,14 +89,22 @@ describe('tool calls, globs and schemas cannot stop or fool the sidecar', () => 
   }, 120_000);
 
   it('a glob that froze path.matchesGlob is matched in linear time', async () => {
-    const run = await attack(sc, { task: 'glob', script: toolScript('list_files', { pattern: `${'*?'.repeat(9)}#` }), options: options('list_files') });
+    const run = await attack(sc, {
+      task: 'glob',
+      script: toolScript('list_files', { pattern: `${'*?'.repeat(9)}#` }),
+      options: options('list_files'),
+    });
     expect(run.status).toBe('converged');
     expect(String(run.result)).toContain('I called list_files');
     expect(String(run.result)).toContain('(no entries match');
   }, 60_000);
 
   it('a glob with too many wildcards is a glob_too_complex tool error the agent sees', async () => {
-    const run = await attack(sc, { task: 'grep', script: toolScript('grep', { pattern: 'x', glob: `${'*?'.repeat(40)}#` }), options: options('grep') });
+    const run = await attack(sc, {
+      task: 'grep',
+      script: toolScript('grep', { pattern: 'x', glob: `${'*?'.repeat(40)}#` }),
+      options: options('grep'),
+    });
     expect(run.status).toBe('converged');
     expect(String(run.result)).toMatch(/Calling grep on x failed: "glob_too_complex: The glob .* has 80 wildcards; at most 32/);
   }, 60_000);
@@ -114,13 +127,23 @@ describe('tool calls, globs and schemas cannot stop or fool the sidecar', () => 
   }, 60_000);
 
   it('http_get with localhost allowed cannot reach the sidecar’s own API', async () => {
-    const run = await attack(sc, { task: 'self', script: toolScript('http_get', { url: `http://localhost:${sc.port}/v1/runs` }), options: { tools: ['http_get'] } });
+    const run = await attack(sc, {
+      task: 'self',
+      script: toolScript('http_get', { url: `http://localhost:${sc.port}/v1/runs` }),
+      options: { tools: ['http_get'] },
+    });
     expect(run.status).toBe('converged');
-    expect(String(run.result)).toMatch(/Calling http_get on http:\/\/localhost:\d+\/v1\/runs failed: "host_not_allowed: localhost:\d+ is the sidecar's own API/);
+    expect(String(run.result)).toMatch(
+      /Calling http_get on http:\/\/localhost:\d+\/v1\/runs failed: "host_not_allowed: localhost:\d+ is the sidecar's own API/,
+    );
   }, 60_000);
 
   it('http_get to a name that resolves to a non-public address it was not allowed by IP is refused', async () => {
-    const run = await attack(sc, { task: 'meta', script: toolScript('http_get', { url: 'http://127.0.0.1:9/' }), options: { tools: ['http_get'] } });
+    const run = await attack(sc, {
+      task: 'meta',
+      script: toolScript('http_get', { url: 'http://127.0.0.1:9/' }),
+      options: { tools: ['http_get'] },
+    });
     expect(run.status).toBe('converged');
     expect(String(run.result)).toMatch(/failed: "host_not_allowed: Host 127\.0\.0\.1 is not in this run's allowed hosts/);
   }, 60_000);

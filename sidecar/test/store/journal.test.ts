@@ -8,8 +8,23 @@ import { Journal } from '../../src/store/journal';
 
 function agent(runId: string, seq: number, patch: Partial<AgentRecord> = {}): AgentRecord {
   return {
-    runId, seq, fingerprint: `fp-${seq}`, occurrence: 0, label: `a${seq}`, phase: null, prompt: `prompt ${seq}`, tools: [], model: 'm',
-    status: 'queued', result: null, error: null, usage: emptyUsage(), replayed: false, attempts: 0, startedAt: null, endedAt: null,
+    runId,
+    seq,
+    fingerprint: `fp-${seq}`,
+    occurrence: 0,
+    label: `a${seq}`,
+    phase: null,
+    prompt: `prompt ${seq}`,
+    tools: [],
+    model: 'm',
+    status: 'queued',
+    result: null,
+    error: null,
+    usage: emptyUsage(),
+    replayed: false,
+    attempts: 0,
+    startedAt: null,
+    endedAt: null,
     ...patch,
   };
 }
@@ -76,7 +91,7 @@ describe('Journal', () => {
     expect(journal.maxSeq('r2')).toBe(99);
   });
 
-  it('lists a run\'s calls by seq, a page at a time, optionally by status, with the total', () => {
+  it("lists a run's calls by seq, a page at a time, optionally by status, with the total", () => {
     const statuses: AgentStatus[] = ['done', 'failed', 'done', 'active', 'done', 'queued'];
     statuses.forEach((status, i) => journal.write(agent('r1', 6 - i, { status })));
     journal.write(agent('r2', 1, { status: 'done' }));
@@ -106,11 +121,13 @@ describe('Journal', () => {
   });
 
   it('a transaction that throws leaves nothing behind (journal row and event), and the next one works', () => {
-    expect(() => journal.transaction(() => {
-      journal.write(agent('r1', 1));
-      db.prepare("INSERT INTO events (run_id, at, data) VALUES ('r1', 'now', '{}')").run();
-      throw new Error('crash between the row and the run record');
-    })).toThrow('crash between');
+    expect(() =>
+      journal.transaction(() => {
+        journal.write(agent('r1', 1));
+        db.prepare("INSERT INTO events (run_id, at, data) VALUES ('r1', 'now', '{}')").run();
+        throw new Error('crash between the row and the run record');
+      }),
+    ).toThrow('crash between');
     expect(rows(db)).toBe(0);
     expect(rows(db, 'events')).toBe(0);
     journal.transaction(() => journal.write(agent('r1', 2)));
@@ -118,11 +135,13 @@ describe('Journal', () => {
   });
 
   it('nested transactions join the outer one: an error that escapes rolls back the inner writes too', () => {
-    expect(() => journal.transaction(() => {
-      journal.write(agent('r1', 1));
-      journal.transaction(() => journal.write(agent('r1', 2)));
-      throw new Error('outer fails after the inner finished');
-    })).toThrow('outer fails');
+    expect(() =>
+      journal.transaction(() => {
+        journal.write(agent('r1', 1));
+        journal.transaction(() => journal.write(agent('r1', 2)));
+        throw new Error('outer fails after the inner finished');
+      }),
+    ).toThrow('outer fails');
     expect(rows(db)).toBe(0);
     journal.transaction(() => journal.transaction(() => journal.write(agent('r1', 3))));
     expect(rows(db)).toBe(1);
@@ -142,7 +161,11 @@ describe('Journal', () => {
   it('a failed COMMIT leaves the journal usable for nested transactions', () => {
     db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY)');
     db.exec('CREATE TABLE child (parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)');
-    expect(() => journal.transaction(() => { db.exec('INSERT INTO child VALUES (1)'); })).toThrow(/FOREIGN KEY/);
+    expect(() =>
+      journal.transaction(() => {
+        db.exec('INSERT INTO child VALUES (1)');
+      }),
+    ).toThrow(/FOREIGN KEY/);
     journal.transaction(() => journal.transaction(() => journal.write(agent('r1', 1))));
     expect(journal.get('r1', 1)).not.toBeNull();
   });

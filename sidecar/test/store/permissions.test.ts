@@ -7,7 +7,9 @@ const modeOf = (p: string): number => fs.statSync(p).mode & 0o777;
 
 describe('the store is readable by its owner only', () => {
   let base: string;
-  beforeEach(() => { base = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-perm-')); });
+  beforeEach(() => {
+    base = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-perm-'));
+  });
   afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
 
   it('creates the data folder 0700 and the database, -wal and -shm files 0600', () => {

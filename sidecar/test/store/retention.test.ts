@@ -16,20 +16,49 @@ const daysAgo = (d: number): string => new Date(NOW - d * DAY).toISOString();
 
 function run(id: string, status: RunStatus, updatedDaysAgo: number, patch: Partial<RunRecord> = {}): RunRecord {
   return {
-    id, status, phase: null, task: 't', input: null, options: {},
+    id,
+    status,
+    phase: null,
+    task: 't',
+    input: null,
+    options: {},
     limits: { maxParallel: 1, maxAgents: 1, maxTokens: 1, maxUsd: 1, deadlineMs: 1, cpuMs: 1, memoryMb: 8 },
     counts: { queued: 0, active: 0, done: 1, failed: 0, total: 1 },
-    usage: emptyUsage(), result: null, error: null, parentId: null, meta: null,
-    createdAt: daysAgo(updatedDaysAgo + 1), updatedAt: daysAgo(updatedDaysAgo),
-    hasScript: true, approval: null, paused: false, estimate: null, deadlineAt: null,
+    usage: emptyUsage(),
+    result: null,
+    error: null,
+    parentId: null,
+    meta: null,
+    createdAt: daysAgo(updatedDaysAgo + 1),
+    updatedAt: daysAgo(updatedDaysAgo),
+    hasScript: true,
+    approval: null,
+    paused: false,
+    estimate: null,
+    deadlineAt: null,
     ...patch,
   };
 }
 
 function agent(runId: string, seq: number): AgentRecord {
   return {
-    runId, seq, fingerprint: `fp${seq}`, occurrence: 0, label: null, phase: null, prompt: 'p', tools: [], model: 'm',
-    status: 'done', result: seq, error: null, usage: emptyUsage(), replayed: false, attempts: 1, startedAt: null, endedAt: null,
+    runId,
+    seq,
+    fingerprint: `fp${seq}`,
+    occurrence: 0,
+    label: null,
+    phase: null,
+    prompt: 'p',
+    tools: [],
+    model: 'm',
+    status: 'done',
+    result: seq,
+    error: null,
+    usage: emptyUsage(),
+    replayed: false,
+    attempts: 1,
+    startedAt: null,
+    endedAt: null,
   };
 }
 
@@ -61,7 +90,13 @@ describe('pruneRuns', () => {
     log.append(r.id, { type: 'log', message: 'hi' });
     journal.write(agent(r.id, 1));
     journal.write(agent(r.id, 2));
-    const reg = callbacks.upsertRegistration({ id: `reg-${r.id}`, runId: r.id, url: 'http://127.0.0.1:9/cb', events: ['converged'], createdAt: r.createdAt });
+    const reg = callbacks.upsertRegistration({
+      id: `reg-${r.id}`,
+      runId: r.id,
+      url: 'http://127.0.0.1:9/cb',
+      events: ['converged'],
+      createdAt: r.createdAt,
+    });
     callbacks.enqueue(reg, 'converged', '{}', NOW);
   }
 
@@ -70,8 +105,11 @@ describe('pruneRuns', () => {
 
   function rowsOf(id: string): Record<string, number> {
     return {
-      runs: count('runs', id, 'id'), events: count('events', id), agents: count('agents', id),
-      deliveries: count('callback_deliveries', id), registrations: count('callback_registrations', id),
+      runs: count('runs', id, 'id'),
+      events: count('events', id),
+      agents: count('agents', id),
+      deliveries: count('callback_deliveries', id),
+      registrations: count('callback_registrations', id),
     };
   }
 
@@ -139,7 +177,13 @@ describe('pruneRuns', () => {
       const store = new RunStore(bare);
       store.insert(run('old', 'failed', 10), { task: 't' }, null);
       new EventLog(bare).append('old', { type: 'log', message: 'x' });
-      expect(pruneRuns(bare, { days: 5, now: () => NOW })).toEqual<PruneResult>({ runs: 1, events: 1, agents: 0, callbackDeliveries: 0, callbackRegistrations: 0 });
+      expect(pruneRuns(bare, { days: 5, now: () => NOW })).toEqual<PruneResult>({
+        runs: 1,
+        events: 1,
+        agents: 0,
+        callbackDeliveries: 0,
+        callbackRegistrations: 0,
+      });
     } finally {
       bare.close();
     }
@@ -149,7 +193,9 @@ describe('pruneRuns', () => {
     seed(run('old', 'converged', 40));
     // A delivery row whose registration belongs to no pruned run makes the registration delete break its foreign key.
     db.exec("INSERT INTO callback_registrations (id, run_id, url, events, created_at) VALUES ('shared', 'old', 'http://x', '[]', 'x')");
-    db.exec("INSERT INTO callback_deliveries (registration_id, run_id, url, status, body, state, next_attempt_at, created_at, updated_at) VALUES ('shared', 'other', 'http://x', 'converged', '{}', 'pending', 0, 'x', 'x')");
+    db.exec(
+      "INSERT INTO callback_deliveries (registration_id, run_id, url, status, body, state, next_attempt_at, created_at, updated_at) VALUES ('shared', 'other', 'http://x', 'converged', '{}', 'pending', 0, 'x', 'x')",
+    );
 
     expect(() => pruneRuns(db, { days: 30, now: () => NOW })).toThrow(/FOREIGN KEY/i);
     expect(rowsOf('old')).toEqual({ ...ALL, registrations: 2 });
@@ -165,7 +211,13 @@ describe('pruneRuns', () => {
     seed(run('old', 'converged', 40));
     const results: PruneResult[] = [];
     const errors: unknown[] = [];
-    let stop = schedulePrune(db, { days: 30, now: () => NOW, everyMs: 3_600_000, onPrune: (r) => results.push(r), onError: (e) => errors.push(e) });
+    let stop = schedulePrune(db, {
+      days: 30,
+      now: () => NOW,
+      everyMs: 3_600_000,
+      onPrune: (r) => results.push(r),
+      onError: (e) => errors.push(e),
+    });
     await waitFor(() => results.length === 1);
     stop();
     expect(results[0].runs).toBe(1);

@@ -25,13 +25,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: {
-  env?: Record<string, string>;
-  knobs?: Parameters<typeof createOfflineModelServer>[0];
-  dataDir?: string;
-  model?: { server: OfflineServer; url: string };
-  deps?: Partial<EngineDeps>;
-} = {}): Promise<Harness> {
+export async function startHarness(
+  opts: {
+    env?: Record<string, string>;
+    knobs?: Parameters<typeof createOfflineModelServer>[0];
+    dataDir?: string;
+    model?: { server: OfflineServer; url: string };
+    deps?: Partial<EngineDeps>;
+  } = {},
+): Promise<Harness> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dw-engine-'));
   let model = opts.model?.server;
   let modelUrl = opts.model?.url;
@@ -47,7 +49,12 @@ export async function startHarness(opts: {
   const ownsModel = !opts.model;
   const m = model;
   return {
-    engine, model: m, modelUrl, config, db, dataDir,
+    engine,
+    model: m,
+    modelUrl,
+    config,
+    db,
+    dataDir,
     async run(spec) {
       const started = await engine.start(spec);
       return engine.waitFor(started.id);

@@ -17,11 +17,21 @@ export interface ReplyUsage {
 /** A Messages API reply with these blocks; only the fields the sidecar reads are meaningful. */
 export function reply(content: Anthropic.ContentBlock[], usage: ReplyUsage = {}, stop: Message['stop_reason'] = 'end_turn'): Message {
   const message = {
-    id: 'msg_fake', type: 'message', role: 'assistant', model: MODEL, content, stop_reason: stop, stop_sequence: null,
+    id: 'msg_fake',
+    type: 'message',
+    role: 'assistant',
+    model: MODEL,
+    content,
+    stop_reason: stop,
+    stop_sequence: null,
     usage: {
-      input_tokens: usage.input ?? 100, output_tokens: usage.output ?? 10,
-      cache_read_input_tokens: usage.cacheRead ?? 0, cache_creation_input_tokens: usage.cacheWrite ?? 0,
-      cache_creation: null, server_tool_use: null, service_tier: null,
+      input_tokens: usage.input ?? 100,
+      output_tokens: usage.output ?? 10,
+      cache_read_input_tokens: usage.cacheRead ?? 0,
+      cache_creation_input_tokens: usage.cacheWrite ?? 0,
+      cache_creation: null,
+      server_tool_use: null,
+      service_tier: null,
     },
   };
   return message as unknown as Message;
@@ -50,7 +60,9 @@ export class ScriptedProvider implements ModelProvider {
     this.replies = [...replies];
   }
 
-  get left(): number { return this.replies.length; }
+  get left(): number {
+    return this.replies.length;
+  }
 
   async createMessage(params: MessageParams, signal?: AbortSignal): Promise<Message> {
     this.requests.push(structuredClone(params));

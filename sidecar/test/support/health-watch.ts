@@ -18,7 +18,8 @@ export function watchHealth(baseUrl: string, everyMs = 50): HealthWatch {
       try {
         const r = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(5_000) });
         await r.arrayBuffer();
-        if (r.ok) answers += 1; else failures += 1;
+        if (r.ok) answers += 1;
+        else failures += 1;
       } catch {
         failures += 1;
       }

@@ -13,33 +13,52 @@ export class SidecarProcess {
   private child: ChildProcess | null = null;
   private output = '';
 
-  constructor(private readonly env: Record<string, string> = {}, dataDir?: string) {
+  constructor(
+    private readonly env: Record<string, string> = {},
+    dataDir?: string,
+  ) {
     this.dataDir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dw-sidecar-'));
   }
 
-  get url(): string { return `http://127.0.0.1:${this.port}`; }
-  get logs(): string { return this.output; }
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  get logs(): string {
+    return this.output;
+  }
 
   async start(): Promise<void> {
     if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
     if (!this.port) this.port = await freePort();
     const child = spawn(process.execPath, ['--no-node-snapshot', MAIN, 'serve'], {
       env: {
-        PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DW_HOST: '127.0.0.1', DW_PORT: String(this.port),
-        DW_TOKEN: this.token, DW_DATA_DIR: this.dataDir, DW_LOG_LEVEL: 'warn', ...this.env,
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        DW_HOST: '127.0.0.1',
+        DW_PORT: String(this.port),
+        DW_TOKEN: this.token,
+        DW_DATA_DIR: this.dataDir,
+        DW_LOG_LEVEL: 'warn',
+        ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    child.stdout?.on('data', (d: Buffer) => { this.output += d.toString(); });
-    child.stderr?.on('data', (d: Buffer) => { this.output += d.toString(); });
+    child.stdout?.on('data', (d: Buffer) => {
+      this.output += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      this.output += d.toString();
+    });
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`sidecar exited (${child.exitCode}):\n${this.output}`);
       try {
         const r = await fetch(`${this.url}/healthz`);
         if (r.ok) return;
-      } catch { /* not up yet */ }
+      } catch {
+        /* not up yet */
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`sidecar did not become healthy:\n${this.output}`);
@@ -63,7 +82,11 @@ export class SidecarProcess {
     });
     const text = await r.text();
     let parsed: unknown = text;
-    try { parsed = JSON.parse(text); } catch { /* text body */ }
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* text body */
+    }
     return { status: r.status, body: parsed as T };
   }
 

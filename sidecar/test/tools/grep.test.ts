@@ -15,14 +15,20 @@ describe('grep', () => {
   it('finds regex matches as path:line:text, skipping node_modules', async () => {
     const out = (await runTool('grep', { pattern: 'pass\\w+' }, fx.ctx())).split('\n');
     expect(out).toEqual(
-      expect.arrayContaining(['src/auth.ts:2:  return check(user.password);', 'src/db.ts:1:const password = process.env.DB_PASSWORD;', 'docs/notes.md:1:password policy: (a+b)']),
+      expect.arrayContaining([
+        'src/auth.ts:2:  return check(user.password);',
+        'src/db.ts:1:const password = process.env.DB_PASSWORD;',
+        'docs/notes.md:1:password policy: (a+b)',
+      ]),
     );
     expect(out.some((l) => l.startsWith('node_modules'))).toBe(false);
   });
 
   it('searches for an invalid regex literally and says so', async () => {
     const out = await runTool('grep', { pattern: '(a+b' }, fx.ctx());
-    expect(out).toBe('docs/notes.md:1:password policy: (a+b)\n[the pattern is not a valid regular expression, so it was searched for literally]');
+    expect(out).toBe(
+      'docs/notes.md:1:password policy: (a+b)\n[the pattern is not a valid regular expression, so it was searched for literally]',
+    );
     const valid = await runTool('grep', { pattern: '(a+b)' }, fx.ctx());
     expect(valid).toBe('No matches in 3 files');
   });

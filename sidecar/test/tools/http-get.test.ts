@@ -65,14 +65,18 @@ describe('http_get', () => {
   });
 
   it('refuses a host that is not allowed, without sending anything', async () => {
-    await expect(runTool('http_get', { url: `http://localhost:${port}/hello` }, ctx(['127.0.0.1']))).rejects.toBeInstanceOf(HostNotAllowedError);
+    await expect(runTool('http_get', { url: `http://localhost:${port}/hello` }, ctx(['127.0.0.1']))).rejects.toBeInstanceOf(
+      HostNotAllowedError,
+    );
     await expect(runTool('http_get', { url: `http://127.0.0.1:${port}/hello` }, ctx([]))).rejects.toBeInstanceOf(HostNotAllowedError);
     expect(hits).toEqual([]);
   });
 
   it('refuses non-http schemes and URLs with credentials', async () => {
     await expect(runTool('http_get', { url: 'file:///etc/passwd' }, ctx(['127.0.0.1']))).rejects.toBeInstanceOf(HostNotAllowedError);
-    await expect(runTool('http_get', { url: `http://u:p@127.0.0.1:${port}/hello` }, ctx(['127.0.0.1']))).rejects.toBeInstanceOf(HostNotAllowedError);
+    await expect(runTool('http_get', { url: `http://u:p@127.0.0.1:${port}/hello` }, ctx(['127.0.0.1']))).rejects.toBeInstanceOf(
+      HostNotAllowedError,
+    );
     await expect(runTool('http_get', { url: 'not a url' }, ctx(['127.0.0.1']))).rejects.toBeInstanceOf(ToolFailedError);
   });
 
@@ -83,7 +87,11 @@ describe('http_get', () => {
   });
 
   it('does not follow a redirect to another host, even an allowed one', async () => {
-    const err: unknown = await runTool('http_get', { url: `http://127.0.0.1:${port}/other-host-redirect` }, ctx(['127.0.0.1', 'localhost'])).catch((e: unknown) => e);
+    const err: unknown = await runTool(
+      'http_get',
+      { url: `http://127.0.0.1:${port}/other-host-redirect` },
+      ctx(['127.0.0.1', 'localhost']),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HostNotAllowedError);
     expect((err as Error).message).toMatch(/Redirect to another host/);
     expect(hits).toEqual(['/other-host-redirect']);

@@ -19,16 +19,25 @@ describe('schema patterns run in linear time', () => {
     expect(so.validate({ [`${'x'.repeat(30)}!`]: 'anything' }).ok).toBe(true);
   });
 
-  it.each([['(a)\\1', 'backreference'], ['(?=a)b', 'lookahead'], ['(?<!a)b', 'lookbehind']])('%s (%s) is a clear schema error', (pattern) => {
-    expect(() => structuredOutput({ type: 'string', pattern })).toThrow(/agent\(\) schema is not a valid JSON Schema: pattern .* is not supported: .*no backreferences or lookarounds/);
+  it.each([
+    ['(a)\\1', 'backreference'],
+    ['(?=a)b', 'lookahead'],
+    ['(?<!a)b', 'lookbehind'],
+  ])('%s (%s) is a clear schema error', (pattern) => {
+    expect(() => structuredOutput({ type: 'string', pattern })).toThrow(
+      /agent\(\) schema is not a valid JSON Schema: pattern .* is not supported: .*no backreferences or lookarounds/,
+    );
   });
 
   it('a tool schema gets the same engine', async () => {
     const tool = defineTool<{ s: string }>({
-      name: 't', description: 'd',
+      name: 't',
+      description: 'd',
       inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '^(a|a)*$' } }, required: ['s'] },
       run: async (input) => input.s,
     });
-    await expect(tool.run({ s: `${'a'.repeat(40)}!` }, { workspaceDir: null, allowWrite: false, allowedHosts: [] })).rejects.toThrow(/must match pattern/);
+    await expect(tool.run({ s: `${'a'.repeat(40)}!` }, { workspaceDir: null, allowWrite: false, allowedHosts: [] })).rejects.toThrow(
+      /must match pattern/,
+    );
   });
 });

@@ -64,7 +64,9 @@ describe('read_file', () => {
     const tool = createReadFileTool({ maxBytes: 1024 });
     fx.write('long.txt', `short\n${'z'.repeat(50_000)}\nafter\n`);
     const first = await tool.run({ path: 'long.txt' }, fx.ctx());
-    expect(first).toMatch(/^short\nz{800,}… \[line 2 cut: 49 KB long, its first \d+ B shown\]\n\[lines 1-2 shown, output limit of 1 KB reached; the file continues: read_file with offset=3\]$/);
+    expect(first).toMatch(
+      /^short\nz{800,}… \[line 2 cut: 49 KB long, its first \d+ B shown\]\n\[lines 1-2 shown, output limit of 1 KB reached; the file continues: read_file with offset=3\]$/,
+    );
     const cut = await tool.run({ path: 'long.txt', offset: 2 }, fx.ctx());
     expect(Buffer.byteLength(cut)).toBeLessThan(1024 + 200);
     expect(cut).toMatch(/^z{800,}… \[line 2 cut: 49 KB long, its first \d+ B shown\]\n/);

@@ -12,7 +12,9 @@ afterEach(() => fx.cleanup());
 
 describe('write_file', () => {
   it('is refused when the workspace is not writable', async () => {
-    await expect(runTool('write_file', { path: 'a.txt', content: 'x' }, fx.ctx({ allowWrite: false }))).rejects.toBeInstanceOf(WorkspaceError);
+    await expect(runTool('write_file', { path: 'a.txt', content: 'x' }, fx.ctx({ allowWrite: false }))).rejects.toBeInstanceOf(
+      WorkspaceError,
+    );
     expect(fs.existsSync(path.join(fx.ws, 'a.txt'))).toBe(false);
   });
 
@@ -42,7 +44,9 @@ describe('write_file', () => {
   it('refuses to write through a dangling symlink', async () => {
     const target = path.join(fx.outside, 'created-by-tool.txt');
     fs.symlinkSync(target, path.join(fx.ws, 'dangling.txt'));
-    await expect(runTool('write_file', { path: 'dangling.txt', content: 'x' }, fx.ctx({ allowWrite: true }))).rejects.toBeInstanceOf(WorkspaceError);
+    await expect(runTool('write_file', { path: 'dangling.txt', content: 'x' }, fx.ctx({ allowWrite: true }))).rejects.toBeInstanceOf(
+      WorkspaceError,
+    );
     expect(fs.existsSync(target)).toBe(false);
   });
 

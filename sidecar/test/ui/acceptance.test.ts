@@ -2,8 +2,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { horizontalOverflow, launchChromium, newPhone, PHONE, screenshot, signInWithForm, watch } from './browser';
 import { LIVE_TOKEN, startLiveSidecar, type LiveSidecar } from './live-sidecar';
 
-const FAN_OUT = 'await parallel(Array.from({length:200}, (_, i) => () => agent(\'item \' + i)))';
-const SMALL = "phase('work');\nconst r = await parallel([1, 2, 3].map(i => () => agent('task ' + i, { label: 'task ' + i })));\nreturn { answers: r.length };";
+const FAN_OUT = "await parallel(Array.from({length:200}, (_, i) => () => agent('item ' + i)))";
+const SMALL =
+  "phase('work');\nconst r = await parallel([1, 2, 3].map(i => () => agent('task ' + i, { label: 'task ' + i })));\nreturn { answers: r.length };";
 
 /**
  * The issue's acceptance: the real engine, sandbox, store and offline model in-process, the live
@@ -41,7 +42,9 @@ describe('live page on the real sidecar (phone, 390 × 844)', () => {
     const run = await sidecar.start({ task: 'Fan out 200 items', script: FAN_OUT });
     await page.goto(`${sidecar.url}/#/runs/${run.id}`);
     await page.locator('.stat-done .stat-value').waitFor();
-    await page.waitForFunction(() => document.querySelector('.stat-done .stat-value')?.textContent === '200 / 200', undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('.stat-done .stat-value')?.textContent === '200 / 200', undefined, {
+      timeout: 30_000,
+    });
     await badge('Converged').waitFor({ timeout: 30_000 });
     const record = await sidecar.get(run.id);
     expect(record.status).toBe('converged');
@@ -86,14 +89,19 @@ describe('live page on the real sidecar (phone, 390 × 844)', () => {
   test('(c) a running run stopped from the page ends cancelled, and the model sees no agent call after', async () => {
     // Eight quick agents, then 192 that the model holds for ten minutes: the run cannot end
     // by itself before the stop lands, however slow the machine.
-    const script = "await parallel(Array.from({length:8}, (_, i) => () => agent('stop-test item ' + i)));\n"
-      + "await parallel(Array.from({length:192}, (_, i) => () => agent('[offline:sleep=600000] stop-test held ' + i)));";
+    const script =
+      "await parallel(Array.from({length:8}, (_, i) => () => agent('stop-test item ' + i)));\n" +
+      "await parallel(Array.from({length:192}, (_, i) => () => agent('[offline:sleep=600000] stop-test held ' + i)));";
     const run = await sidecar.start({ task: 'A long fan-out to stop', script, options: { limits: { maxParallel: 8 } } });
     await page.goto(`${sidecar.url}/#/runs/${run.id}`);
-    await page.waitForFunction(() => {
-      const text = document.querySelector('.stat-done .stat-value')?.textContent ?? '';
-      return Number(text.split(' / ')[0]) >= 8;
-    }, undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => {
+        const text = document.querySelector('.stat-done .stat-value')?.textContent ?? '';
+        return Number(text.split(' / ')[0]) >= 8;
+      },
+      undefined,
+      { timeout: 30_000 },
+    );
     await page.locator('.btn-stop').click();
     await page.locator('.btn-stop.armed').click();
     await badge('Cancelled').waitFor({ timeout: 30_000 });
@@ -136,15 +144,26 @@ describe('live page on the real sidecar (phone, 390 × 844)', () => {
       expect(await p.locator('.run-view, .runs-view').count()).toBe(0);
       const statuses = await p.evaluate(async (id) => {
         const get = async (url: string) => (await fetch(url)).status;
-        const post = async (url: string) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status;
+        const post = async (url: string) =>
+          (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status;
         const stream = await new Promise<string>((resolve) => {
           const es = new EventSource('/v1/runs/' + id + '/events');
-          es.onopen = () => { es.close(); resolve('open'); };
-          es.onerror = () => { resolve(es.readyState === EventSource.CLOSED ? 'refused' : 'retrying'); es.close(); };
+          es.onopen = () => {
+            es.close();
+            resolve('open');
+          };
+          es.onerror = () => {
+            resolve(es.readyState === EventSource.CLOSED ? 'refused' : 'retrying');
+            es.close();
+          };
         });
         return {
-          script: await get('/ui/app.js'), runs: await get('/v1/runs'), run: await get('/v1/runs/' + id),
-          agents: await get('/v1/runs/' + id + '/agents'), rerun: await post('/v1/runs/' + id + '/rerun'), stream,
+          script: await get('/ui/app.js'),
+          runs: await get('/v1/runs'),
+          run: await get('/v1/runs/' + id),
+          agents: await get('/v1/runs/' + id + '/agents'),
+          rerun: await post('/v1/runs/' + id + '/rerun'),
+          stream,
         };
       }, run.id);
       expect(statuses).toEqual({ script: 401, runs: 401, run: 401, agents: 401, rerun: 401, stream: 'refused' });

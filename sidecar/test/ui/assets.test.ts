@@ -9,7 +9,7 @@ describe('live page assets', () => {
     expect(() => acorn.parse(APP_SCRIPT.body, { ecmaVersion: 2022, sourceType: 'script' })).not.toThrow();
   });
 
-  test('the highlighter knows every global the sandbox gives a script, from the sandbox\'s own lists', () => {
+  test("the highlighter knows every global the sandbox gives a script, from the sandbox's own lists", () => {
     expect(SCRIPT_GLOBALS).toEqual([...SCRIPT_API_GLOBALS, ...VERIFICATION_GLOBALS]);
     for (const name of SCRIPT_GLOBALS) {
       expect(highlight(`${name};`)[0]![0]).toEqual(['dw', name]);

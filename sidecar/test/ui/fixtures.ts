@@ -40,10 +40,23 @@ export function seedBigRun(engine: FakeEngine, agents = 1000, patch: Partial<Run
       engine.emit(run.id, { type: 'agent.failed', seq, label, phase, error });
     }
     log.push({
-      runId: run.id, seq, fingerprint: `fp${seq}`, occurrence: 0, label, phase, prompt: `Find security bugs in ${label}`,
-      tools: ['read_file', 'grep'], model: 'claude-offline', status, result: status === 'done' ? { findings: [`issue in ${label}`] } : null,
-      error, usage: status === 'active' ? emptyUsage() : usage(seq), replayed: false, attempts: 1,
-      startedAt: '2025-01-01T00:00:01.000Z', endedAt: status === 'active' ? null : '2025-01-01T00:00:03.500Z',
+      runId: run.id,
+      seq,
+      fingerprint: `fp${seq}`,
+      occurrence: 0,
+      label,
+      phase,
+      prompt: `Find security bugs in ${label}`,
+      tools: ['read_file', 'grep'],
+      model: 'claude-offline',
+      status,
+      result: status === 'done' ? { findings: [`issue in ${label}`] } : null,
+      error,
+      usage: status === 'active' ? emptyUsage() : usage(seq),
+      replayed: false,
+      attempts: 1,
+      startedAt: '2025-01-01T00:00:01.000Z',
+      endedAt: status === 'active' ? null : '2025-01-01T00:00:03.500Z',
     });
   }
   engine.emit(run.id, { type: 'verify.round', helper: 'verify', round: 1, agreement: 0.62, survivors: 40 });

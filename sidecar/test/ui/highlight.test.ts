@@ -3,7 +3,10 @@ import { highlight, highlighter } from '../../src/ui/page/highlight';
 const withGlobals = (names: string[]) => highlighter(names);
 
 const kinds = (src: string, text: string): string[] =>
-  highlight(src).flat().filter(([, t]) => t === text).map(([k]) => k);
+  highlight(src)
+    .flat()
+    .filter(([, t]) => t === text)
+    .map(([k]) => k);
 
 describe('script highlighter', () => {
   const script = [
@@ -58,8 +61,16 @@ describe('script highlighter', () => {
 
   test('the workflow globals come from the list the highlighter is given', () => {
     const hl = withGlobals(['consensus']);
-    const classes = hl('consensus(x); agent(y); meta;').flat().filter(([k]) => k !== 'pun' && k !== 'ws');
-    expect(classes).toEqual([['dw', 'consensus'], ['id', 'x'], ['fn', 'agent'], ['id', 'y'], ['dw', 'meta']]);
+    const classes = hl('consensus(x); agent(y); meta;')
+      .flat()
+      .filter(([k]) => k !== 'pun' && k !== 'ws');
+    expect(classes).toEqual([
+      ['dw', 'consensus'],
+      ['id', 'x'],
+      ['fn', 'agent'],
+      ['id', 'y'],
+      ['dw', 'meta'],
+    ]);
   });
 
   test('unterminated strings and comments end at the line or the source, never loop', () => {

@@ -34,20 +34,26 @@ describe('live page session authenticator', () => {
     const run = h.engine.seed();
     const { cookie } = await h.signIn();
     const res = await h.app.inject({
-      method: 'POST', url: `/v1/runs/${run.id}/cancel`,
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' }, payload: 'reason=x',
+      method: 'POST',
+      url: `/v1/runs/${run.id}/cancel`,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+      payload: 'reason=x',
     });
     expect(res.statusCode).toBe(401);
     expect(h.engine.get(run.id).status).toBe('running');
   });
 
-  test('a wrong CSRF token, or another session\'s, is refused', async () => {
+  test("a wrong CSRF token, or another session's, is refused", async () => {
     h = makePageHarness();
     const run = h.engine.seed();
     const a = await h.signIn();
     const b = await h.signIn();
     for (const csrf of ['nope', b.csrf]) {
-      const res = await h.app.inject({ method: 'POST', url: `/v1/runs/${run.id}/pause`, headers: { cookie: a.cookie, 'x-csrf-token': csrf } });
+      const res = await h.app.inject({
+        method: 'POST',
+        url: `/v1/runs/${run.id}/pause`,
+        headers: { cookie: a.cookie, 'x-csrf-token': csrf },
+      });
       expect(res.statusCode).toBe(401);
     }
     expect(h.engine.calls.filter((c) => c.method === 'pause')).toEqual([]);
@@ -59,12 +65,18 @@ describe('live page session authenticator', () => {
     const headers = { cookie, 'x-csrf-token': csrf };
     const awaiting = h.engine.seed({ status: 'awaiting_approval' });
     const running = h.engine.seed();
-    const approve = await h.app.inject({ method: 'POST', url: `/v1/runs/${awaiting.id}/approve`, headers, payload: { approved: true, comment: 'ok' } });
+    const approve = await h.app.inject({
+      method: 'POST',
+      url: `/v1/runs/${awaiting.id}/approve`,
+      headers,
+      payload: { approved: true, comment: 'ok' },
+    });
     expect(approve.statusCode).toBe(200);
     expect(approve.json()).toMatchObject({ status: 'running', approval: { approved: true, comment: 'ok' } });
     expect((await h.app.inject({ method: 'POST', url: `/v1/runs/${running.id}/pause`, headers })).statusCode).toBe(200);
-    expect((await h.app.inject({ method: 'POST', url: `/v1/runs/${running.id}/cancel`, headers, payload: { reason: 'page' } })).json())
-      .toMatchObject({ status: 'cancelled' });
+    expect(
+      (await h.app.inject({ method: 'POST', url: `/v1/runs/${running.id}/cancel`, headers, payload: { reason: 'page' } })).json(),
+    ).toMatchObject({ status: 'cancelled' });
     const rerun = await h.app.inject({ method: 'POST', url: `/v1/runs/${running.id}/rerun`, headers, payload: { script: 'return 2;' } });
     expect(rerun.statusCode).toBe(201);
     expect(h.engine.calls.map((c) => c.method)).toEqual(expect.arrayContaining(['approve', 'pause', 'cancel', 'rerun']));

@@ -73,7 +73,11 @@ export async function startLiveSidecar(env: Record<string, string> = {}): Promis
       return ((await res.json()) as { requests: number }).requests;
     },
     async setModelLatency(ms) {
-      const res = await fetch(`${offline}/_offline/knobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: ms }) });
+      const res = await fetch(`${offline}/_offline/knobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ latencyMs: ms }),
+      });
       if (!res.ok) throw new Error(`setting the offline latency failed: ${res.status}`);
     },
     async close() {

@@ -35,7 +35,10 @@ describe('live page: sign-in, page and assets', () => {
     expect(json.json()).toEqual({ error: { code: 'unauthorized', message: 'Wrong token' } });
     expect(json.headers['set-cookie']).toBeUndefined();
     const form = await h.app.inject({
-      method: 'POST', url: '/ui/session', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'token=nope',
+      method: 'POST',
+      url: '/ui/session',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'token=nope',
     });
     expect(form.statusCode).toBe(401);
     expect(form.body).toContain('not the sidecar');
@@ -67,7 +70,9 @@ describe('live page: sign-in, page and assets', () => {
   test('the form sign-in redirects to the page, which then is the app with its CSRF token', async () => {
     h = makePageHarness();
     const res = await h.app.inject({
-      method: 'POST', url: '/ui/session', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      url: '/ui/session',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: `username=x&token=${encodeURIComponent(TOKEN)}`,
     });
     expect(res.statusCode).toBe(303);

@@ -1,7 +1,15 @@
 import { createRunState as createPageRunState } from '../../src/ui/page/run-state';
 import type { RunEvent, RunRecord } from '../../src/core/types';
 
-interface PhaseCounts { name: string; total: number; queued: number; active: number; done: number; failed: number; cancelled: number }
+interface PhaseCounts {
+  name: string;
+  total: number;
+  queued: number;
+  active: number;
+  done: number;
+  failed: number;
+  cancelled: number;
+}
 interface RunState {
   run: RunRecord;
   lastEventId: number;
@@ -16,12 +24,27 @@ const createRunState = createPageRunState as unknown as (r: RunRecord) => RunSta
 
 function record(patch: Partial<RunRecord> = {}): RunRecord {
   return {
-    id: 'r1', status: 'running', phase: null, task: 't', input: null, options: {},
+    id: 'r1',
+    status: 'running',
+    phase: null,
+    task: 't',
+    input: null,
+    options: {},
     limits: { maxParallel: 16, maxAgents: 1000, maxTokens: 1e6, maxUsd: 25, deadlineMs: 1e6, cpuMs: 1e4, memoryMb: 128 },
     counts: { queued: 0, active: 0, done: 0, failed: 0, total: 0 },
     usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0 },
-    result: null, error: null, parentId: null, meta: null, createdAt: '2025-01-01T00:00:00Z', updatedAt: '2025-01-01T00:00:00Z',
-    hasScript: true, approval: null, paused: false, estimate: null, deadlineAt: null, ...patch,
+    result: null,
+    error: null,
+    parentId: null,
+    meta: null,
+    createdAt: '2025-01-01T00:00:00Z',
+    updatedAt: '2025-01-01T00:00:00Z',
+    hasScript: true,
+    approval: null,
+    paused: false,
+    estimate: null,
+    deadlineAt: null,
+    ...patch,
   };
 }
 
@@ -77,7 +100,10 @@ describe('run view state', () => {
     feed({ type: 'verify.round', helper: 'verify', round: 2, agreement: 1, survivors: 2 });
     expect(state.run.counts).toEqual(counts);
     expect(state.run.usage).toEqual(usage);
-    expect(state.rounds.map((r) => [r.round, r.agreement])).toEqual([[1, 0.5], [2, 1]]);
+    expect(state.rounds.map((r) => [r.round, r.agreement])).toEqual([
+      [1, 0.5],
+      [2, 1],
+    ]);
   });
 
   test('an event id already seen is ignored (a resumed stream never double-counts)', () => {

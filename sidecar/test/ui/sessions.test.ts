@@ -7,7 +7,12 @@ describe('session store', () => {
   const make = (maxSessions = 10) => {
     let now = 1_000_000;
     const store = new SessionStore({ ttlMs: 60_000, maxSessions, now: () => now });
-    return { store, advance: (ms: number) => { now += ms; } };
+    return {
+      store,
+      advance: (ms: number) => {
+        now += ms;
+      },
+    };
   };
 
   test('sessions get unguessable, distinct ids and CSRF tokens', () => {

@@ -13,11 +13,16 @@ interface ConsensusResult {
 }
 
 /** Answers by voter number: answers[i] for voter i + 1 (null: the agent failed). */
-const byVoter = (answers: readonly unknown[]) => (call: Call): unknown => answers[voterOf(call.prompt) - 1];
+const byVoter =
+  (answers: readonly unknown[]) =>
+  (call: Call): unknown =>
+    answers[voterOf(call.prompt) - 1];
 
 describe('consensus', () => {
   let sandbox: IsolatedVmSandbox;
-  beforeAll(() => { sandbox = newSandbox(); });
+  beforeAll(() => {
+    sandbox = newSandbox();
+  });
   afterAll(() => sandbox.dispose());
 
   const consensus = async (options: string, answers: readonly unknown[]) => {
@@ -38,7 +43,10 @@ describe('consensus', () => {
     const { r, calls, rounds } = await consensus('{}', ['42', '41', '42', '42', '42', '42', '42']);
     expect(calls).toHaveLength(5);
     expect(r).toMatchObject({ answer: '42', decided: true, agents: 5, rounds: 2 });
-    expect(r.votes).toEqual([{ answer: '42', count: 4 }, { answer: '41', count: 1 }]);
+    expect(r.votes).toEqual([
+      { answer: '42', count: 4 },
+      { answer: '41', count: 1 },
+    ]);
     expect(rounds.map((e) => e.round)).toEqual([1, 2]);
     expect(rounds[0].agreement).toBeCloseTo(2 / 3, 10);
     expect(rounds[1].agreement).toBeCloseTo(4 / 5, 10);
@@ -91,7 +99,11 @@ describe('consensus', () => {
   });
 
   it('compares schema answers by a named field or a key function', async () => {
-    const answers = [{ value: 7, why: 'a' }, { value: 7, why: 'b' }, { value: 7, why: 'c' }];
+    const answers = [
+      { value: 7, why: 'a' },
+      { value: 7, why: 'b' },
+      { value: 7, why: 'c' },
+    ];
     const byField = await consensus("{ schema: { type: 'object' }, key: 'value' }", answers);
     expect(byField.r).toMatchObject({ decided: true, agents: 3, answer: { value: 7, why: 'a' } });
     expect(byField.calls[0].opts.schema).toEqual({ type: 'object' });
@@ -104,9 +116,11 @@ describe('consensus', () => {
   });
 
   it('asks for a key when schema answers have several fields', async () => {
-    const run = await runScript(sandbox,
+    const run = await runScript(
+      sandbox,
       "return await consensus('q', { schema: { type: 'object', properties: { answer: { type: 'string' }, reason: { type: 'string' } } } });",
-      () => ({ answer: 'x', reason: 'y' }));
+      () => ({ answer: 'x', reason: 'y' }),
+    );
     expect(run.outcome.ok).toBe(false);
     if (!run.outcome.ok) expect(run.outcome.error.message).toMatch(/need key: the field to compare, e\.g\. key: "answer"/);
     expect(run.calls).toHaveLength(0);

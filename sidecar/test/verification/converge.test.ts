@@ -11,7 +11,9 @@ interface ConvergeResult {
 
 describe('converge', () => {
   let sandbox: IsolatedVmSandbox;
-  beforeAll(() => { sandbox = newSandbox(); });
+  beforeAll(() => {
+    sandbox = newSandbox();
+  });
   afterAll(() => sandbox.dispose());
 
   const converge = async (body: string, answer: (prompt: string) => unknown = (p) => p) => {
@@ -25,11 +27,16 @@ describe('converge', () => {
     expect(r.rounds).toBe(4);
     expect(r.stopped).toBe('max_rounds');
     expect(r.items).toEqual(['item 1', 'item 2', 'item 3', 'item 4']);
-    expect(rounds.map((e) => [e.helper, e.round, e.survivors])).toEqual([['converge', 1, 1], ['converge', 2, 2], ['converge', 3, 3], ['converge', 4, 4]]);
+    expect(rounds.map((e) => [e.helper, e.round, e.survivors])).toEqual([
+      ['converge', 1, 1],
+      ['converge', 2, 2],
+      ['converge', 3, 3],
+      ['converge', 4, 4],
+    ]);
   });
 
   it('has a default bound of 5 rounds', async () => {
-    const { r } = await converge("return await converge((round) => [round]);");
+    const { r } = await converge('return await converge((round) => [round]);');
     expect(r).toMatchObject({ rounds: 5, stopped: 'max_rounds' });
   });
 
@@ -71,17 +78,23 @@ describe('converge', () => {
     const { r } = await converge(`
       return await converge((round) => [{ id: round % 3, round }], {
         key: 'id', until: (s) => s.items.length >= 2, maxRounds: 9 });`);
-    expect(r.items).toEqual([{ id: 1, round: 1 }, { id: 2, round: 2 }]);
+    expect(r.items).toEqual([
+      { id: 1, round: 1 },
+      { id: 2, round: 2 },
+    ]);
     expect(r.stopped).toBe('until');
   });
 
   it('works with verify() inside a step: refuted findings stay out and the loop ends', async () => {
-    const { r, calls } = await converge(`
+    const { r, calls } = await converge(
+      `
       return await converge(async (round) => {
         const candidates = ['real bug', 'false alarm', round > 1 ? 'second bug' : 'real bug'];
         const checked = await verify(candidates, { skeptics: 1 });
         return { accepted: checked.confirmed, rejected: checked.refuted };
-      }, { maxRounds: 10 });`, (prompt) => ({ verdict: prompt.endsWith('false alarm') ? 'refuted' : 'valid', reason: 'r' }));
+      }, { maxRounds: 10 });`,
+      (prompt) => ({ verdict: prompt.endsWith('false alarm') ? 'refuted' : 'valid', reason: 'r' }),
+    );
     expect(r.items).toEqual(['real bug', 'second bug']);
     expect(r.rejected).toEqual(['false alarm']);
     expect(r.stopped).toBe('nothing_new');

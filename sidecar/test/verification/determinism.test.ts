@@ -8,11 +8,23 @@ const bank = quizBank(21, { open: 12, findings: 12 });
 
 /** The offline quiz model, answered in-process. */
 const quiz = (call: Call): unknown => {
-  const r = quizAnswer({ prompt: call.prompt, system: call.opts.system, wants: call.opts.schema ? { schema: call.opts.schema } : 'text' }, KNOBS);
+  const r = quizAnswer(
+    { prompt: call.prompt, system: call.opts.system, wants: call.opts.schema ? { schema: call.opts.schema } : 'text' },
+    KNOBS,
+  );
   return r === null ? null : 'text' in r ? r.text : r.json;
 };
 const callKey = (c: Call): string => JSON.stringify([c.prompt, c.opts]);
-const hashDelay = (salt: string) => (c: Call): number => parseInt(createHash('sha256').update(salt + callKey(c)).digest('hex').slice(0, 4), 16) % 15;
+const hashDelay =
+  (salt: string) =>
+  (c: Call): number =>
+    parseInt(
+      createHash('sha256')
+        .update(salt + callKey(c))
+        .digest('hex')
+        .slice(0, 4),
+      16,
+    ) % 15;
 
 const SCRIPT = `
   const answers = [];
@@ -28,7 +40,9 @@ const ARGS = { questions: bank.open.map((q) => q.prompt), findings: bank.finding
 
 describe('determinism of the verification helpers', () => {
   let sandbox: IsolatedVmSandbox;
-  beforeAll(() => { sandbox = newSandbox(); });
+  beforeAll(() => {
+    sandbox = newSandbox();
+  });
   afterAll(() => sandbox.dispose());
 
   it('issues identical agent() calls in identical order on every run, however the answers are timed', async () => {
@@ -47,25 +61,35 @@ describe('determinism of the verification helpers', () => {
 
   it('replays from recorded answers with the same verdicts and no new calls', async () => {
     const journal = new Map<string, unknown[]>();
-    const recorded = await runScript(sandbox, SCRIPT, (call) => {
-      const value = quiz(call);
-      const key = callKey(call);
-      journal.set(key, [...(journal.get(key) ?? []), value]);
-      return value;
-    }, { args: ARGS });
+    const recorded = await runScript(
+      sandbox,
+      SCRIPT,
+      (call) => {
+        const value = quiz(call);
+        const key = callKey(call);
+        journal.set(key, [...(journal.get(key) ?? []), value]);
+        return value;
+      },
+      { args: ARGS },
+    );
     const unmatched: Call[] = [];
     const used = new Map<string, number>();
-    const replayed = await runScript(sandbox, SCRIPT, (call) => {
-      const key = callKey(call);
-      const n = used.get(key) ?? 0;
-      used.set(key, n + 1);
-      const entries = journal.get(key);
-      if (!entries || n >= entries.length) {
-        unmatched.push(call);
-        return null;
-      }
-      return entries[n];
-    }, { args: ARGS, delayMs: hashDelay('replay') });
+    const replayed = await runScript(
+      sandbox,
+      SCRIPT,
+      (call) => {
+        const key = callKey(call);
+        const n = used.get(key) ?? 0;
+        used.set(key, n + 1);
+        const entries = journal.get(key);
+        if (!entries || n >= entries.length) {
+          unmatched.push(call);
+          return null;
+        }
+        return entries[n];
+      },
+      { args: ARGS, delayMs: hashDelay('replay') },
+    );
     expect(unmatched).toEqual([]);
     expect(replayed.calls).toHaveLength(recorded.calls.length);
     expect(replayed.result).toEqual(recorded.result);

@@ -34,11 +34,16 @@ export interface ScriptedRun {
  * a host that answers agent() calls with `answer` (optionally after `delayMs(call)` ms) and
  * records every call and every verify.round event.
  */
-export async function runScript(sandbox: IsolatedVmSandbox, source: string, answer: Answerer, opts: {
-  args?: unknown;
-  delayMs?: (call: Call) => number;
-  maxAgents?: number;
-} = {}): Promise<ScriptedRun> {
+export async function runScript(
+  sandbox: IsolatedVmSandbox,
+  source: string,
+  answer: Answerer,
+  opts: {
+    args?: unknown;
+    delayMs?: (call: Call) => number;
+    maxAgents?: number;
+  } = {},
+): Promise<ScriptedRun> {
   const calls: Call[] = [];
   const rounds: RoundEvent[] = [];
   let pending = 0;
@@ -66,7 +71,10 @@ export async function runScript(sandbox: IsolatedVmSandbox, source: string, answ
     },
   };
   const outcome = await sandbox.run({
-    script: { source, meta: null }, args: opts.args ?? {}, host, signal: new AbortController().signal,
+    script: { source, meta: null },
+    args: opts.args ?? {},
+    host,
+    signal: new AbortController().signal,
     limits: { memoryMb: 64, cpuMs: 10_000, maxAgents: opts.maxAgents ?? 100_000, maxItems: 4096, maxResultBytes: 5_000_000 },
   });
   return { outcome, result: outcome.ok ? outcome.result : undefined, calls, rounds, maxPending };

@@ -13,16 +13,20 @@ interface VerifyResult {
 type Verdict = 'valid' | 'refuted' | null;
 
 /** Skeptic n (1-based) of finding "F<i>" answers plan[i][n - 1]; past the plan, the last entry. */
-const planned = (plan: Record<string, readonly Verdict[]>) => (call: Call): unknown => {
-  const finding = /Finding: (F\d+)/.exec(call.prompt)![1];
-  const verdicts = plan[finding];
-  const v = verdicts[Math.min(voterOf(call.prompt), verdicts.length) - 1];
-  return v === null ? null : { verdict: v, reason: `skeptic says ${v}` };
-};
+const planned =
+  (plan: Record<string, readonly Verdict[]>) =>
+  (call: Call): unknown => {
+    const finding = /Finding: (F\d+)/.exec(call.prompt)![1];
+    const verdicts = plan[finding];
+    const v = verdicts[Math.min(voterOf(call.prompt), verdicts.length) - 1];
+    return v === null ? null : { verdict: v, reason: `skeptic says ${v}` };
+  };
 
 describe('verify', () => {
   let sandbox: IsolatedVmSandbox;
-  beforeAll(() => { sandbox = newSandbox(); });
+  beforeAll(() => {
+    sandbox = newSandbox();
+  });
   afterAll(() => sandbox.dispose());
 
   const verify = async (findings: readonly string[], options: string, plan: Record<string, readonly Verdict[]>) => {
@@ -33,7 +37,9 @@ describe('verify', () => {
 
   it('confirms by majority and refutes by majority, asking every skeptic for a verdict schema', async () => {
     const { r, calls, rounds } = await verify(['F1', 'F2', 'F3'], '{}', {
-      F1: ['valid', 'valid', 'refuted'], F2: ['refuted', 'valid', 'refuted'], F3: ['valid', 'valid', 'valid'],
+      F1: ['valid', 'valid', 'refuted'],
+      F2: ['refuted', 'valid', 'refuted'],
+      F3: ['valid', 'valid', 'valid'],
     });
     expect(r.confirmed).toEqual(['F1', 'F3']);
     expect(r.refuted).toEqual(['F2']);
@@ -47,9 +53,9 @@ describe('verify', () => {
 
   it('makes a finding unverified, never refuted, when failed skeptics leave the quorum open', async () => {
     const { r } = await verify(['F1', 'F2', 'F3', 'F4'], '{}', {
-      F1: ['valid', null, 'refuted'],   // the failed one could have confirmed it
-      F2: [null, null, 'refuted'],      // one refutation is not a majority
-      F3: ['valid', 'valid', null],     // the quorum of 2 is met
+      F1: ['valid', null, 'refuted'], // the failed one could have confirmed it
+      F2: [null, null, 'refuted'], // one refutation is not a majority
+      F3: ['valid', 'valid', null], // the quorum of 2 is met
       F4: ['refuted', null, 'refuted'], // refuted even if the failed one had said valid
     });
     expect(r.unverified).toEqual(['F1', 'F2']);
@@ -66,7 +72,9 @@ describe('verify', () => {
 
   it('honours an explicit quorum (unanimity)', async () => {
     const { r } = await verify(['F1', 'F2', 'F3'], '{ quorum: 3 }', {
-      F1: ['valid', 'valid', 'valid'], F2: ['valid', 'valid', 'refuted'], F3: ['valid', 'valid', null],
+      F1: ['valid', 'valid', 'valid'],
+      F2: ['valid', 'valid', 'refuted'],
+      F3: ['valid', 'valid', null],
     });
     expect(r.confirmed).toEqual(['F1']);
     expect(r.refuted).toEqual(['F2']);
@@ -83,9 +91,9 @@ describe('verify', () => {
 
   it('with maxSkeptics, asks more skeptics only for findings that are not settled by margin', async () => {
     const { r, calls, rounds } = await verify(['F1', 'F2', 'F3'], '{ margin: 3, maxSkeptics: 9 }', {
-      F1: ['valid', 'valid', 'valid'],                         // settled in round 1
-      F2: ['valid', 'refuted', 'valid', 'valid', 'valid'],     // 2–1, then two more: 4–1
-      F3: ['refuted', 'valid'],                                // 1–2 and then all valid: 2 more, then 2 more …
+      F1: ['valid', 'valid', 'valid'], // settled in round 1
+      F2: ['valid', 'refuted', 'valid', 'valid', 'valid'], // 2–1, then two more: 4–1
+      F3: ['refuted', 'valid'], // 1–2 and then all valid: 2 more, then 2 more …
     });
     const asked = (f: string) => calls.filter((c) => c.prompt.endsWith(`Finding: ${f}`)).length;
     expect(asked('F1')).toBe(3);
@@ -104,11 +112,16 @@ describe('verify', () => {
   });
 
   it('describes object findings for the skeptics and returns the findings themselves', async () => {
-    const findings = [{ file: 'a.ts', issue: 'F1' }, { file: 'b.ts', issue: 'F2' }];
-    const run = await runScript(sandbox,
+    const findings = [
+      { file: 'a.ts', issue: 'F1' },
+      { file: 'b.ts', issue: 'F2' },
+    ];
+    const run = await runScript(
+      sandbox,
       "return await verify(args.findings, { describe: (f) => f.file + ': ' + f.issue, context: 'Auditing the auth module.', skeptics: 1 });",
       (call) => ({ verdict: call.prompt.includes('a.ts') ? 'valid' : 'refuted', reason: 'r' }),
-      { args: { findings } });
+      { args: { findings } },
+    );
     const r = run.result as VerifyResult;
     expect(r.confirmed).toEqual([findings[0]]);
     expect(r.refuted).toEqual([findings[1]]);

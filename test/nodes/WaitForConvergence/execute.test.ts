@@ -4,14 +4,21 @@ import { waitForConvergence } from '../../../nodes/WaitForConvergence/execute';
 import { OUTPUT, OUTPUT_NAMES } from '../../../nodes/WaitForConvergence/outputs';
 import { SidecarApiError } from '../../../nodes/shared/transport/errors';
 import { sidecarRequest } from '../../../nodes/shared/transport/request';
-import { TEST_NODE, fakeExecuteContext, type ParameterValue } from '../support/fake-execute-context';
+import {
+	TEST_NODE,
+	fakeExecuteContext,
+	type ParameterValue,
+} from '../support/fake-execute-context';
 
 jest.mock('../../../nodes/shared/transport/request');
 const request = jest.mocked(sidecarRequest);
 
 const RESUME_URL = 'https://n8n.example.com/webhook-waiting/812?signature=abc123';
 
-function waitContext(params: Record<string, ParameterValue> = {}, items = [{ id: 'run-9', status: 'queued' }]) {
+function waitContext(
+	params: Record<string, ParameterValue> = {},
+	items = [{ id: 'run-9', status: 'queued' }],
+) {
 	return fakeExecuteContext({
 		items,
 		resumeUrl: RESUME_URL,
@@ -46,10 +53,12 @@ describe('Wait for Convergence execute()', () => {
 			0,
 		);
 		expect(context.putExecutionToWait).toHaveBeenCalledTimes(1);
-		expect(request.mock.invocationCallOrder[0]).toBeLessThan(context.putExecutionToWait.mock.invocationCallOrder[0]);
+		expect(request.mock.invocationCallOrder[0]).toBeLessThan(
+			context.putExecutionToWait.mock.invocationCallOrder[0],
+		);
 	});
 
-	it('stores the run and the resume URL\'s path with the execution before registering, for webhook() to check', async () => {
+	it("stores the run and the resume URL's path with the execution before registering, for webhook() to check", async () => {
 		const context = waitContext();
 
 		await waitForConvergence.call(context);
@@ -68,7 +77,9 @@ describe('Wait for Convergence execute()', () => {
 			params: { runId: 'run-9', events: ['converged'], limitWaitTime: false },
 		});
 
-		await expect(waitForConvergence.call(context)).rejects.toThrow('Could not store the run this execution waits for');
+		await expect(waitForConvergence.call(context)).rejects.toThrow(
+			'Could not store the run this execution waits for',
+		);
 		expect(request).not.toHaveBeenCalled();
 		expect(context.putExecutionToWait).not.toHaveBeenCalled();
 	});
@@ -93,7 +104,10 @@ describe('Wait for Convergence execute()', () => {
 	});
 
 	it('returns the input items on Timed Out, as n8n passes them on when the limit hits', async () => {
-		const items = [{ id: 'run-9', status: 'queued' }, { id: 'run-9', status: 'queued', note: 'same run' }];
+		const items = [
+			{ id: 'run-9', status: 'queued' },
+			{ id: 'run-9', status: 'queued', note: 'same run' },
+		];
 
 		const outputs = await waitForConvergence.call(waitContext({}, items));
 
@@ -106,22 +120,35 @@ describe('Wait for Convergence execute()', () => {
 	});
 
 	it('refuses items that name different runs: an execution resumes only once', async () => {
-		const context = waitContext({}, [{ id: 'run-1', status: 'queued' }, { id: 'run-2', status: 'queued' }]);
+		const context = waitContext({}, [
+			{ id: 'run-1', status: 'queued' },
+			{ id: 'run-2', status: 'queued' },
+		]);
 
-		await expect(waitForConvergence.call(context)).rejects.toThrow('waits for one run per execution');
+		await expect(waitForConvergence.call(context)).rejects.toThrow(
+			'waits for one run per execution',
+		);
 		expect(request).not.toHaveBeenCalled();
 		expect(context.putExecutionToWait).not.toHaveBeenCalled();
 	});
 
 	it('refuses an empty run ID or no events to resume on', async () => {
-		await expect(waitForConvergence.call(waitContext({ runId: '' }))).rejects.toBeInstanceOf(NodeOperationError);
-		await expect(waitForConvergence.call(waitContext({ events: [] }))).rejects.toThrow('Resume On is empty');
+		await expect(waitForConvergence.call(waitContext({ runId: '' }))).rejects.toBeInstanceOf(
+			NodeOperationError,
+		);
+		await expect(waitForConvergence.call(waitContext({ events: [] }))).rejects.toThrow(
+			'Resume On is empty',
+		);
 		expect(request).not.toHaveBeenCalled();
 	});
 
 	it('does not wait when the sidecar refuses the registration', async () => {
 		request.mockRejectedValue(
-			new SidecarApiError(TEST_NODE, { code: 'run_not_found', message: 'No run with id run-9' }, { httpStatus: 404, request: 'POST' }),
+			new SidecarApiError(
+				TEST_NODE,
+				{ code: 'run_not_found', message: 'No run with id run-9' },
+				{ httpStatus: 404, request: 'POST' },
+			),
 		);
 		const context = waitContext();
 

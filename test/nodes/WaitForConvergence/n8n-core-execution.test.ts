@@ -19,34 +19,73 @@ const TOKEN = 'test-token-0123456789';
 const WAIT_PATH = new URL(`${WAITING_BASE_URL}/exec-1`).pathname;
 
 function runRecord(id: string, status: string) {
-	return { id, status, phase: null, result: null, error: null, usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0 } };
+	return {
+		id,
+		status,
+		phase: null,
+		result: null,
+		error: null,
+		usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0 },
+	};
 }
 
 function sidecarHandler(request: RecordedRequest): Reply {
-	if (request.method === 'POST' && request.url === '/v1/runs') return { status: 201, body: runRecord('run-42', 'queued') };
-	if (request.method === 'POST' && request.url === '/v1/runs/run-42/callbacks') return { status: 201, body: { ok: true } };
-	return { status: 404, body: { error: { code: 'not_found', message: `No route ${request.method} ${request.url}` } } };
+	if (request.method === 'POST' && request.url === '/v1/runs')
+		return { status: 201, body: runRecord('run-42', 'queued') };
+	if (request.method === 'POST' && request.url === '/v1/runs/run-42/callbacks')
+		return { status: 201, body: { ok: true } };
+	return {
+		status: 404,
+		body: { error: { code: 'not_found', message: `No route ${request.method} ${request.url}` } },
+	};
 }
 
 function workflowNodes(): INode[] {
 	const credentials = { dynamicWorkflowsApi: { id: 'cred-1', name: 'Sidecar' } };
 	const sink = (name: string, x: number): INode => ({
-		id: name, name, type: 'test.sink', typeVersion: 1, position: [x, 0], parameters: {},
+		id: name,
+		name,
+		type: 'test.sink',
+		typeVersion: 1,
+		position: [x, 0],
+		parameters: {},
 	});
 	return [
 		{
-			id: 'source', name: 'Source', type: 'test.source', typeVersion: 1, position: [0, 0],
+			id: 'source',
+			name: 'Source',
+			type: 'test.source',
+			typeVersion: 1,
+			position: [0, 0],
 			parameters: { items: [{ task: 'Summarise the repo', files: ['a.ts'] }] as unknown as string },
 		},
 		{
-			id: 'start', name: 'Start Run', type: 'n8n-nodes-dynamic-workflows.dynamicWorkflow', typeVersion: 1,
-			position: [200, 0], credentials,
-			parameters: { resource: 'run', operation: 'start', task: '={{ $json.task }}', inputSource: 'item' },
+			id: 'start',
+			name: 'Start Run',
+			type: 'n8n-nodes-dynamic-workflows.dynamicWorkflow',
+			typeVersion: 1,
+			position: [200, 0],
+			credentials,
+			parameters: {
+				resource: 'run',
+				operation: 'start',
+				task: '={{ $json.task }}',
+				inputSource: 'item',
+			},
 		},
 		{
-			id: 'wait', name: 'Wait', type: 'n8n-nodes-dynamic-workflows.waitForConvergence', typeVersion: 1,
-			position: [400, 0], credentials,
-			parameters: { runId: '={{ $json.id }}', limitWaitTime: true, limitAmount: 5, limitUnit: 'minutes' },
+			id: 'wait',
+			name: 'Wait',
+			type: 'n8n-nodes-dynamic-workflows.waitForConvergence',
+			typeVersion: 1,
+			position: [400, 0],
+			credentials,
+			parameters: {
+				runId: '={{ $json.id }}',
+				limitWaitTime: true,
+				limitAmount: 5,
+				limitUnit: 'minutes',
+			},
 		},
 		sink('On Timed Out', 600),
 		sink('On Converged', 600),
@@ -79,7 +118,11 @@ describe('the nodes run through n8n-core WorkflowExecute', () => {
 	beforeEach(async () => {
 		sidecar = new FakeSidecar(sidecarHandler);
 		const baseUrl = await sidecar.start();
-		harness = createHarness(workflowNodes(), connections, { baseUrl, token: TOKEN, callbackSecret: '' });
+		harness = createHarness(workflowNodes(), connections, {
+			baseUrl,
+			token: TOKEN,
+			callbackSecret: '',
+		});
 	});
 
 	afterEach(async () => {
@@ -92,7 +135,11 @@ describe('the nodes run through n8n-core WorkflowExecute', () => {
 		expect(run.status).toBe('waiting');
 		expect(run.waitTill?.getTime()).toBeGreaterThan(Date.now() + 4 * 60_000);
 		const [start, register] = sidecar.requests;
-		expect(start).toMatchObject({ method: 'POST', url: '/v1/runs', body: { task: 'Summarise the repo', input: { task: 'Summarise the repo', files: ['a.ts'] } } });
+		expect(start).toMatchObject({
+			method: 'POST',
+			url: '/v1/runs',
+			body: { task: 'Summarise the repo', input: { task: 'Summarise the repo', files: ['a.ts'] } },
+		});
 		expect(start.headers.authorization).toBe(`Bearer ${TOKEN}`);
 		expect(register.method).toBe('POST');
 		expect(register.url).toBe('/v1/runs/run-42/callbacks');
@@ -106,10 +153,20 @@ describe('the nodes run through n8n-core WorkflowExecute', () => {
 
 	it('a signed converged callback resumes the execution on the Converged output', async () => {
 		const waiting = await runWorkflow(harness, 'Source');
-		const rawBody = Buffer.from(JSON.stringify({ runId: 'run-42', status: 'converged', result: { answer: 42 }, usage: { usd: 0.5 } }));
+		const rawBody = Buffer.from(
+			JSON.stringify({
+				runId: 'run-42',
+				status: 'converged',
+				result: { answer: 42 },
+				usage: { usd: 0.5 },
+			}),
+		);
 		const timestamp = String(Date.now());
 		const answer = await callWaitingWebhook(harness, 'Wait', waiting, {
-			headers: { 'x-dw-timestamp': timestamp, 'x-dw-signature': signCallback(TOKEN, timestamp, WAIT_PATH, rawBody) },
+			headers: {
+				'x-dw-timestamp': timestamp,
+				'x-dw-signature': signCallback(TOKEN, timestamp, WAIT_PATH, rawBody),
+			},
 			rawBody,
 		});
 		expect(answer.statusCode).toBeUndefined();
@@ -118,7 +175,13 @@ describe('the nodes run through n8n-core WorkflowExecute', () => {
 
 		expect(done.status).toBe('success');
 		expect(outputsOf(done, 'On Converged')[0].map((i) => i.json)).toEqual([
-			{ runId: 'run-42', status: 'converged', result: { answer: 42 }, error: null, usage: { usd: 0.5 } },
+			{
+				runId: 'run-42',
+				status: 'converged',
+				result: { answer: 42 },
+				error: null,
+				usage: { usd: 0.5 },
+			},
 		]);
 		for (const other of ['On Timed Out', 'On Failed', 'On Awaiting Approval']) {
 			expect(done.data.resultData.runData[other]).toBeUndefined();
@@ -131,13 +194,15 @@ describe('the nodes run through n8n-core WorkflowExecute', () => {
 		const done = await resumeAfterTimeLimit(harness, waiting);
 
 		expect(done.status).toBe('success');
-		expect(outputsOf(done, 'On Timed Out')[0].map((i) => i.json)).toEqual([runRecord('run-42', 'queued')]);
+		expect(outputsOf(done, 'On Timed Out')[0].map((i) => i.json)).toEqual([
+			runRecord('run-42', 'queued'),
+		]);
 		for (const other of ['On Converged', 'On Failed', 'On Awaiting Approval']) {
 			expect(done.data.resultData.runData[other]).toBeUndefined();
 		}
 	});
 
-	it('keeps the run and the resume URL path in the waiting execution\'s data', async () => {
+	it("keeps the run and the resume URL path in the waiting execution's data", async () => {
 		const run = await runWorkflow(harness, 'Source');
 
 		expect(run.data.resultData.metadata).toEqual({
@@ -147,29 +212,48 @@ describe('the nodes run through n8n-core WorkflowExecute', () => {
 
 	it.each([
 		['for another run', { runId: 'run-43' }, WAIT_PATH, 403, 'run_mismatch'],
-		['signed for another execution\'s resume URL', { runId: 'run-42' }, '/webhook-waiting/exec-2', 401, 'invalid_signature'],
-	])('a validly signed callback %s is refused and resumes nothing', async (_label, body, path, status, code) => {
-		const waiting = await runWorkflow(harness, 'Source');
-		const rawBody = Buffer.from(JSON.stringify({ ...body, status: 'converged', result: { forged: true }, usage: {} }));
-		const timestamp = String(Date.now());
+		[
+			"signed for another execution's resume URL",
+			{ runId: 'run-42' },
+			'/webhook-waiting/exec-2',
+			401,
+			'invalid_signature',
+		],
+	])(
+		'a validly signed callback %s is refused and resumes nothing',
+		async (_label, body, path, status, code) => {
+			const waiting = await runWorkflow(harness, 'Source');
+			const rawBody = Buffer.from(
+				JSON.stringify({ ...body, status: 'converged', result: { forged: true }, usage: {} }),
+			);
+			const timestamp = String(Date.now());
 
-		const answer = await callWaitingWebhook(harness, 'Wait', waiting, {
-			headers: { 'x-dw-timestamp': timestamp, 'x-dw-signature': signCallback(TOKEN, timestamp, path, rawBody) },
-			rawBody,
-		});
+			const answer = await callWaitingWebhook(harness, 'Wait', waiting, {
+				headers: {
+					'x-dw-timestamp': timestamp,
+					'x-dw-signature': signCallback(TOKEN, timestamp, path, rawBody),
+				},
+				rawBody,
+			});
 
-		expect(answer.statusCode).toBe(status);
-		expect(JSON.parse(answer.body!).error.code).toBe(code);
-		expect(answer.response).toEqual({ noWebhookResponse: true });
-	});
+			expect(answer.statusCode).toBe(status);
+			expect(JSON.parse(answer.body!).error.code).toBe(code);
+			expect(answer.response).toEqual({ noWebhookResponse: true });
+		},
+	);
 
 	it('a callback with a wrong signature is refused with 401 and resumes nothing', async () => {
 		const waiting = await runWorkflow(harness, 'Source');
-		const rawBody = Buffer.from(JSON.stringify({ runId: 'run-42', status: 'converged', usage: {} }));
+		const rawBody = Buffer.from(
+			JSON.stringify({ runId: 'run-42', status: 'converged', usage: {} }),
+		);
 		const timestamp = String(Date.now());
 
 		const answer = await callWaitingWebhook(harness, 'Wait', waiting, {
-			headers: { 'x-dw-timestamp': timestamp, 'x-dw-signature': signCallback('another-secret', timestamp, WAIT_PATH, rawBody) },
+			headers: {
+				'x-dw-timestamp': timestamp,
+				'x-dw-signature': signCallback('another-secret', timestamp, WAIT_PATH, rawBody),
+			},
 			rawBody,
 		});
 

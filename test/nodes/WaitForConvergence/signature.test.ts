@@ -1,6 +1,10 @@
 import { createHmac } from 'node:crypto';
 
-import { isFreshTimestamp, isValidCallbackSignature, signCallback } from '../../../nodes/WaitForConvergence/signature';
+import {
+	isFreshTimestamp,
+	isValidCallbackSignature,
+	signCallback,
+} from '../../../nodes/WaitForConvergence/signature';
 
 const secret = 'callback-secret-123456';
 const body = '{"runId":"r1","status":"converged","usage":{"usd":0.1}}';
@@ -8,16 +12,28 @@ const path = '/webhook-waiting/812';
 
 describe('callback signatures', () => {
 	it('signs "<timestamp>.<path>.<raw body>" with HMAC-SHA256 as sha256=<hex>', () => {
-		const expected = createHmac('sha256', secret).update(`1700000000000.${path}.${body}`).digest('hex');
+		const expected = createHmac('sha256', secret)
+			.update(`1700000000000.${path}.${body}`)
+			.digest('hex');
 
 		expect(signCallback(secret, '1700000000000', path, body)).toBe(`sha256=${expected}`);
-		expect(signCallback(secret, '1700000000000', path, Buffer.from(body))).toBe(`sha256=${expected}`);
+		expect(signCallback(secret, '1700000000000', path, Buffer.from(body))).toBe(
+			`sha256=${expected}`,
+		);
 	});
 
 	it('accepts the signature of the exact path, body and timestamp', () => {
 		const signature = signCallback(secret, '1700000000000', path, body);
 
-		expect(isValidCallbackSignature({ secret, timestamp: '1700000000000', signature, path, rawBody: body })).toBe(true);
+		expect(
+			isValidCallbackSignature({
+				secret,
+				timestamp: '1700000000000',
+				signature,
+				path,
+				rawBody: body,
+			}),
+		).toBe(true);
 	});
 
 	it.each([
@@ -29,7 +45,13 @@ describe('callback signatures', () => {
 		['no timestamp', { timestamp: undefined }],
 		['a signature of another length', { signature: 'sha256=abc' }],
 	])('refuses %s', (_label, change) => {
-		const signed = { secret, timestamp: '1700000000000', signature: signCallback(secret, '1700000000000', path, body), path, rawBody: body };
+		const signed = {
+			secret,
+			timestamp: '1700000000000',
+			signature: signCallback(secret, '1700000000000', path, body),
+			path,
+			rawBody: body,
+		};
 
 		expect(isValidCallbackSignature({ ...signed, ...change })).toBe(false);
 	});

@@ -6,7 +6,13 @@ import { resumeFromCallback } from '../../../nodes/WaitForConvergence/webhook';
 import { WAITING, fakeWebhookContext } from '../support/fake-webhook-context';
 
 const TOKEN = 'sidecar-token-0123456789';
-const usage = { inputTokens: 10, outputTokens: 5, cacheReadTokens: 2, cacheWriteTokens: 1, usd: 0.02 };
+const usage = {
+	inputTokens: 10,
+	outputTokens: 5,
+	cacheReadTokens: 2,
+	cacheWriteTokens: 1,
+	usd: 0.02,
+};
 
 function signedCallback(
 	payload: object,
@@ -16,7 +22,10 @@ function signedCallback(
 ) {
 	const rawBody = Buffer.from(JSON.stringify(payload));
 	return fakeWebhookContext({
-		headers: { 'x-dw-timestamp': timestamp, 'x-dw-signature': signCallback(secret, timestamp, path, rawBody) },
+		headers: {
+			'x-dw-timestamp': timestamp,
+			'x-dw-signature': signCallback(secret, timestamp, path, rawBody),
+		},
 		rawBody,
 		credentials,
 	});
@@ -38,7 +47,8 @@ describe('Wait for Convergence webhook()', () => {
 		['cancelled', OUTPUT.failed],
 		['awaiting_approval', OUTPUT.awaitingApproval],
 	])('routes a %s callback to its output with the run', async (status, output) => {
-		const error = status === 'failed' ? { code: 'budget_usd', message: 'USD budget exhausted' } : null;
+		const error =
+			status === 'failed' ? { code: 'budget_usd', message: 'USD budget exhausted' } : null;
 		const result = status === 'converged' ? { confirmed: ['a.ts:12'] } : null;
 		const { context, answer } = signedCallback({ runId: 'run-5', status, result, error, usage });
 
@@ -46,7 +56,10 @@ describe('Wait for Convergence webhook()', () => {
 
 		const { index, item } = routed(response.workflowData);
 		expect(index).toBe(output);
-		expect(item).toEqual({ json: { runId: 'run-5', status, result, error, usage }, pairedItem: { item: 0 } });
+		expect(item).toEqual({
+			json: { runId: 'run-5', status, result, error, usage },
+			pairedItem: { item: 0 },
+		});
 		expect(answer.statusCode).toBeUndefined();
 	});
 
@@ -55,24 +68,38 @@ describe('Wait for Convergence webhook()', () => {
 
 		const { item } = routed((await resumeFromCallback.call(context)).workflowData);
 
-		expect(item.json).toEqual({ runId: 'run-5', status: 'cancelled', result: null, error: null, usage });
+		expect(item.json).toEqual({
+			runId: 'run-5',
+			status: 'cancelled',
+			result: null,
+			error: null,
+			usage,
+		});
 	});
 
 	it('refuses a wrong signature with 401 and resumes nothing', async () => {
-		const { context, answer } = signedCallback({ runId: 'run-5', status: 'converged', usage }, 'not-the-token');
+		const { context, answer } = signedCallback(
+			{ runId: 'run-5', status: 'converged', usage },
+			'not-the-token',
+		);
 
 		const response = await resumeFromCallback.call(context);
 
 		expect(response).toEqual({ noWebhookResponse: true });
 		expect(answer.statusCode).toBe(401);
-		expect(JSON.parse(answer.body!)).toEqual({ error: { code: 'invalid_signature', message: expect.any(String) } });
+		expect(JSON.parse(answer.body!)).toEqual({
+			error: { code: 'invalid_signature', message: expect.any(String) },
+		});
 	});
 
 	it('refuses a body changed after signing', async () => {
 		const original = Buffer.from(JSON.stringify({ runId: 'run-5', status: 'failed', usage }));
 		const timestamp = String(Date.now());
 		const { context, answer } = fakeWebhookContext({
-			headers: { 'x-dw-timestamp': timestamp, 'x-dw-signature': signCallback(TOKEN, timestamp, WAITING.path, original) },
+			headers: {
+				'x-dw-timestamp': timestamp,
+				'x-dw-signature': signCallback(TOKEN, timestamp, WAITING.path, original),
+			},
 			rawBody: Buffer.from(JSON.stringify({ runId: 'run-5', status: 'converged', usage })),
 			credentials: { token: TOKEN },
 		});
@@ -113,7 +140,9 @@ describe('Wait for Convergence webhook()', () => {
 			credentials: { token: '' },
 		});
 
-		expect(routed((await resumeFromCallback.call(context)).workflowData).index).toBe(OUTPUT.converged);
+		expect(routed((await resumeFromCallback.call(context)).workflowData).index).toBe(
+			OUTPUT.converged,
+		);
 	});
 
 	it('verifies against the re-serialised body when n8n kept no raw bytes', async () => {
@@ -128,7 +157,9 @@ describe('Wait for Convergence webhook()', () => {
 			credentials: { token: TOKEN },
 		});
 
-		expect(routed((await resumeFromCallback.call(context)).workflowData).index).toBe(OUTPUT.converged);
+		expect(routed((await resumeFromCallback.call(context)).workflowData).index).toBe(
+			OUTPUT.converged,
+		);
 	});
 
 	it('answers 400 to a signed body that is not a run callback', async () => {
@@ -149,7 +180,12 @@ describe('Wait for Convergence webhook()', () => {
 		const payload = { runId: 'run-5', status: 'converged', result: { ok: true }, usage };
 
 		it('refuses a callback signed for another resume URL with 401', async () => {
-			const { context, answer } = signedCallback(payload, TOKEN, { token: TOKEN }, { path: '/webhook-waiting/999' });
+			const { context, answer } = signedCallback(
+				payload,
+				TOKEN,
+				{ token: TOKEN },
+				{ path: '/webhook-waiting/999' },
+			);
 
 			expect(await resumeFromCallback.call(context)).toEqual({ noWebhookResponse: true });
 			expect(answer.statusCode).toBe(401);
@@ -160,7 +196,12 @@ describe('Wait for Convergence webhook()', () => {
 			['older', -301_000],
 			['newer', 301_000],
 		])('refuses a validly signed callback %s than 5 minutes with 401', async (_label, skew) => {
-			const { context, answer } = signedCallback(payload, TOKEN, { token: TOKEN }, { timestamp: String(Date.now() + skew) });
+			const { context, answer } = signedCallback(
+				payload,
+				TOKEN,
+				{ token: TOKEN },
+				{ timestamp: String(Date.now() + skew) },
+			);
 
 			expect(await resumeFromCallback.call(context)).toEqual({ noWebhookResponse: true });
 			expect(answer.statusCode).toBe(401);
@@ -168,9 +209,16 @@ describe('Wait for Convergence webhook()', () => {
 		});
 
 		it('takes a callback 4 minutes old', async () => {
-			const { context } = signedCallback(payload, TOKEN, { token: TOKEN }, { timestamp: String(Date.now() - 240_000) });
+			const { context } = signedCallback(
+				payload,
+				TOKEN,
+				{ token: TOKEN },
+				{ timestamp: String(Date.now() - 240_000) },
+			);
 
-			expect(routed((await resumeFromCallback.call(context)).workflowData).index).toBe(OUTPUT.converged);
+			expect(routed((await resumeFromCallback.call(context)).workflowData).index).toBe(
+				OUTPUT.converged,
+			);
 		});
 
 		it('refuses a validly signed callback for another run with 403', async () => {
@@ -178,7 +226,10 @@ describe('Wait for Convergence webhook()', () => {
 
 			expect(await resumeFromCallback.call(context)).toEqual({ noWebhookResponse: true });
 			expect(answer.statusCode).toBe(403);
-			expect(JSON.parse(answer.body!).error).toEqual({ code: 'run_mismatch', message: 'This execution waits for run run-5, not run-6' });
+			expect(JSON.parse(answer.body!).error).toEqual({
+				code: 'run_mismatch',
+				message: 'This execution waits for run run-5, not run-6',
+			});
 		});
 
 		it('checks the run id also without a signature (development mode)', async () => {
@@ -196,7 +247,10 @@ describe('Wait for Convergence webhook()', () => {
 			const rawBody = Buffer.from(JSON.stringify(payload));
 			const timestamp = String(Date.now());
 			const { context, answer } = fakeWebhookContext({
-				headers: { 'x-dw-timestamp': timestamp, 'x-dw-signature': signCallback(TOKEN, timestamp, WAITING.path, rawBody) },
+				headers: {
+					'x-dw-timestamp': timestamp,
+					'x-dw-signature': signCallback(TOKEN, timestamp, WAITING.path, rawBody),
+				},
 				rawBody,
 				credentials: { token: TOKEN },
 				waitState: null,

@@ -55,7 +55,8 @@ function lookup(params: Record<string, ParameterValue>, name: string, itemIndex:
 	let value: unknown = head in params ? params[head] : MISSING;
 	if (typeof value === 'function') value = (value as (i: number) => unknown)(itemIndex);
 	for (const key of rest) {
-		if (value === MISSING || value === null || typeof value !== 'object' || !(key in value)) return MISSING;
+		if (value === MISSING || value === null || typeof value !== 'object' || !(key in value))
+			return MISSING;
 		value = (value as Record<string, unknown>)[key];
 	}
 	return value;
@@ -83,7 +84,8 @@ export function fakeExecuteContext(options: FakeContextOptions): FakeExecuteCont
 			if (fallback.length) return fallback[0];
 			throw new Error(`Could not get parameter "${name}"`);
 		},
-		getCredentials: async () => options.credentials ?? { baseUrl: 'http://sidecar.test:7420', token: 'test-token' },
+		getCredentials: async () =>
+			options.credentials ?? { baseUrl: 'http://sidecar.test:7420', token: 'test-token' },
 		evaluateExpression,
 		putExecutionToWait,
 		httpRequestWithAuthentication,

@@ -34,7 +34,9 @@ export class FakeSidecar {
 				const reply = this.handler(request);
 				const contentType = reply.contentType ?? 'application/json';
 				res.writeHead(reply.status, { 'content-type': contentType });
-				res.end(contentType === 'application/json' ? JSON.stringify(reply.body) : String(reply.body));
+				res.end(
+					contentType === 'application/json' ? JSON.stringify(reply.body) : String(reply.body),
+				);
 			});
 		});
 		await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -43,6 +45,8 @@ export class FakeSidecar {
 	}
 
 	async stop(): Promise<void> {
-		await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+		await new Promise<void>((resolve) =>
+			this.server ? this.server.close(() => resolve()) : resolve(),
+		);
 	}
 }

@@ -19,7 +19,10 @@ export type FakeWebhookOptions = {
 export type Answer = { statusCode?: number; body?: string };
 
 /** A hand-made IWebhookFunctions: the request as n8n hands it over, and a response that records. */
-export function fakeWebhookContext(options: FakeWebhookOptions): { context: IWebhookFunctions; answer: Answer } {
+export function fakeWebhookContext(options: FakeWebhookOptions): {
+	context: IWebhookFunctions;
+	answer: Answer;
+} {
 	const answer: Answer = {};
 	const response = {
 		writeHead(status: number) {
@@ -31,11 +34,15 @@ export function fakeWebhookContext(options: FakeWebhookOptions): { context: IWeb
 			return response;
 		},
 	};
-	const body = options.body ?? (options.rawBody ? (JSON.parse(options.rawBody.toString('utf8')) as IDataObject) : {});
+	const body =
+		options.body ??
+		(options.rawBody ? (JSON.parse(options.rawBody.toString('utf8')) as IDataObject) : {});
 	const request = { headers: options.headers, body, rawBody: options.rawBody, readableEnded: true };
 	const waitState = options.waitState === undefined ? WAITING : options.waitState;
 	const context = {
-		customData: fakeCustomData(waitState === null ? {} : { dynamicWorkflowsWait: JSON.stringify(waitState) }),
+		customData: fakeCustomData(
+			waitState === null ? {} : { dynamicWorkflowsWait: JSON.stringify(waitState) },
+		),
 		getNode: () => TEST_NODE,
 		getCredentials: async () => options.credentials,
 		getHeaderData: () => options.headers,

@@ -98,12 +98,20 @@ class TestCredentialsHelper extends ICredentialsHelper {
 		return true;
 	}
 
-	async authenticate(data: ICredentialDataDecryptedObject, _type: string, options: IHttpRequestOptions | IRequestOptionsSimplified): Promise<IHttpRequestOptions> {
+	async authenticate(
+		data: ICredentialDataDecryptedObject,
+		_type: string,
+		options: IHttpRequestOptions | IRequestOptionsSimplified,
+	): Promise<IHttpRequestOptions> {
 		const headers: IDataObject = { ...(options.headers ?? {}) };
-		for (const [name, template] of Object.entries(this.type.authenticate.properties.headers ?? {})) {
+		for (const [name, template] of Object.entries(
+			this.type.authenticate.properties.headers ?? {},
+		)) {
 			headers[name] = String(template)
 				.replace(/^=/, '')
-				.replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_m, key: string) => String(data[key] ?? ''));
+				.replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_m, key: string) =>
+					String(data[key] ?? ''),
+				);
 		}
 		return { ...(options as IHttpRequestOptions), headers };
 	}
@@ -188,7 +196,10 @@ export function createHarness(
 }
 
 /** Runs the workflow from its start node until it finishes or is put to wait. */
-export async function runWorkflow({ workflow, additionalData }: Harness, startNode: string): Promise<IRun> {
+export async function runWorkflow(
+	{ workflow, additionalData }: Harness,
+	startNode: string,
+): Promise<IRun> {
 	const start = workflow.getNode(startNode);
 	if (!start) throw new Error(`No node ${startNode}`);
 	return await new WorkflowExecute(additionalData, 'manual').run({ workflow, startNode: start });
@@ -198,9 +209,14 @@ export async function runWorkflow({ workflow, additionalData }: Harness, startNo
  * Resumes a waiting execution as n8n's WaitTracker does when the wait time is over: the
  * stored execution data is processed again, and n8n-core decides what the waiting node passes on.
  */
-export async function resumeAfterTimeLimit({ workflow, additionalData }: Harness, run: IRun): Promise<IRun> {
+export async function resumeAfterTimeLimit(
+	{ workflow, additionalData }: Harness,
+	run: IRun,
+): Promise<IRun> {
 	const data = structuredClone(run.data) as IRunExecutionData;
-	return await new WorkflowExecute(additionalData, 'manual', data).processRunExecutionData(workflow);
+	return await new WorkflowExecute(additionalData, 'manual', data).processRunExecutionData(
+		workflow,
+	);
 }
 
 export type CallbackRequest = {
@@ -249,7 +265,11 @@ export async function callWaitingWebhook(
 		workflowId: workflow.id,
 		workflowExecuteAdditionalData: additionalData,
 	} as unknown as IWebhookData;
-	const data = { ...additionalData, httpRequest: req, httpResponse: res } as unknown as IWorkflowExecuteAdditionalData;
+	const data = {
+		...additionalData,
+		httpRequest: req,
+		httpResponse: res,
+	} as unknown as IWorkflowExecuteAdditionalData;
 	const context = new WebhookContext(workflow, node, data, 'manual', webhookData, [], run.data);
 	const nodeType = nodeTypes.getByNameAndVersion(node.type, node.typeVersion);
 	if (!nodeType.webhook) throw new Error(`${node.type} has no webhook()`);
@@ -272,7 +292,9 @@ export async function resumeWithWebhookData(
 	entry.node.disabled = true;
 	entry.data.main = workflowData;
 	entry.metadata = { ...entry.metadata, forwardAllOutputs: true };
-	return await new WorkflowExecute(additionalData, 'manual', data).processRunExecutionData(workflow);
+	return await new WorkflowExecute(additionalData, 'manual', data).processRunExecutionData(
+		workflow,
+	);
 }
 
 /** Items a node output on each of its outputs in its last run. */

@@ -60,7 +60,8 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Start',
 				value: 'start',
-				description: 'Start a run; it returns at once, use Wait for Convergence to wait for its result',
+				description:
+					'Start a run; it returns at once, use Wait for Convergence to wait for its result',
 				action: 'Start a run',
 			},
 		],

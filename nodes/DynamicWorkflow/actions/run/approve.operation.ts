@@ -15,8 +15,7 @@ export const description: INodeProperties[] = [
 		name: 'approved',
 		type: 'boolean',
 		default: true,
-		description:
-			'Whether the plan is approved. A run whose plan is not approved is cancelled.',
+		description: 'Whether the plan is approved. A run whose plan is not approved is cancelled.',
 		displayOptions: { show: showOnlyForApprove },
 	},
 	{
@@ -37,7 +36,9 @@ type ApproveBody = {
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<RunRecord> {
 	const runId = getRunId.call(this, itemIndex);
-	const body: ApproveBody = { approved: this.getNodeParameter('approved', itemIndex, true) as boolean };
+	const body: ApproveBody = {
+		approved: this.getNodeParameter('approved', itemIndex, true) as boolean,
+	};
 	const comment = (this.getNodeParameter('comment', itemIndex, '') as string).trim();
 	if (comment) body.comment = comment;
 	return await sidecarRequest<RunRecord>(

@@ -8,7 +8,9 @@ import { getRunId } from './runId';
 
 const showOnlyForGet = { resource: ['run'], operation: ['get'] };
 
-export const description: INodeProperties[] = [{ ...runIdProperty, displayOptions: { show: showOnlyForGet } }];
+export const description: INodeProperties[] = [
+	{ ...runIdProperty, displayOptions: { show: showOnlyForGet } },
+];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<RunRecord> {
 	const runId = getRunId.call(this, itemIndex);

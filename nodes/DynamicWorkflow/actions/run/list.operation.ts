@@ -69,7 +69,11 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		const qs: IDataObject = { limit: Math.min(MAX_PAGE, limit - runs.length) };
 		if (filters.status) qs.status = filters.status;
 		if (cursor) qs.cursor = cursor;
-		const page: RunList = await sidecarRequest<RunList>(this, { method: 'GET', path: '/v1/runs', qs }, itemIndex);
+		const page: RunList = await sidecarRequest<RunList>(
+			this,
+			{ method: 'GET', path: '/v1/runs', qs },
+			itemIndex,
+		);
 		runs.push(...page.runs);
 		cursor = page.runs.length ? page.nextCursor : null;
 	} while (cursor && runs.length < limit);

@@ -35,7 +35,8 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'e.g. Audit the files in args.files for injection bugs',
-		description: 'What the run should achieve. Claude plans the script from it, and it is kept with the run.',
+		description:
+			'What the run should achieve. Claude plans the script from it, and it is kept with the run.',
 		typeOptions: { rows: 3 },
 		displayOptions: { show: showOnlyForStart },
 	},
@@ -57,7 +58,7 @@ export const description: INodeProperties[] = [
 			},
 		],
 		default: 'item',
-		description: "What the script receives as `args`",
+		description: 'What the script receives as `args`',
 		displayOptions: { show: showOnlyForStart },
 	},
 	{
@@ -65,7 +66,8 @@ export const description: INodeProperties[] = [
 		name: 'input',
 		type: 'json',
 		default: '{}',
-		description: "The script's args; an expression can take them from the item, such as the body of a webhook call",
+		description:
+			"The script's args; an expression can take them from the item, such as the body of a webhook call",
 		displayOptions: { show: showOnlyForStartWithJsonInput },
 	},
 	{
@@ -228,7 +230,8 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		},
 	};
 
-	const scriptMode = this.getNodeParameter('scriptMode', itemIndex, 'generate') as 'generate' | 'script';
+	const scriptMode = this.getNodeParameter('scriptMode', itemIndex, 'generate') as
+		'generate' | 'script';
 	if (scriptMode === 'script') {
 		const script = this.getNodeParameter('script', itemIndex, '') as string;
 		if (!script.trim()) {
@@ -248,7 +251,11 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		body.callback = events.length ? { url: callbackUrl, events } : { url: callbackUrl };
 	}
 
-	return await sidecarRequest<RunRecord>(this, { method: 'POST', path: '/v1/runs', body }, itemIndex);
+	return await sidecarRequest<RunRecord>(
+		this,
+		{ method: 'POST', path: '/v1/runs', body },
+		itemIndex,
+	);
 }
 
 function nonEmpty<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {

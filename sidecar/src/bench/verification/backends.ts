@@ -46,7 +46,13 @@ export function directBackend(): QuizBackend {
         budget: () => ({ total: { tokens: 1e12, usd: 1e9 }, spent: { tokens: 0, usd: 0 } }),
         emit: () => undefined,
       };
-      const outcome = await sandbox.run({ script: { source, meta: null }, args, host, limits: BENCH_LIMITS, signal: new AbortController().signal });
+      const outcome = await sandbox.run({
+        script: { source, meta: null },
+        args,
+        host,
+        limits: BENCH_LIMITS,
+        signal: new AbortController().signal,
+      });
       if (!outcome.ok) throw new Error(`bench script failed: ${outcome.error.code}: ${outcome.error.message}`);
       return { result: outcome.result, agents };
     },
@@ -72,8 +78,19 @@ export async function engineBackend(): Promise<QuizBackend> {
     throw err;
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-bench-verify-'));
-  const config = loadConfig({ DW_DEV: '1', DW_DATA_DIR: dataDir, DW_PROVIDER: 'offline', DW_LOG_LEVEL: 'warn', DW_GLOBAL_MAX_PARALLEL: '256',
-    DW_MAX_AGENTS: String(BENCH_LIMITS.maxAgents), DW_CPU_MS: String(BENCH_LIMITS.cpuMs), DW_MEMORY_MB: String(BENCH_LIMITS.memoryMb) }, dataDir);
+  const config = loadConfig(
+    {
+      DW_DEV: '1',
+      DW_DATA_DIR: dataDir,
+      DW_PROVIDER: 'offline',
+      DW_LOG_LEVEL: 'warn',
+      DW_GLOBAL_MAX_PARALLEL: '256',
+      DW_MAX_AGENTS: String(BENCH_LIMITS.maxAgents),
+      DW_CPU_MS: String(BENCH_LIMITS.cpuMs),
+      DW_MEMORY_MB: String(BENCH_LIMITS.memoryMb),
+    },
+    dataDir,
+  );
   const db = openDatabase(config.dataDir);
   const provider = createProvider('offline', {}, { baseURL: url });
   const sandbox = new IsolatedVmSandbox({ preludeModules: [VERIFICATION_PRELUDE] });
@@ -83,8 +100,12 @@ export async function engineBackend(): Promise<QuizBackend> {
     async run(source, args, knobs) {
       model.setKnobs({ quiz: { ...knobs } });
       const started = await engine.start({
-        task: 'verification benchmark', script: source, input: args,
-        options: { limits: { maxAgents: BENCH_LIMITS.maxAgents, maxParallel: 64, cpuMs: BENCH_LIMITS.cpuMs, memoryMb: BENCH_LIMITS.memoryMb } },
+        task: 'verification benchmark',
+        script: source,
+        input: args,
+        options: {
+          limits: { maxAgents: BENCH_LIMITS.maxAgents, maxParallel: 64, cpuMs: BENCH_LIMITS.cpuMs, memoryMb: BENCH_LIMITS.memoryMb },
+        },
       });
       const run = await engine.waitFor(started.id);
       if (run.status !== 'converged') throw new Error(`bench run ended ${run.status}: ${JSON.stringify(run.error)}`);
@@ -119,7 +140,9 @@ async function checkAnswersQuiz(model: OfflineModelServer, url: string): Promise
     const body = JSON.parse(raw) as { content?: { type: string; text?: string }[] };
     const text = body.content?.find((b) => b.type === 'text')?.text;
     if (text !== expected.text) {
-      throw new Error(`offline model server does not answer quiz prompts as quizAnswer does: expected ${JSON.stringify(expected.text)}, got ${JSON.stringify(text)}`);
+      throw new Error(
+        `offline model server does not answer quiz prompts as quizAnswer does: expected ${JSON.stringify(expected.text)}, got ${JSON.stringify(text)}`,
+      );
     }
   } finally {
     model.setKnobs({ quiz: null });

@@ -17,8 +17,8 @@ export interface Presets {
  * verdict leads by 4.
  */
 export const PRESETS: Presets = {
-  open: { 'defaults': '{}', 'margin: 2': '{ margin: 2 }', 'maxAgents: 7': '{ maxAgents: 7 }' },
-  yesno: { 'defaults': '{}', 'margin: 2': '{ margin: 2 }' },
+  open: { defaults: '{}', 'margin: 2': '{ margin: 2 }', 'maxAgents: 7': '{ maxAgents: 7 }' },
+  yesno: { defaults: '{}', 'margin: 2': '{ margin: 2 }' },
   verify: { 'defaults (3 skeptics)': '{}', 'margin: 4, maxSkeptics: 31': '{ margin: 4, maxSkeptics: 31 }' },
 };
 
@@ -27,7 +27,10 @@ export const PRESETS: Presets = {
  * questions, then verify on the findings, once per preset. It returns compact outcomes only.
  */
 export function cellScript(presets: Presets): string {
-  const list = (p: Readonly<Record<string, string>>): string => Object.entries(p).map(([name, opts]) => `[${JSON.stringify(name)}, ${opts}]`).join(', ');
+  const list = (p: Readonly<Record<string, string>>): string =>
+    Object.entries(p)
+      .map(([name, opts]) => `[${JSON.stringify(name)}, ${opts}]`)
+      .join(', ');
   return `
 const single = (questions) => parallel(questions.map((q) => () => agent(q, { label: 'single' })));
 const panel = (questions, opts) => parallel(questions.map((q) => () => consensus(q, opts)))
@@ -45,7 +48,11 @@ return out;
 `;
 }
 
-interface PanelOutcome { answer: unknown; agents: number; rounds: number }
+interface PanelOutcome {
+  answer: unknown;
+  agents: number;
+  rounds: number;
+}
 interface CellResult {
   open: Record<string, (PanelOutcome | string | null)[]>;
   yesno: Record<string, (PanelOutcome | string | null)[]>;
@@ -92,11 +99,17 @@ export async function runCell(backend: QuizBackend, bank: QuizBank, knobs: QuizK
   const yesNoRight = (i: number, a: unknown): boolean => readYesNo(a) === bank.yesno[i].answer;
   const methods = (answers: CellResult['open'], right: (i: number, a: unknown) => boolean, yesno: boolean): MethodScore[] =>
     Object.entries(answers).map(([method, list]) => {
-      const score = scoreConsensus(list.map((o, i) => (o !== null && typeof o === 'object'
-        ? { correct: right(i, o.answer), agents: o.agents, rounds: o.rounds }
-        : { correct: right(i, o), agents: 1, rounds: 1 })));
+      const score = scoreConsensus(
+        list.map((o, i) =>
+          o !== null && typeof o === 'object'
+            ? { correct: right(i, o.answer), agents: o.agents, rounds: o.rounds }
+            : { correct: right(i, o), agents: 1, rounds: 1 },
+        ),
+      );
       const name = method === 'single' ? 'single agent' : `consensus ${method}`;
-      return yesno ? { method: name, score, majorityAtSameAgents: majorityBound(score.meanAgents, knobs.errorRate, knobs.correlated === true) } : { method: name, score };
+      return yesno
+        ? { method: name, score, majorityAtSameAgents: majorityBound(score.meanAgents, knobs.errorRate, knobs.correlated === true) }
+        : { method: name, score };
     });
   return {
     knobs,

@@ -28,7 +28,8 @@ export function scoreConsensus(outcomes: readonly ConsensusOutcome[]): Consensus
   return {
     questions: n,
     accuracy: n === 0 ? 0 : right / n,
-    low, high,
+    low,
+    high,
     meanAgents: mean(outcomes.map((o) => o.agents)),
     maxAgents: outcomes.reduce((m, o) => Math.max(m, o.agents), 0),
     meanRounds: mean(outcomes.map((o) => o.rounds)),

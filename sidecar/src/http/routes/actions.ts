@@ -14,7 +14,13 @@ const runResponse = { '200': { description: 'The run, updated', schema: 'RunReco
 export function actionsRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const { engine } = ctx;
 
-  const action = <B>(path: string, body: JsonSchema, docs: RouteDocs, run: (id: string, body: B) => Promise<RunRecord>, status = 200): void => {
+  const action = <B>(
+    path: string,
+    body: JsonSchema,
+    docs: RouteDocs,
+    run: (id: string, body: B) => Promise<RunRecord>,
+    status = 200,
+  ): void => {
     app.post<{ Params: IdParams; Body: B | null }>(
       `/v1/runs/:id/${path}`,
       { schema: { params: runParams, body }, config: { docs } },
@@ -39,7 +45,7 @@ export function actionsRoutes(app: FastifyInstance, ctx: HttpContext): void {
     rerunBody,
     {
       operationId: 'rerunRun',
-      summary: 'Start a new run from this run\'s script (or an edited one), reusing matching journal entries',
+      summary: "Start a new run from this run's script (or an edited one), reusing matching journal entries",
       tags: TAGS,
       responses: { '201': { description: 'The new run', schema: 'RunRecord' } },
     },

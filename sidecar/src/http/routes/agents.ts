@@ -40,7 +40,7 @@ export function agentsRoutes(app: FastifyInstance, ctx: HttpContext): void {
         docs: {
           operationId: 'restartAgent',
           summary: 'Run one failed agent again',
-          description: 'The run replays from its journal with that agent\'s new result.',
+          description: "The run replays from its journal with that agent's new result.",
           tags: TAGS,
           responses: { '200': { description: 'The run', schema: 'RunRecord' } },
         },

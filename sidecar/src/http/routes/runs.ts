@@ -22,7 +22,8 @@ export function runsRoutes(app: FastifyInstance, ctx: HttpContext): void {
         docs: {
           operationId: 'startRun',
           summary: 'Start a run',
-          description: 'Returns at once. With `script` the planner is skipped; with `callback` the URL is registered as by POST /v1/runs/{id}/callbacks.',
+          description:
+            'Returns at once. With `script` the planner is skipped; with `callback` the URL is registered as by POST /v1/runs/{id}/callbacks.',
           tags: TAGS,
           responses: { '201': { description: 'The new run', schema: 'RunRecord' } },
         },
@@ -81,7 +82,7 @@ export function runsRoutes(app: FastifyInstance, ctx: HttpContext): void {
       config: {
         docs: {
           operationId: 'getRunScript',
-          summary: 'The run\'s script',
+          summary: "The run's script",
           description: '404 `script_not_ready` while the run is still being planned.',
           tags: TAGS,
           responses: { '200': { description: 'The script', mediaType: 'text/javascript' } },
@@ -93,10 +94,7 @@ export function runsRoutes(app: FastifyInstance, ctx: HttpContext): void {
       engine.get(id);
       const script = engine.script(id);
       if (script === null) throw new ScriptNotReadyError(id);
-      return reply
-        .type('text/javascript; charset=utf-8')
-        .header('content-disposition', `inline; filename="${id}.js"`)
-        .send(script);
+      return reply.type('text/javascript; charset=utf-8').header('content-disposition', `inline; filename="${id}.js"`).send(script);
     },
   );
 }

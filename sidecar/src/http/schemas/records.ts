@@ -50,7 +50,7 @@ export const RunRecord: JsonSchema = {
       properties: { queued: count, active: count, done: count, failed: count, total: count },
     },
     usage: ref('Usage'),
-    result: { description: 'The script\'s return value once converged' },
+    result: { description: "The script's return value once converged" },
     error: nullable(ref('ErrorInfo')),
     parentId: nullable({ type: 'string' }),
     meta: nullable({ type: 'object' }),
@@ -60,7 +60,11 @@ export const RunRecord: JsonSchema = {
     approval: nullable({ type: 'object', properties: { approved: { type: 'boolean' }, comment: nullable({ type: 'string' }) } }),
     paused: { type: 'boolean' },
     estimate: nullable({ type: 'object', properties: { agents: nullable(count), usd: nullable({ type: 'number' }) } }),
-    deadlineAt: nullable({ type: 'string', format: 'date-time', description: 'When the script deadline passes; fixed when the script first starts' }),
+    deadlineAt: nullable({
+      type: 'string',
+      format: 'date-time',
+      description: 'When the script deadline passes; fixed when the script first starts',
+    }),
   },
 };
 

@@ -6,7 +6,6 @@ import { CALLBACK_EVENTS, MAX_CALLBACK_URL_LENGTH } from '../../callbacks/spec';
 /** JSON Schemas of what clients send; fastify validates with them and /openapi.json documents them. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
-
 export const MAX_TASK_CHARS = 100_000;
 export const MAX_SCRIPT_CHARS = 200_000;
 /** Deepest nesting accepted in `input`: deeper JSON is a stack-overflow hazard for everything downstream. */
@@ -15,7 +14,13 @@ export const MAX_INPUT_DEPTH = 64;
 const NOT_BLANK = '\\S';
 
 const runId = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' };
-const script = { type: 'string', minLength: 1, maxLength: MAX_SCRIPT_CHARS, pattern: NOT_BLANK, description: 'The workflow script (JavaScript)' };
+const script = {
+  type: 'string',
+  minLength: 1,
+  maxLength: MAX_SCRIPT_CHARS,
+  pattern: NOT_BLANK,
+  description: 'The workflow script (JavaScript)',
+};
 const input = { maxDepth: MAX_INPUT_DEPTH, description: 'Any JSON value; the script sees it as `args`' };
 
 export const runParams: JsonSchema = {
@@ -36,7 +41,12 @@ export const callbackBody: JsonSchema = {
   type: 'object',
   required: ['url'],
   properties: {
-    url: { type: 'string', format: 'uri', maxLength: MAX_CALLBACK_URL_LENGTH, description: 'http or https URL, e.g. n8n\'s $execution.resumeUrl' },
+    url: {
+      type: 'string',
+      format: 'uri',
+      maxLength: MAX_CALLBACK_URL_LENGTH,
+      description: "http or https URL, e.g. n8n's $execution.resumeUrl",
+    },
     events: {
       type: 'array',
       minItems: 1,
@@ -54,10 +64,20 @@ export const callbackBody: JsonSchema = {
  * asking for more than the operator allows is a `limit_above_ceiling` naming the ceiling.
  */
 export function limitsSchema(): JsonSchema {
-  const properties = Object.fromEntries(RUN_LIMIT_KEYS.map((k) => {
-    const spec = RUN_LIMITS[k];
-    return [k, { type: spec.fractional ? 'number' : 'integer', minimum: spec.min, maximum: spec.max, description: `${spec.description} (at most ${spec.env})` }];
-  }));
+  const properties = Object.fromEntries(
+    RUN_LIMIT_KEYS.map((k) => {
+      const spec = RUN_LIMITS[k];
+      return [
+        k,
+        {
+          type: spec.fractional ? 'number' : 'integer',
+          minimum: spec.min,
+          maximum: spec.max,
+          description: `${spec.description} (at most ${spec.env})`,
+        },
+      ];
+    }),
+  );
   return { type: 'object', properties, additionalProperties: false };
 }
 

@@ -4,8 +4,24 @@
  */
 import { AGENT_OPTION_NAMES, type SCRIPT_API_GLOBALS } from '../../core/names';
 import {
-  checkJson, coded, defineProperty, describeValue, errorText, formatValue, freeze, fromHost, g, isArray, isFatal,
-  isInteger, isPlainObject, mathMax, MAX_LOG_CHARS, objectKeys, PromiseCtor, TypeErrorCtor,
+  checkJson,
+  coded,
+  defineProperty,
+  describeValue,
+  errorText,
+  formatValue,
+  freeze,
+  fromHost,
+  g,
+  isArray,
+  isFatal,
+  isInteger,
+  isPlainObject,
+  mathMax,
+  MAX_LOG_CHARS,
+  objectKeys,
+  PromiseCtor,
+  TypeErrorCtor,
 } from './common';
 import type { AgentReference, AgentReply, BudgetSnapshot, MessageKind, PreludeConfig } from './contract';
 import { run } from './result';
@@ -45,12 +61,21 @@ function agentOptions(opts: unknown): Record<string, unknown> {
     const v = opts[key];
     if (v === undefined || v === null) continue;
     switch (key) {
-      case 'label': case 'phase': case 'model': case 'system':
+      case 'label':
+      case 'phase':
+      case 'model':
+      case 'system':
         if (typeof v !== 'string') throw optionError(key, 'a string', v);
         out[key] = v;
         break;
       case 'tools':
-        if (!isArray(v) || !v.every(function (t) { return typeof t === 'string' && t !== ''; })) throw optionError(key, 'an array of tool names', v);
+        if (
+          !isArray(v) ||
+          !v.every(function (t) {
+            return typeof t === 'string' && t !== '';
+          })
+        )
+          throw optionError(key, 'an array of tool names', v);
         out[key] = v.slice();
         break;
       case 'maxTurns':
@@ -100,37 +125,66 @@ export function installApi(host: ApiHost, config: PreludeConfig): { run: typeof 
     if (n > LIMITS.maxItems) throw coded('item_limit', host.message('item_limit', n));
   }
   function noteFailure(kind: string, index: number, e: unknown): void {
-    try { host.log(kind + '(): item ' + index + ' failed and became null: ' + errorText(e)); } catch { /* logging must not change the outcome */ }
+    try {
+      host.log(kind + '(): item ' + index + ' failed and became null: ' + errorText(e));
+    } catch {
+      /* logging must not change the outcome */
+    }
   }
   // Starts every item at once and waits for all; a failure becomes null unless it ends the run.
   function settleAll(kind: string, n: number, start: Start): Promise<unknown[]> {
     return new PromiseCtor(function (resolve, reject) {
       const results: unknown[] = new Array<unknown>(n).fill(null);
-      let left = n, done = false;
-      if (n === 0) { resolve(results); return; }
+      let left = n,
+        done = false;
+      if (n === 0) {
+        resolve(results);
+        return;
+      }
       function fulfilled(i: number, v: unknown): void {
         if (done) return;
         results[i] = v;
         left -= 1;
-        if (left === 0) { done = true; resolve(results); }
+        if (left === 0) {
+          done = true;
+          resolve(results);
+        }
       }
       function rejected(i: number, e: unknown): void {
         if (done) return;
-        if (isFatal(e)) { done = true; reject(e); return; }
+        if (isFatal(e)) {
+          done = true;
+          reject(e);
+          return;
+        }
         noteFailure(kind, i, e);
         fulfilled(i, null);
       }
       for (let i = 0; i < n && !done; i++) {
         let p: unknown;
-        try { p = start(i); } catch (e) { rejected(i, e); continue; }
-        PromiseCtor.resolve(p).then(function (v) { fulfilled(i, v); }, function (e: unknown) { rejected(i, e); });
+        try {
+          p = start(i);
+        } catch (e) {
+          rejected(i, e);
+          continue;
+        }
+        PromiseCtor.resolve(p).then(
+          function (v) {
+            fulfilled(i, v);
+          },
+          function (e: unknown) {
+            rejected(i, e);
+          },
+        );
       }
     });
   }
 
   function parallel(thunks: unknown): Promise<unknown[]> {
     if (!isArray(thunks)) {
-      throw new TypeErrorCtor('parallel(thunks): expected an array of functions such as items.map(x => () => agent(...)), got ' + describeValue(thunks));
+      throw new TypeErrorCtor(
+        'parallel(thunks): expected an array of functions such as items.map(x => () => agent(...)), got ' + describeValue(thunks),
+      );
     }
     checkItems(thunks.length);
     const list: unknown[] = thunks.slice();
@@ -138,10 +192,15 @@ export function installApi(host: ApiHost, config: PreludeConfig): { run: typeof 
       const t = list[i];
       const thenable = t !== null && typeof t === 'object' && typeof (t as { then?: unknown }).then === 'function';
       if (typeof t !== 'function' && !thenable) {
-        throw new TypeErrorCtor('parallel(thunks): item ' + i + ' is ' + describeValue(t) + '; expected a function such as () => agent(...)');
+        throw new TypeErrorCtor(
+          'parallel(thunks): item ' + i + ' is ' + describeValue(t) + '; expected a function such as () => agent(...)',
+        );
       }
     }
-    return settleAll('parallel', list.length, function (i) { const t = list[i]; return typeof t === 'function' ? (t as () => unknown)() : t; });
+    return settleAll('parallel', list.length, function (i) {
+      const t = list[i];
+      return typeof t === 'function' ? (t as () => unknown)() : t;
+    });
   }
 
   type Stage = (prev: unknown, item: unknown, index: number) => unknown;
@@ -152,19 +211,29 @@ export function installApi(host: ApiHost, config: PreludeConfig): { run: typeof 
   }
   function pipeline(items: unknown, ...stages: unknown[]): Promise<unknown[]> {
     if (!isArray(items)) throw new TypeErrorCtor('pipeline(items, ...stages): items must be an array, got ' + describeValue(items));
-    if (stages.length === 0) throw new TypeErrorCtor('pipeline(items, ...stages): give at least one stage, a function (prev, item, index) => ...');
+    if (stages.length === 0)
+      throw new TypeErrorCtor('pipeline(items, ...stages): give at least one stage, a function (prev, item, index) => ...');
     for (let k = 0; k < stages.length; k++) {
       if (typeof stages[k] !== 'function') {
-        throw new TypeErrorCtor('pipeline(items, ...stages): stage ' + (k + 1) + ' is ' + describeValue(stages[k]) + '; expected a function (prev, item, index) => ...');
+        throw new TypeErrorCtor(
+          'pipeline(items, ...stages): stage ' +
+            (k + 1) +
+            ' is ' +
+            describeValue(stages[k]) +
+            '; expected a function (prev, item, index) => ...',
+        );
       }
     }
     checkItems(items.length);
     const list: unknown[] = items.slice();
-    return settleAll('pipeline', list.length, function (i) { return runStages(stages as Stage[], list[i], i); });
+    return settleAll('pipeline', list.length, function (i) {
+      return runStages(stages as Stage[], list[i], i);
+    });
   }
 
   function phase(name: unknown): void {
-    if (typeof name !== 'string' || name.trim() === '') throw new TypeErrorCtor('phase(name): name must be a non-empty string, got ' + describeValue(name));
+    if (typeof name !== 'string' || name.trim() === '')
+      throw new TypeErrorCtor('phase(name): name must be a non-empty string, got ' + describeValue(name));
     host.phase(name);
   }
   function log(...values: unknown[]): void {
@@ -173,8 +242,12 @@ export function installApi(host: ApiHost, config: PreludeConfig): { run: typeof 
     host.log(message);
   }
   const budget = freeze({
-    get total() { return host.budget().total; },
-    spent: function spent() { return host.budget().spent; },
+    get total() {
+      return host.budget().total;
+    },
+    spent: function spent() {
+      return host.budget().spent;
+    },
     remaining: function remaining() {
       const b = host.budget();
       return { tokens: mathMax(0, b.total.tokens - b.spent.tokens), usd: mathMax(0, b.total.usd - b.spent.usd) };
@@ -182,7 +255,8 @@ export function installApi(host: ApiHost, config: PreludeConfig): { run: typeof 
   });
   function emit(type: string, payload: Record<string, unknown>): void {
     if (typeof type !== 'string' || type === '') throw new TypeErrorCtor('__emit(type, payload): type must be a non-empty string');
-    if (!isPlainObject(payload)) throw new TypeErrorCtor('__emit(type, payload): payload must be a plain object, got ' + describeValue(payload));
+    if (!isPlainObject(payload))
+      throw new TypeErrorCtor('__emit(type, payload): payload must be a plain object, got ' + describeValue(payload));
     host.emit(type, payload);
   }
 

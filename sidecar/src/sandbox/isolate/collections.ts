@@ -23,9 +23,15 @@ function sizeGetter<T>(proto: T): (this: T) => number {
 
 export function installCollections(maxEntries: number, message: Message): void {
   const collectionFull = (kind: string): CodedError => coded('memory_limit', message('collection', kind));
-  const MapProto: AnyMap = Map.prototype, SetProto: AnySet = Set.prototype;
-  const mapSet = MapProto.set, mapHas = MapProto.has, mapGet = MapProto.get, mapSize = sizeGetter(MapProto);
-  const setAdd = SetProto.add, setHas = SetProto.has, setSize = sizeGetter(SetProto);
+  const MapProto: AnyMap = Map.prototype,
+    SetProto: AnySet = Set.prototype;
+  const mapSet = MapProto.set,
+    mapHas = MapProto.has,
+    mapGet = MapProto.get,
+    mapSize = sizeGetter(MapProto);
+  const setAdd = SetProto.add,
+    setHas = SetProto.has,
+    setSize = sizeGetter(SetProto);
   function guardedSet(this: AnyMap, key: unknown, value: unknown): AnyMap {
     if (mapSize.call(this) >= maxEntries && !mapHas.call(this, key)) throw collectionFull('Map');
     return mapSet.call(this, key, value);
@@ -54,7 +60,9 @@ export function installCollections(maxEntries: number, message: Message): void {
       }
       return groups;
     },
-    writable: true, enumerable: false, configurable: true,
+    writable: true,
+    enumerable: false,
+    configurable: true,
   });
   const setMethods = SetProto as unknown as Record<string, unknown>;
   ['union', 'symmetricDifference'].forEach(function (name) {

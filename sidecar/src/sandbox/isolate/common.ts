@@ -4,10 +4,18 @@
  */
 
 export const g: Record<PropertyKey, unknown> = globalThis as unknown as Record<PropertyKey, unknown>;
-export const defineProperty = Object.defineProperty, getPrototypeOf = Object.getPrototypeOf, objectKeys = Object.keys;
-export const freeze = Object.freeze, isArray = Array.isArray, isInteger = Number.isInteger, mathMax = Math.max;
+export const defineProperty = Object.defineProperty,
+  getPrototypeOf = Object.getPrototypeOf,
+  objectKeys = Object.keys;
+export const freeze = Object.freeze,
+  isArray = Array.isArray,
+  isInteger = Number.isInteger,
+  mathMax = Math.max;
 export const jsonStringify = JSON.stringify;
-export const PromiseCtor = Promise, ErrorCtor = Error, TypeErrorCtor = TypeError, RangeErrorCtor = RangeError;
+export const PromiseCtor = Promise,
+  ErrorCtor = Error,
+  TypeErrorCtor = TypeError,
+  RangeErrorCtor = RangeError;
 const ObjectProto: unknown = Object.prototype;
 export const MAX_LOG_CHARS = 10000;
 
@@ -17,10 +25,25 @@ export interface CodedError extends Error {
 }
 
 // Codes that end the run: parallel()/pipeline() pass these on instead of turning them into null.
-export const RUN_LEVEL: ReadonlySet<unknown> = new Set(['agent_limit', 'item_limit', 'determinism', 'budget_tokens', 'budget_usd', 'cancelled', 'deadline', 'cpu_limit', 'memory_limit']);
+export const RUN_LEVEL: ReadonlySet<unknown> = new Set([
+  'agent_limit',
+  'item_limit',
+  'determinism',
+  'budget_tokens',
+  'budget_usd',
+  'cancelled',
+  'deadline',
+  'cpu_limit',
+  'memory_limit',
+]);
 const ERROR_NAMES: Readonly<Record<string, string>> = {
-  agent_limit: 'AgentLimitError', item_limit: 'ItemLimitError', determinism: 'DeterminismError',
-  budget_tokens: 'TokenBudgetError', budget_usd: 'UsdBudgetError', cancelled: 'RunCancelledError', deadline: 'DeadlineError',
+  agent_limit: 'AgentLimitError',
+  item_limit: 'ItemLimitError',
+  determinism: 'DeterminismError',
+  budget_tokens: 'TokenBudgetError',
+  budget_usd: 'UsdBudgetError',
+  cancelled: 'RunCancelledError',
+  deadline: 'DeadlineError',
 };
 // Errors raised by the sandbox or the host: they end the run even when thrown inside a thunk.
 const fatalErrors = new WeakSet<object>();
@@ -74,12 +97,18 @@ export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (isArray(v)) return 'an array';
   switch (typeof v) {
-    case 'string': return v === '' ? 'an empty string' : 'a string';
-    case 'number': return 'the number ' + String(v);
-    case 'function': return 'a function';
-    case 'undefined': return 'undefined';
-    case 'object': return isPlainObject(v) ? 'an object' : 'an instance of ' + className(v);
-    default: return 'a ' + typeof v;
+    case 'string':
+      return v === '' ? 'an empty string' : 'a string';
+    case 'number':
+      return 'the number ' + String(v);
+    case 'function':
+      return 'a function';
+    case 'undefined':
+      return 'undefined';
+    case 'object':
+      return isPlainObject(v) ? 'an object' : 'an instance of ' + className(v);
+    default:
+      return 'a ' + typeof v;
   }
 }
 
@@ -101,12 +130,18 @@ function functionName(f: { readonly name?: string }): string {
 
 export function formatValue(v: unknown): string {
   switch (typeof v) {
-    case 'string': return v;
-    case 'undefined': return 'undefined';
-    case 'function': return functionName(v);
-    case 'bigint': return String(v) + 'n';
-    case 'symbol': return String(v);
-    default: break;
+    case 'string':
+      return v;
+    case 'undefined':
+      return 'undefined';
+    case 'function':
+      return functionName(v);
+    case 'bigint':
+      return String(v) + 'n';
+    case 'symbol':
+      return String(v);
+    default:
+      break;
   }
   if (v instanceof ErrorCtor) return errorText(v);
   try {

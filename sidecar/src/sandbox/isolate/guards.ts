@@ -13,9 +13,15 @@ const NO_TIMERS = 'there are no timers; await agent() results instead of waiting
 const NO_NETWORK = 'there is no network access; give an agent the http_get tool instead';
 const NO_MODULES = 'scripts cannot load modules; everything a script needs is a global (agent, parallel, pipeline, ...)';
 const BLOCKED_CALLS: Readonly<Record<string, string>> = {
-  require: NO_MODULES, fetch: NO_NETWORK, XMLHttpRequest: NO_NETWORK,
-  setTimeout: NO_TIMERS, setInterval: NO_TIMERS, setImmediate: NO_TIMERS,
-  clearTimeout: NO_TIMERS, clearInterval: NO_TIMERS, clearImmediate: NO_TIMERS,
+  require: NO_MODULES,
+  fetch: NO_NETWORK,
+  XMLHttpRequest: NO_NETWORK,
+  setTimeout: NO_TIMERS,
+  setInterval: NO_TIMERS,
+  setImmediate: NO_TIMERS,
+  clearTimeout: NO_TIMERS,
+  clearInterval: NO_TIMERS,
+  clearImmediate: NO_TIMERS,
 };
 const BLOCKED_GLOBALS: Readonly<Record<string, string>> = {
   process: 'scripts have no access to the process or its environment; pass values in through args',
@@ -48,21 +54,41 @@ function guardClockAndRandomness(message: Message): void {
   defineProperty(GuardedDate, 'prototype', { value: RealDate.prototype, writable: false });
   defineProperty(GuardedDate, 'UTC', { value: RealDate.UTC, writable: true, configurable: true });
   defineProperty(GuardedDate, 'parse', { value: RealDate.parse, writable: true, configurable: true });
-  defineProperty(GuardedDate, 'now', { value: function now() { throw determinism('Date.now()'); }, writable: false, configurable: false });
+  defineProperty(GuardedDate, 'now', {
+    value: function now() {
+      throw determinism('Date.now()');
+    },
+    writable: false,
+    configurable: false,
+  });
   defineProperty(RealDate.prototype, 'constructor', { value: GuardedDate, writable: false, configurable: false });
   defineProperty(g, 'Date', { value: GuardedDate, writable: false, enumerable: false, configurable: false });
-  defineProperty(Math, 'random', { value: function random() { throw determinism('Math.random()'); }, writable: false, configurable: false });
+  defineProperty(Math, 'random', {
+    value: function random() {
+      throw determinism('Math.random()');
+    },
+    writable: false,
+    configurable: false,
+  });
 }
 
 /** Installs the guards now; returns `lock`, which removes code generation and freezes `lockGlobals`. */
 export function installGuards(message: Message, lockGlobals: readonly string[]): () => void {
   guardClockAndRandomness(message);
   objectKeys(BLOCKED_CALLS).forEach(function (name) {
-    const blocked = named(name, function () { throw unavailable(name + '()', BLOCKED_CALLS[name]); });
+    const blocked = named(name, function () {
+      throw unavailable(name + '()', BLOCKED_CALLS[name]);
+    });
     defineProperty(g, name, { value: blocked, writable: false, enumerable: false, configurable: false });
   });
   objectKeys(BLOCKED_GLOBALS).forEach(function (name) {
-    defineProperty(g, name, { get: function () { throw unavailable(name, BLOCKED_GLOBALS[name]); }, enumerable: false, configurable: false });
+    defineProperty(g, name, {
+      get: function () {
+        throw unavailable(name, BLOCKED_GLOBALS[name]);
+      },
+      enumerable: false,
+      configurable: false,
+    });
   });
   return function lock(): void {
     lockCodeGeneration();
@@ -76,7 +102,9 @@ export function installGuards(message: Message, lockGlobals: readonly string[]):
 }
 
 function codegenBlocked(name: string, proto: object | undefined): () => never {
-  const fake = named(name, function (): never { throw unavailable(name, 'code generation from strings is disabled'); });
+  const fake = named(name, function (): never {
+    throw unavailable(name, 'code generation from strings is disabled');
+  });
   defineProperty(fake, 'prototype', { value: proto, writable: false });
   return fake;
 }
@@ -85,10 +113,30 @@ function lockCodeGeneration(): void {
   // Every route to a function constructor goes through one of these four prototypes
   // (e.g. this.constructor.constructor, (async () => {}).constructor).
   const protos: ReadonlyArray<readonly [string, object]> = [
-    ['Function', getPrototypeOf(function () { /* a plain function */ }) as object],
-    ['AsyncFunction', getPrototypeOf(async function () { /* an async function */ }) as object],
-    ['GeneratorFunction', getPrototypeOf(function* () { /* a generator */ }) as object],
-    ['AsyncGeneratorFunction', getPrototypeOf(async function* () { /* an async generator */ }) as object],
+    [
+      'Function',
+      getPrototypeOf(function () {
+        /* a plain function */
+      }) as object,
+    ],
+    [
+      'AsyncFunction',
+      getPrototypeOf(async function () {
+        /* an async function */
+      }) as object,
+    ],
+    [
+      'GeneratorFunction',
+      getPrototypeOf(function* () {
+        /* a generator */
+      }) as object,
+    ],
+    [
+      'AsyncGeneratorFunction',
+      getPrototypeOf(async function* () {
+        /* an async generator */
+      }) as object,
+    ],
   ];
   for (let i = 0; i < protos.length; i++) {
     const fake = codegenBlocked(protos[i][0], protos[i][1]);

@@ -30,7 +30,8 @@ function describeFailure(e: unknown): PreludeResult {
     if (typeof code === 'string' && (RUN_LEVEL.has(code) || isHostError(e as object))) {
       return { ok: false, code: code, message: String((e as { message?: unknown }).message) };
     }
-    if (e instanceof RangeErrorCtor && e.message === 'Array buffer allocation failed') return { ok: false, code: 'memory_limit', message: '' };
+    if (e instanceof RangeErrorCtor && e.message === 'Array buffer allocation failed')
+      return { ok: false, code: 'memory_limit', message: '' };
     return { ok: false, code: 'script_error', message: errorText(e) + locate(e) };
   } catch {
     return { ok: false, code: 'script_error', message: 'The script threw a value that could not be inspected' };
@@ -43,8 +44,10 @@ function utf8Length(s: string): number {
     const c = s.charCodeAt(i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) { n += 4; i++; }
-    else n += 3;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
   }
   return n;
 }

@@ -37,17 +37,33 @@ export function agentsPane(ctx: RunContext): AgentsPane {
   let inFlight: Promise<void> | null = null;
   let again = false;
 
-  const select = h<HTMLSelectElement>('select.filter', { 'aria-label': 'Show agents' }, [h('option', { value: '', text: 'All agents' })].concat(
-    AGENT_STATUSES.map(function (s) { return h('option', { value: s, text: STATUS_LABEL[s] || s }); }),
-  ));
-  select.addEventListener('change', function () { filter = select.value; offset = 0; void fetchPage(); });
+  const select = h<HTMLSelectElement>(
+    'select.filter',
+    { 'aria-label': 'Show agents' },
+    [h('option', { value: '', text: 'All agents' })].concat(
+      AGENT_STATUSES.map(function (s) {
+        return h('option', { value: s, text: STATUS_LABEL[s] || s });
+      }),
+    ),
+  );
+  select.addEventListener('change', function () {
+    filter = select.value;
+    offset = 0;
+    void fetchPage();
+  });
   const summary = h('span.muted.agents-summary');
   const list = h('ol.agents');
   const prev = h<HTMLButtonElement>('button.btn.btn-secondary.btn-prev', { type: 'button', text: '‹ Previous' });
   const next = h<HTMLButtonElement>('button.btn.btn-secondary.btn-next', { type: 'button', text: 'Next ›' });
   const range = h('span.range');
-  prev.addEventListener('click', function () { offset = Math.max(0, offset - AGENTS_PAGE); void fetchPage(); });
-  next.addEventListener('click', function () { offset += AGENTS_PAGE; void fetchPage(); });
+  prev.addEventListener('click', function () {
+    offset = Math.max(0, offset - AGENTS_PAGE);
+    void fetchPage();
+  });
+  next.addEventListener('click', function () {
+    offset += AGENTS_PAGE;
+    void fetchPage();
+  });
   el.append(
     h('div.pane-head', null, [h('h2', { text: 'Agents' }), summary]),
     h('div.toolbar', null, [select]),
@@ -64,17 +80,35 @@ export function agentsPane(ctx: RunContext): AgentsPane {
     const facts = [
       'model ' + a.model,
       'attempts ' + a.attempts,
-      'input ' + fmt.int(u.inputTokens) + ' · output ' + fmt.int(u.outputTokens) + ' · cache read ' + fmt.int(u.cacheReadTokens) +
-        ' · cache write ' + fmt.int(u.cacheWriteTokens) + ' · ' + fmt.usd(u.usd),
+      'input ' +
+        fmt.int(u.inputTokens) +
+        ' · output ' +
+        fmt.int(u.outputTokens) +
+        ' · cache read ' +
+        fmt.int(u.cacheReadTokens) +
+        ' · cache write ' +
+        fmt.int(u.cacheWriteTokens) +
+        ' · ' +
+        fmt.usd(u.usd),
     ];
     if (a.tools && a.tools.length) facts.push('tools ' + a.tools.join(', '));
     if (a.replayed) facts.push('from the journal (no model call)');
     if (a.startedAt && a.endedAt) facts.push('took ' + fmt.duration(Date.parse(a.endedAt) - Date.parse(a.startedAt)));
-    parts.push(h('ul.facts', null, facts.map(function (f) { return h('li', { text: f }); })));
+    parts.push(
+      h(
+        'ul.facts',
+        null,
+        facts.map(function (f) {
+          return h('li', { text: f });
+        }),
+      ),
+    );
     if (a.status === 'failed') {
       const ended = isTerminal(run.status);
       const restart = h<HTMLButtonElement>('button.btn.btn-secondary.btn-restart', {
-        type: 'button', text: 'Restart this agent', disabled: !ended,
+        type: 'button',
+        text: 'Restart this agent',
+        disabled: !ended,
         title: ended ? null : 'An agent can be restarted once the run has ended',
       });
       restart.addEventListener('click', function () {
@@ -96,7 +130,8 @@ export function agentsPane(ctx: RunContext): AgentsPane {
       h('span.agent-meta', { text: (a.phase ? a.phase + ' · ' : '') + usageText(a.usage) }),
     ]);
     head.addEventListener('click', function () {
-      if (expanded.has(a.seq)) expanded.delete(a.seq); else expanded.add(a.seq);
+      if (expanded.has(a.seq)) expanded.delete(a.seq);
+      else expanded.add(a.seq);
       render();
     });
     return h('li.agent.agent-' + a.status, { dataset: { seq: a.seq, status: a.status } }, [head, open ? details(a) : null]);
@@ -106,29 +141,44 @@ export function agentsPane(ctx: RunContext): AgentsPane {
     const total = page.total;
     summary.textContent = loaded ? fmt.int(total) + (filter ? ' ' + (STATUS_LABEL[filter] || filter).toLowerCase() : ' in all') : '';
     if (!loaded) list.replaceChildren(h('li.muted', { text: 'Loading…' }));
-    else if (page.agents.length === 0) list.replaceChildren(h('li.muted.empty', { text: filter ? 'No agents with this status.' : 'No agents yet.' }));
+    else if (page.agents.length === 0)
+      list.replaceChildren(h('li.muted.empty', { text: filter ? 'No agents with this status.' : 'No agents yet.' }));
     else list.replaceChildren(...page.agents.map(row));
-    range.textContent = total === 0 ? '' : (offset + 1) + '–' + Math.min(total, offset + page.agents.length) + ' of ' + fmt.int(total);
+    range.textContent = total === 0 ? '' : offset + 1 + '–' + Math.min(total, offset + page.agents.length) + ' of ' + fmt.int(total);
     prev.disabled = offset === 0;
     next.disabled = offset + AGENTS_PAGE >= total;
   }
 
   /** One request at a time; a change meanwhile asks for one more. */
   function fetchPage(): Promise<void> | null {
-    if (inFlight) { again = true; return inFlight; }
+    if (inFlight) {
+      again = true;
+      return inFlight;
+    }
     const q = '?offset=' + offset + '&limit=' + AGENTS_PAGE + (filter ? '&status=' + encodeURIComponent(filter) : '');
-    inFlight = api<AgentPage>('GET', '/v1/runs/' + encodeURIComponent(ctx.run().id) + '/agents' + q).then(function (res) {
-      page = res;
-      loaded = true;
-      // The filtered set shrank under us (agents finished): go back to its last page.
-      if (offset > 0 && offset >= page.total) { offset = Math.max(0, Math.floor((page.total - 1) / AGENTS_PAGE) * AGENTS_PAGE); again = true; }
-      render();
-    }, function (err: unknown) {
-      if (errorStatus(err) !== 401) toast('Agents could not be loaded: ' + errorMessage(err), 'error');
-    }).finally(function () {
-      inFlight = null;
-      if (again) { again = false; void fetchPage(); }
-    });
+    inFlight = api<AgentPage>('GET', '/v1/runs/' + encodeURIComponent(ctx.run().id) + '/agents' + q)
+      .then(
+        function (res) {
+          page = res;
+          loaded = true;
+          // The filtered set shrank under us (agents finished): go back to its last page.
+          if (offset > 0 && offset >= page.total) {
+            offset = Math.max(0, Math.floor((page.total - 1) / AGENTS_PAGE) * AGENTS_PAGE);
+            again = true;
+          }
+          render();
+        },
+        function (err: unknown) {
+          if (errorStatus(err) !== 401) toast('Agents could not be loaded: ' + errorMessage(err), 'error');
+        },
+      )
+      .finally(function () {
+        inFlight = null;
+        if (again) {
+          again = false;
+          void fetchPage();
+        }
+      });
     return inFlight;
   }
 

@@ -4,7 +4,11 @@ import type { StoredEvent } from './types';
 
 /** An answer of the HTTP API other than 2xx. */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -36,7 +40,10 @@ export function api<T = unknown>(method: string, path: string, body?: unknown): 
   const token = csrf();
   if (method !== 'GET' && token) headers['x-csrf-token'] = token;
   return fetch(path, {
-    method: method, headers: headers, credentials: 'same-origin', cache: 'no-store',
+    method: method,
+    headers: headers,
+    credentials: 'same-origin',
+    cache: 'no-store',
     body: body === undefined ? undefined : JSON.stringify(body),
   }).then(function (res) {
     const type = res.headers.get('content-type') || '';
@@ -56,8 +63,20 @@ export const errorStatus = (err: unknown): number => (err instanceof ApiError ? 
 export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export const EVENT_TYPES: readonly string[] = [
-  'run.status', 'run.script', 'phase', 'agent.queued', 'agent.started', 'agent.completed', 'agent.failed',
-  'agent.retry', 'log', 'budget', 'throttle', 'verify.round', 'callback.delivered', 'callback.failed',
+  'run.status',
+  'run.script',
+  'phase',
+  'agent.queued',
+  'agent.started',
+  'agent.completed',
+  'agent.failed',
+  'agent.retry',
+  'log',
+  'budget',
+  'throttle',
+  'verify.round',
+  'callback.delivered',
+  'callback.failed',
 ];
 
 export type StreamState = 'live' | 'reconnecting' | 'closed';
@@ -71,14 +90,26 @@ export function stream(url: string, onEvent: (e: StoredEvent) => void, onState: 
   const es = new EventSource(url);
   const handler = function (msg: MessageEvent<string>): void {
     let stored: StoredEvent;
-    try { stored = JSON.parse(msg.data) as StoredEvent; } catch { return; }
+    try {
+      stored = JSON.parse(msg.data) as StoredEvent;
+    } catch {
+      return;
+    }
     onEvent(stored);
   };
-  EVENT_TYPES.forEach(function (t) { es.addEventListener(t, handler); });
+  EVENT_TYPES.forEach(function (t) {
+    es.addEventListener(t, handler);
+  });
   es.onmessage = handler;
-  es.onopen = function () { onState('live'); };
-  es.onerror = function () { onState(es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'); };
-  return function () { es.close(); };
+  es.onopen = function () {
+    onState('live');
+  };
+  es.onerror = function () {
+    onState(es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
+  };
+  return function () {
+    es.close();
+  };
 }
 
 /** Calls fn at most once per ms, the last call winning (event bursts become one redraw). */

@@ -9,7 +9,10 @@ export type Attrs = Readonly<Record<string, unknown>>;
 
 function appendChildren(el: Node, c: Child): void {
   if (c === null || c === undefined || c === false) return;
-  if (Array.isArray(c)) { for (const x of c as readonly Child[]) appendChildren(el, x); return; }
+  if (Array.isArray(c)) {
+    for (const x of c as readonly Child[]) appendChildren(el, x);
+    return;
+  }
   el.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
 }
 
@@ -27,7 +30,9 @@ export function h<E extends HTMLElement = HTMLElement>(tag: string, attrs?: Attr
       else if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), v as EventListener);
       else if (k === 'dataset') {
         const d = v as Readonly<Record<string, unknown>>;
-        Object.keys(d).forEach(function (name) { el.dataset[name] = String(d[name]); });
+        Object.keys(d).forEach(function (name) {
+          el.dataset[name] = String(d[name]);
+        });
       } else if (k === 'value') (el as HTMLInputElement).value = String(v);
       else if (v === true) el.setAttribute(k, '');
       else el.setAttribute(k, String(v));
@@ -41,8 +46,15 @@ export const TERMINAL: readonly string[] = ['converged', 'failed', 'cancelled'];
 export const isTerminal = (status: string): boolean => TERMINAL.indexOf(status) >= 0;
 export const RUN_STATUSES: readonly string[] = ['queued', 'planning', 'awaiting_approval', 'running', 'converged', 'failed', 'cancelled'];
 export const STATUS_LABEL: Readonly<Record<string, string>> = {
-  queued: 'Queued', planning: 'Planning', awaiting_approval: 'Awaiting approval', running: 'Running',
-  converged: 'Converged', failed: 'Failed', cancelled: 'Cancelled', active: 'Active', done: 'Done',
+  queued: 'Queued',
+  planning: 'Planning',
+  awaiting_approval: 'Awaiting approval',
+  running: 'Running',
+  converged: 'Converged',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+  active: 'Active',
+  done: 'Done',
 };
 
 export function badge(status: string, extra?: string): HTMLElement {
@@ -50,7 +62,9 @@ export function badge(status: string, extra?: string): HTMLElement {
 }
 
 export const fmt = {
-  int(n: unknown): string { return Number(n || 0).toLocaleString('en-US'); },
+  int(n: unknown): string {
+    return Number(n || 0).toLocaleString('en-US');
+  },
   tokens(value: unknown): string {
     const n = Number(value || 0);
     if (n < 1000) return String(n);
@@ -81,14 +95,20 @@ export const fmt = {
     if (s < 172800) return Math.floor(s / 3600) + 'h ago';
     return Math.floor(s / 86400) + 'd ago';
   },
-  percent(x: unknown): string { return Math.round(Number(x) * 100) + '%'; },
+  percent(x: unknown): string {
+    return Math.round(Number(x) * 100) + '%';
+  },
   totalTokens(u: Usage | null | undefined): number {
     if (!u) return 0;
     return (u.inputTokens || 0) + (u.outputTokens || 0) + (u.cacheReadTokens || 0) + (u.cacheWriteTokens || 0);
   },
   json(v: unknown): string {
     if (typeof v === 'string') return v;
-    try { return String(JSON.stringify(v, null, 2)); } catch { return String(v); }
+    try {
+      return String(JSON.stringify(v, null, 2));
+    } catch {
+      return String(v);
+    }
   },
 };
 
@@ -103,14 +123,21 @@ export function progress(counts: Counts, label?: string): HTMLElement {
   const total = Math.max(1, counts.total || 0);
   const seg = (cls: string, n: number | undefined): HTMLElement => {
     const el = h('span.seg.' + cls);
-    el.style.width = (100 * (n || 0) / total) + '%';
+    el.style.width = (100 * (n || 0)) / total + '%';
     return el;
   };
   const done = counts.done || 0;
-  return h('div.progress', {
-    role: 'progressbar', 'aria-label': label || 'Agents done',
-    'aria-valuemin': 0, 'aria-valuemax': counts.total || 0, 'aria-valuenow': done,
-  }, [seg('done', done), seg('failed', counts.failed), seg('active', counts.active)]);
+  return h(
+    'div.progress',
+    {
+      role: 'progressbar',
+      'aria-label': label || 'Agents done',
+      'aria-valuemin': 0,
+      'aria-valuemax': counts.total || 0,
+      'aria-valuenow': done,
+    },
+    [seg('done', done), seg('failed', counts.failed), seg('active', counts.active)],
+  );
 }
 
 export function title(run: RunRecord): string {
@@ -122,14 +149,24 @@ export function toast(message: string, kind?: 'info' | 'ok' | 'error'): void {
   if (!box) return;
   const el = h('div.toast.toast-' + (kind || 'info'), { role: kind === 'error' ? 'alert' : 'status', text: message });
   box.appendChild(el);
-  setTimeout(function () { el.remove(); }, kind === 'error' ? 8000 : 4000);
+  setTimeout(
+    function () {
+      el.remove();
+    },
+    kind === 'error' ? 8000 : 4000,
+  );
 }
 
 /**
  * A button that asks again before acting: the first tap arms it, the second within 5 s acts.
  * Touch screens have no hover, and a stray tap must not stop a run.
  */
-export function confirmButton(label: string, confirmLabel: string, cls: string, action: (btn: HTMLButtonElement) => void): HTMLButtonElement {
+export function confirmButton(
+  label: string,
+  confirmLabel: string,
+  cls: string,
+  action: (btn: HTMLButtonElement) => void,
+): HTMLButtonElement {
   let armed = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const btn = h<HTMLButtonElement>('button.btn.' + cls, { type: 'button', text: label });
@@ -138,7 +175,11 @@ export function confirmButton(label: string, confirmLabel: string, cls: string, 
       armed = true;
       btn.textContent = confirmLabel;
       btn.classList.add('armed');
-      timer = setTimeout(function () { armed = false; btn.textContent = label; btn.classList.remove('armed'); }, 5000);
+      timer = setTimeout(function () {
+        armed = false;
+        btn.textContent = label;
+        btn.classList.remove('armed');
+      }, 5000);
       return;
     }
     clearTimeout(timer);
@@ -153,11 +194,18 @@ export function confirmButton(label: string, confirmLabel: string, cls: string, 
 /** Runs an API action with the button disabled; errors become a toast. */
 export function act<T>(btn: HTMLButtonElement | null, promise: Promise<T>, okMessage?: string): Promise<T | null> {
   if (btn) btn.disabled = true;
-  return promise.then(function (v): T | null {
-    if (okMessage) toast(okMessage, 'ok');
-    return v;
-  }, function (err: unknown): null {
-    toast((err instanceof Error && err.message) || String(err), 'error');
-    return null;
-  }).finally(function () { if (btn) btn.disabled = false; });
+  return promise
+    .then(
+      function (v): T | null {
+        if (okMessage) toast(okMessage, 'ok');
+        return v;
+      },
+      function (err: unknown): null {
+        toast((err instanceof Error && err.message) || String(err), 'error');
+        return null;
+      },
+    )
+    .finally(function () {
+      if (btn) btn.disabled = false;
+    });
 }

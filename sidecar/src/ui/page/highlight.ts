@@ -13,8 +13,10 @@ export const SCRIPT_GLOBALS: readonly string[] = [...SCRIPT_API_GLOBALS, ...VERI
 
 const BACKTICK = '\x60';
 const words = (s: string): ReadonlySet<string> => new Set(s.split(' '));
-const KEYWORDS = words('async await break case catch class const continue debugger default delete do else export extends ' +
-  'finally for function if import in instanceof let new of return static super switch this throw try typeof var void while with yield');
+const KEYWORDS = words(
+  'async await break case catch class const continue debugger default delete do else export extends ' +
+    'finally for function if import in instanceof let new of return static super switch this throw try typeof var void while with yield',
+);
 const LITERALS = words('true false null undefined NaN Infinity');
 // After these a slash starts a regular expression, not a division.
 const BEFORE_REGEX_KW = words('return typeof instanceof in of new delete void throw case do else yield await');
@@ -47,7 +49,10 @@ function quoted(src: string, i: number): number {
 function template(src: string, i: number): number {
   let j = i + 1;
   while (j < src.length && src[j] !== BACKTICK) {
-    if (src[j] === '\\') { j += 2; continue; }
+    if (src[j] === '\\') {
+      j += 2;
+      continue;
+    }
     if (src[j] === '$' && src[j + 1] === '{') {
       let depth = 1;
       j += 2;
@@ -70,7 +75,10 @@ function regex(src: string, i: number): number {
   while (j < src.length) {
     const c = src[j];
     if (c === '\n') return -1;
-    if (c === '\\') { j += 2; continue; }
+    if (c === '\\') {
+      j += 2;
+      continue;
+    }
     if (c === '[') inClass = true;
     else if (c === ']') inClass = false;
     else if (c === '/' && !inClass) break;

@@ -13,8 +13,15 @@ export function stats(state: RunState): HTMLElement {
   const r = state.run;
   const c = r.counts;
   const u = r.usage;
-  const tokenTitle = 'input ' + fmt.int(u.inputTokens) + ' · output ' + fmt.int(u.outputTokens) +
-    ' · cache read ' + fmt.int(u.cacheReadTokens) + ' · cache write ' + fmt.int(u.cacheWriteTokens);
+  const tokenTitle =
+    'input ' +
+    fmt.int(u.inputTokens) +
+    ' · output ' +
+    fmt.int(u.outputTokens) +
+    ' · cache read ' +
+    fmt.int(u.cacheReadTokens) +
+    ' · cache write ' +
+    fmt.int(u.cacheWriteTokens);
   const figures = h('div.stats', null, [
     stat('Agents done', fmt.int(c.done) + ' / ' + fmt.int(c.total), null, 'stat-done'),
     stat('Failed', fmt.int(c.failed), null, c.failed > 0 ? 'stat-failed bad' : 'stat-failed'),
@@ -25,7 +32,9 @@ export function stats(state: RunState): HTMLElement {
     stat('Elapsed', fmt.duration(elapsed(r)), null, 'stat-elapsed'),
   ]);
   const legend = h('div.legend', null, [
-    h('span.key.done', { text: 'done' }), h('span.key.failed', { text: 'failed' }), h('span.key.active', { text: 'active' }),
+    h('span.key.done', { text: 'done' }),
+    h('span.key.failed', { text: 'failed' }),
+    h('span.key.active', { text: 'active' }),
   ]);
   return h('section.card.card-stats', { 'aria-label': 'Progress' }, [figures, progress(c, 'Agents of this run done'), legend]);
 }
@@ -36,20 +45,21 @@ export function phases(state: RunState): HTMLElement | null {
   const current = state.run.phase || null;
   return h('section.card.card-phases', null, [
     h('h2', { text: 'Phases' }),
-    h('ol.phases', null, list.map(function (p) {
-      const parts = [fmt.int(p.done) + '/' + fmt.int(p.total) + ' done'];
-      if (p.failed) parts.push(p.failed + ' failed');
-      if (p.active) parts.push(p.active + ' active');
-      if (p.queued) parts.push(p.queued + ' queued');
-      if (p.cancelled) parts.push(p.cancelled + ' stopped');
-      return h('li.phase' + (p.name === current ? '.current' : ''), { dataset: { phase: p.name } }, [
-        h('div.phase-head', null, [
-          h('span.phase-name', { text: p.name }),
-          h('span.phase-counts', { text: parts.join(' · ') }),
-        ]),
-        progress(p, 'Agents of phase ' + p.name + ' done'),
-      ]);
-    })),
+    h(
+      'ol.phases',
+      null,
+      list.map(function (p) {
+        const parts = [fmt.int(p.done) + '/' + fmt.int(p.total) + ' done'];
+        if (p.failed) parts.push(p.failed + ' failed');
+        if (p.active) parts.push(p.active + ' active');
+        if (p.queued) parts.push(p.queued + ' queued');
+        if (p.cancelled) parts.push(p.cancelled + ' stopped');
+        return h('li.phase' + (p.name === current ? '.current' : ''), { dataset: { phase: p.name } }, [
+          h('div.phase-head', null, [h('span.phase-name', { text: p.name }), h('span.phase-counts', { text: parts.join(' · ') })]),
+          progress(p, 'Agents of phase ' + p.name + ' done'),
+        ]);
+      }),
+    ),
   ]);
 }
 
@@ -57,18 +67,27 @@ export function rounds(state: RunState): HTMLElement | null {
   if (state.rounds.length === 0) return null;
   return h('section.card.card-rounds', null, [
     h('h2', { text: 'Verification' }),
-    h('ol.rounds', null, state.rounds.map(function (r) {
-      const agreement = r.agreement === null || r.agreement === undefined ? 'n/a' : fmt.percent(r.agreement);
-      const meter = h('span.meter');
-      const fill = h('span.meter-fill');
-      fill.style.width = r.agreement === null || r.agreement === undefined ? '0' : Math.max(0, Math.min(100, r.agreement * 100)) + '%';
-      meter.appendChild(fill);
-      return h('li.round', null, [
-        h('span.round-name', { text: String(r.helper) + ' · round ' + String(r.round) }),
-        meter,
-        h('span.round-figures', { text: 'agreement ' + agreement + (r.survivors === null || r.survivors === undefined ? '' : ' · ' + String(r.survivors) + ' survive') }),
-      ]);
-    })),
+    h(
+      'ol.rounds',
+      null,
+      state.rounds.map(function (r) {
+        const agreement = r.agreement === null || r.agreement === undefined ? 'n/a' : fmt.percent(r.agreement);
+        const meter = h('span.meter');
+        const fill = h('span.meter-fill');
+        fill.style.width = r.agreement === null || r.agreement === undefined ? '0' : Math.max(0, Math.min(100, r.agreement * 100)) + '%';
+        meter.appendChild(fill);
+        return h('li.round', null, [
+          h('span.round-name', { text: String(r.helper) + ' · round ' + String(r.round) }),
+          meter,
+          h('span.round-figures', {
+            text:
+              'agreement ' +
+              agreement +
+              (r.survivors === null || r.survivors === undefined ? '' : ' · ' + String(r.survivors) + ' survive'),
+          }),
+        ]);
+      }),
+    ),
   ]);
 }
 
@@ -98,17 +117,25 @@ export function outcome(state: RunState): HTMLElement | null {
 
 export function details(state: RunState): HTMLElement {
   const r = state.run;
-  const rows: Array<[string, string]> = [['Run', r.id], ['Task', r.task], ['Started', new Date(r.createdAt).toLocaleString()]];
+  const rows: Array<[string, string]> = [
+    ['Run', r.id],
+    ['Task', r.task],
+    ['Started', new Date(r.createdAt).toLocaleString()],
+  ];
   if (r.meta && r.meta.description) rows.push(['Description', String(r.meta.description)]);
   if (r.parentId) rows.push(['Rerun of', r.parentId]);
   if (r.options && r.options.tools && r.options.tools.length) rows.push(['Tools', r.options.tools.join(', ')]);
   if (r.limits) rows.push(['Limits', r.limits.maxParallel + ' at once · ' + r.limits.maxAgents + ' agents · ' + fmt.usd(r.limits.maxUsd)]);
   return h('section.card.card-details', null, [
     h('h2', { text: 'Details' }),
-    h('dl.details', null, rows.map(function (row): Child {
-      const value = row[0] === 'Rerun of' ? h('a', { href: '#/runs/' + row[1], text: row[1] }) : row[1];
-      return [h('dt', { text: row[0] }), h('dd', null, value)];
-    })),
+    h(
+      'dl.details',
+      null,
+      rows.map(function (row): Child {
+        const value = row[0] === 'Rerun of' ? h('a', { href: '#/runs/' + row[1], text: row[1] }) : row[1];
+        return [h('dt', { text: row[0] }), h('dd', null, value)];
+      }),
+    ),
   ]);
 }
 
@@ -116,13 +143,18 @@ export function activity(state: RunState): HTMLElement {
   const items = state.activity.slice().reverse();
   return h('section.card.card-activity', null, [
     h('h2', { text: 'Activity' }),
-    items.length === 0 ? h('p.muted', { text: 'Nothing yet.' }) :
-      h('ol.activity', null, items.map(function (a) {
-        const t = new Date(a.at);
-        return h('li.act.act-' + a.kind, null, [
-          h('time', { datetime: a.at, text: isNaN(t.getTime()) ? '' : t.toLocaleTimeString() }),
-          h('span', { text: a.text }),
-        ]);
-      })),
+    items.length === 0
+      ? h('p.muted', { text: 'Nothing yet.' })
+      : h(
+          'ol.activity',
+          null,
+          items.map(function (a) {
+            const t = new Date(a.at);
+            return h('li.act.act-' + a.kind, null, [
+              h('time', { datetime: a.at, text: isNaN(t.getTime()) ? '' : t.toLocaleTimeString() }),
+              h('span', { text: a.text }),
+            ]);
+          }),
+        ),
   ]);
 }

@@ -83,7 +83,10 @@ export function createRunState(initial: RunRecord): RunState {
     setRun(fresh) {
       state.run = fresh;
       const phases = fresh.meta ? fresh.meta.phases : undefined;
-      if (Array.isArray(phases)) phases.forEach(function (p: unknown) { if (typeof p === 'string') notePhase(p); });
+      if (Array.isArray(phases))
+        phases.forEach(function (p: unknown) {
+          if (typeof p === 'string') notePhase(p);
+        });
     },
 
     /** Applies one stored event; returns what changed: 'record' (refetch the run), 'agents', or null. */
@@ -112,9 +115,15 @@ export function createRunState(initial: RunRecord): RunState {
           notePhase(e.name);
           note('phase', 'Phase: ' + s(e.name));
           return 'phase';
-        case 'agent.queued': setAgent(e, 'queued'); return 'agents';
-        case 'agent.started': setAgent(e, 'active'); return 'agents';
-        case 'agent.completed': setAgent(e, 'done'); return 'agents';
+        case 'agent.queued':
+          setAgent(e, 'queued');
+          return 'agents';
+        case 'agent.started':
+          setAgent(e, 'active');
+          return 'agents';
+        case 'agent.completed':
+          setAgent(e, 'done');
+          return 'agents';
         case 'agent.failed':
           setAgent(e, 'failed');
           note('error', 'Agent ' + s(e.seq) + (e.label ? ' (' + s(e.label) + ')' : '') + ' failed: ' + errorText(e.error));
@@ -131,7 +140,12 @@ export function createRunState(initial: RunRecord): RunState {
           note('throttle', 'Concurrency ' + s(e.concurrency) + ': ' + s(e.reason));
           return 'budget';
         case 'verify.round':
-          state.rounds.push({ helper: e.helper, round: e.round, agreement: e.agreement as number | null | undefined, survivors: e.survivors });
+          state.rounds.push({
+            helper: e.helper,
+            round: e.round,
+            agreement: e.agreement as number | null | undefined,
+            survivors: e.survivors,
+          });
           return 'rounds';
         case 'log':
           note('log', s(e.message));
@@ -155,7 +169,9 @@ export function createRunState(initial: RunRecord): RunState {
     phases() {
       const ended = isTerminal(state.run.status);
       const by = new Map<string, PhaseCounts>();
-      phaseOrder.forEach(function (p) { by.set(p, { name: p, total: 0, queued: 0, active: 0, done: 0, failed: 0, cancelled: 0 }); });
+      phaseOrder.forEach(function (p) {
+        by.set(p, { name: p, total: 0, queued: 0, active: 0, done: 0, failed: 0, cancelled: 0 });
+      });
       agents.forEach(function (a) {
         const c = by.get(a.phase);
         if (!c) return;
@@ -163,9 +179,11 @@ export function createRunState(initial: RunRecord): RunState {
         const st: AgentState | 'cancelled' = ended && (a.status === 'queued' || a.status === 'active') ? 'cancelled' : a.status;
         c[st]++;
       });
-      return phaseOrder.map((p) => by.get(p) as PhaseCounts).filter(function (c) {
-        return c.total > 0 || c.name !== NO_PHASE;
-      });
+      return phaseOrder
+        .map((p) => by.get(p) as PhaseCounts)
+        .filter(function (c) {
+          return c.total > 0 || c.name !== NO_PHASE;
+        });
     },
   };
   state.setRun(initial);

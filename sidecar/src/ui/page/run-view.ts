@@ -36,9 +36,17 @@ export function runView(root: HTMLElement, runId: string, initialTab: string): R
   const view = h('div.run-view', { dataset: { tab: tab, runId: runId } });
   const head = h('header.run-head');
   const conn = h('span.conn', { role: 'status', text: 'connecting…', dataset: { state: 'connecting' } });
-  const tabs = h('nav.tabs', { 'aria-label': 'Run sections' }, RUN_TABS.map(function (t) {
-    return h('a.tab.tab-' + t, { href: '#/runs/' + encodeURIComponent(runId) + '/' + t, text: t.charAt(0).toUpperCase() + t.slice(1), dataset: { tab: t } });
-  }));
+  const tabs = h(
+    'nav.tabs',
+    { 'aria-label': 'Run sections' },
+    RUN_TABS.map(function (t) {
+      return h('a.tab.tab-' + t, {
+        href: '#/runs/' + encodeURIComponent(runId) + '/' + t,
+        text: t.charAt(0).toUpperCase() + t.slice(1),
+        dataset: { tab: t },
+      });
+    }),
+  );
   const overview = h('div.pane.pane-overview');
   SLOTS.forEach(function (name) {
     slots[name] = h('div.slot.slot-' + name);
@@ -58,7 +66,8 @@ export function runView(root: HTMLElement, runId: string, initialTab: string): R
     tab = RUN_TABS.indexOf(t) >= 0 ? t : 'overview';
     view.dataset.tab = tab;
     tabs.querySelectorAll<HTMLElement>('.tab').forEach(function (a) {
-      if (a.dataset.tab === tab) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+      if (a.dataset.tab === tab) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
     });
     if (tab === 'script' && script) script.show();
     if (state) renderActivity(state);
@@ -88,13 +97,27 @@ export function runView(root: HTMLElement, runId: string, initialTab: string): R
   function renderOverview(s: RunState): void {
     const r = s.run;
     renderHead(r);
-    fill('approval', r.status + '|' + JSON.stringify(r.estimate), function () { return actions.approval(s, ctx); });
-    fill('actions', actions.barKey(r), function () { return actions.bar(s, ctx); });
-    fill('stats', undefined, function () { return overviewParts.stats(s); });
-    fill('outcome', r.status + '|' + (r.error ? r.error.code : '') + '|' + r.updatedAt, function () { return overviewParts.outcome(s); });
-    fill('phases', undefined, function () { return overviewParts.phases(s); });
-    fill('rounds', String(s.rounds.length), function () { return overviewParts.rounds(s); });
-    fill('details', String(r.parentId) + '|' + (r.meta ? JSON.stringify(r.meta) : ''), function () { return overviewParts.details(s); });
+    fill('approval', r.status + '|' + JSON.stringify(r.estimate), function () {
+      return actions.approval(s, ctx);
+    });
+    fill('actions', actions.barKey(r), function () {
+      return actions.bar(s, ctx);
+    });
+    fill('stats', undefined, function () {
+      return overviewParts.stats(s);
+    });
+    fill('outcome', r.status + '|' + (r.error ? r.error.code : '') + '|' + r.updatedAt, function () {
+      return overviewParts.outcome(s);
+    });
+    fill('phases', undefined, function () {
+      return overviewParts.phases(s);
+    });
+    fill('rounds', String(s.rounds.length), function () {
+      return overviewParts.rounds(s);
+    });
+    fill('details', String(r.parentId) + '|' + (r.meta ? JSON.stringify(r.meta) : ''), function () {
+      return overviewParts.details(s);
+    });
   }
 
   function renderActivity(s: RunState): void {
@@ -102,28 +125,53 @@ export function runView(root: HTMLElement, runId: string, initialTab: string): R
     activityHolder.replaceChildren(overviewParts.activity(s));
   }
 
-  const redraw = throttle(function () { if (!disposed && state) { renderOverview(state); renderActivity(state); } }, 150);
-  const refreshAgents = throttle(function () { if (!disposed && agents) void agents.refresh(); }, 1000);
+  const redraw = throttle(function () {
+    if (!disposed && state) {
+      renderOverview(state);
+      renderActivity(state);
+    }
+  }, 150);
+  const refreshAgents = throttle(function () {
+    if (!disposed && agents) void agents.refresh();
+  }, 1000);
   const refetch = throttle(function () {
-    api<RunRecord>('GET', base).then(function (fresh) {
-      if (disposed || !state) return;
-      state.setRun(fresh);
-      if (script) script.update();
-      redraw();
-    }, function () { /* the stream or the next event tries again */ });
+    api<RunRecord>('GET', base).then(
+      function (fresh) {
+        if (disposed || !state) return;
+        state.setRun(fresh);
+        if (script) script.update();
+        redraw();
+      },
+      function () {
+        /* the stream or the next event tries again */
+      },
+    );
   }, 300);
 
   const ctx: RunContext = {
-    refresh: function () { refetch(); refreshAgents(); },
-    editScript: function () { location.hash = '#/runs/' + encodeURIComponent(runId) + '/script'; if (script) script.edit(); },
-    run: function () { return (state as RunState).run; },
-    navigate: function (id) { location.hash = '#/runs/' + encodeURIComponent(id); },
+    refresh: function () {
+      refetch();
+      refreshAgents();
+    },
+    editScript: function () {
+      location.hash = '#/runs/' + encodeURIComponent(runId) + '/script';
+      if (script) script.edit();
+    },
+    run: function () {
+      return (state as RunState).run;
+    },
+    navigate: function (id) {
+      location.hash = '#/runs/' + encodeURIComponent(id);
+    },
   };
 
   function onEvent(stored: StoredEvent): void {
     if (disposed || !state) return;
     const changed = state.apply(stored);
-    if (changed === 'record') { refetch(); refreshAgents(); }
+    if (changed === 'record') {
+      refetch();
+      refreshAgents();
+    }
     if (changed === 'agents') refreshAgents();
     redraw();
   }
@@ -133,7 +181,9 @@ export function runView(root: HTMLElement, runId: string, initialTab: string): R
     conn.textContent = s === 'live' ? 'live' : s === 'closed' ? 'disconnected' : 'reconnecting…';
     if (s === 'closed') {
       // A refused stream (signed out, or the run is gone): find out which, and say so.
-      api('GET', base).catch(function (err: unknown) { if (errorStatus(err) !== 401) toast(errorMessage(err), 'error'); });
+      api('GET', base).catch(function (err: unknown) {
+        if (errorStatus(err) !== 401) toast(errorMessage(err), 'error');
+      });
     }
   }
 
@@ -143,31 +193,37 @@ export function runView(root: HTMLElement, runId: string, initialTab: string): R
     if (el) el.textContent = fmt.duration(elapsed(state.run));
   }, 1000);
 
-  api<RunRecord>('GET', base).then(function (run) {
-    if (disposed) return;
-    const loading = view.querySelector('.loading');
-    if (loading) loading.remove();
-    const s = createRunState(run);
-    state = s;
-    const a = agentsPane(ctx);
-    const sp = scriptPane(ctx);
-    agents = a;
-    script = sp;
-    agentsHolder.replaceChildren(a.el);
-    scriptHolder.replaceChildren(sp.el);
-    document.title = title(run) + ' · Dynamic workflows';
-    renderOverview(s);
-    setTab(tab);
-    void a.refresh();
-    sp.update();
-    closeStream = stream(base + '/events', onEvent, onState);
-  }, function (err: unknown) {
-    if (disposed) return;
-    view.replaceChildren(
-      h('a.back', { href: '#/runs', text: '‹ All runs' }),
-      h('p.error', { role: 'alert', text: errorStatus(err) === 404 ? 'No run ' + runId + '.' : 'The run could not be loaded: ' + errorMessage(err) }),
-    );
-  });
+  api<RunRecord>('GET', base).then(
+    function (run) {
+      if (disposed) return;
+      const loading = view.querySelector('.loading');
+      if (loading) loading.remove();
+      const s = createRunState(run);
+      state = s;
+      const a = agentsPane(ctx);
+      const sp = scriptPane(ctx);
+      agents = a;
+      script = sp;
+      agentsHolder.replaceChildren(a.el);
+      scriptHolder.replaceChildren(sp.el);
+      document.title = title(run) + ' · Dynamic workflows';
+      renderOverview(s);
+      setTab(tab);
+      void a.refresh();
+      sp.update();
+      closeStream = stream(base + '/events', onEvent, onState);
+    },
+    function (err: unknown) {
+      if (disposed) return;
+      view.replaceChildren(
+        h('a.back', { href: '#/runs', text: '‹ All runs' }),
+        h('p.error', {
+          role: 'alert',
+          text: errorStatus(err) === 404 ? 'No run ' + runId + '.' : 'The run could not be loaded: ' + errorMessage(err),
+        }),
+      );
+    },
+  );
 
   setTab(tab);
   return {

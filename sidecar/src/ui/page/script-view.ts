@@ -12,7 +12,9 @@ export function codeView(source: string): HTMLElement {
   lines.forEach(function (tokens, i) {
     const src = h('span.src');
     tokens.forEach(function (t) {
-      src.appendChild(t[0] === 'ws' || t[0] === 'id' || t[0] === 'pun' ? document.createTextNode(t[1]) : h('span.tok-' + t[0], { text: t[1] }));
+      src.appendChild(
+        t[0] === 'ws' || t[0] === 'id' || t[0] === 'pun' ? document.createTextNode(t[1]) : h('span.tok-' + t[0], { text: t[1] }),
+      );
     });
     frag.appendChild(h('div.line', null, [h('span.ln', { 'aria-hidden': 'true', text: String(i + 1) }), src]));
   });
@@ -34,12 +36,19 @@ export function scriptPane(ctx: RunContext): ScriptPane {
   let editing = false;
   let loading = false;
 
-  function runId(): string { return encodeURIComponent(ctx.run().id); }
+  function runId(): string {
+    return encodeURIComponent(ctx.run().id);
+  }
 
   function renderEditor(text: string): void {
     const area = h<HTMLTextAreaElement>('textarea.editor', {
-      spellcheck: 'false', autocapitalize: 'off', autocomplete: 'off', autocorrect: 'off',
-      rows: Math.min(40, Math.max(12, text.split('\n').length + 2)), 'aria-label': 'Edit the script', value: text,
+      spellcheck: 'false',
+      autocapitalize: 'off',
+      autocomplete: 'off',
+      autocorrect: 'off',
+      rows: Math.min(40, Math.max(12, text.split('\n').length + 2)),
+      'aria-label': 'Edit the script',
+      value: text,
     });
     const rerun = h<HTMLButtonElement>('button.btn.btn-primary.btn-rerun-edited', { type: 'button', text: 'Rerun with this script' });
     rerun.addEventListener('click', function () {
@@ -53,7 +62,14 @@ export function scriptPane(ctx: RunContext): ScriptPane {
       area,
       h('div.buttons', null, [
         rerun,
-        h('button.btn.btn-secondary.btn-cancel-edit', { type: 'button', text: 'Cancel', onclick: function () { editing = false; render(); } }),
+        h('button.btn.btn-secondary.btn-cancel-edit', {
+          type: 'button',
+          text: 'Cancel',
+          onclick: function () {
+            editing = false;
+            render();
+          },
+        }),
       ]),
     );
     area.focus();
@@ -62,20 +78,30 @@ export function scriptPane(ctx: RunContext): ScriptPane {
   function render(): void {
     const run = ctx.run();
     if (source === null) {
-      el.replaceChildren(h('h2', { text: 'Script' }), h('p.muted', {
-        text: run.hasScript ? 'Loading the script…' : 'No script yet: the planner is writing it.',
-      }));
+      el.replaceChildren(
+        h('h2', { text: 'Script' }),
+        h('p.muted', {
+          text: run.hasScript ? 'Loading the script…' : 'No script yet: the planner is writing it.',
+        }),
+      );
       return;
     }
-    if (editing) { renderEditor(source); return; }
+    if (editing) {
+      renderEditor(source);
+      return;
+    }
     const lines = source.split('\n').length;
     el.replaceChildren(
-      h('div.pane-head', null, [
-        h('h2', { text: 'Script' }),
-        h('span.muted', { text: lines + ' lines' }),
-      ]),
+      h('div.pane-head', null, [h('h2', { text: 'Script' }), h('span.muted', { text: lines + ' lines' })]),
       h('div.buttons', null, [
-        h('button.btn.btn-secondary.btn-edit-script', { type: 'button', text: 'Edit & rerun', onclick: function () { editing = true; render(); } }),
+        h('button.btn.btn-secondary.btn-edit-script', {
+          type: 'button',
+          text: 'Edit & rerun',
+          onclick: function () {
+            editing = true;
+            render();
+          },
+        }),
         h('a.btn.btn-secondary', { href: '/v1/runs/' + runId() + '/script', download: ctx.run().id + '.js', text: 'Download' }),
       ]),
       codeView(source),
@@ -83,20 +109,38 @@ export function scriptPane(ctx: RunContext): ScriptPane {
   }
 
   function load(): void {
-    if (loading || source !== null || !ctx.run().hasScript) { render(); return; }
+    if (loading || source !== null || !ctx.run().hasScript) {
+      render();
+      return;
+    }
     loading = true;
     render();
-    api('GET', '/v1/runs/' + runId() + '/script').then(function (text) {
-      source = String(text);
-    }, function (err: unknown) {
-      if (!(err instanceof ApiError && err.code === 'script_not_ready')) toast('The script could not be loaded: ' + errorMessage(err), 'error');
-    }).finally(function () { loading = false; render(); });
+    api('GET', '/v1/runs/' + runId() + '/script')
+      .then(
+        function (text) {
+          source = String(text);
+        },
+        function (err: unknown) {
+          if (!(err instanceof ApiError && err.code === 'script_not_ready'))
+            toast('The script could not be loaded: ' + errorMessage(err), 'error');
+        },
+      )
+      .finally(function () {
+        loading = false;
+        render();
+      });
   }
 
   return {
     el: el,
-    update: function () { if (source === null) load(); },
-    edit: function () { editing = true; if (source === null) load(); else render(); },
+    update: function () {
+      if (source === null) load();
+    },
+    edit: function () {
+      editing = true;
+      if (source === null) load();
+      else render();
+    },
     show: load,
   };
 }

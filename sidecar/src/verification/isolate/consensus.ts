@@ -68,10 +68,12 @@ export async function consensus(prompt: unknown, options?: unknown): Promise<Rec
   for (;;) {
     rounds++;
     const voters = range(asked, asked + want);
-    const answers = await askAll(voters.map((i) => ({
-      prompt: voterPrompt(prompt, i, angles),
-      options: Object.assign({}, agentOptions, { label: label + ' #' + (i + 1) }),
-    })));
+    const answers = await askAll(
+      voters.map((i) => ({
+        prompt: voterPrompt(prompt, i, angles),
+        options: Object.assign({}, agentOptions, { label: label + ' #' + (i + 1) }),
+      })),
+    );
     asked += want;
     answers.forEach((answer, j) => {
       const i = voters[j];
@@ -89,7 +91,9 @@ export async function consensus(prompt: unknown, options?: unknown): Promise<Rec
     const top = standing.length > 0 ? standing[0].count : 0;
     decided = top > 0 && lead >= margin && top >= quorum;
     roundEvent(helper, rounds, agreementOf(standing), standing.length, {
-      label: label, agents: asked, decided: decided,
+      label: label,
+      agents: asked,
+      decided: decided,
       votes: standing.slice(0, 3).map((g) => ({ answer: preview(g.answer), count: g.count })),
     });
     if (decided || asked >= maxAgents) break;
@@ -116,15 +120,22 @@ function schemaKey(helper: string, schema: unknown): string | undefined {
   const props = properties !== null && typeof properties === 'object' ? Object.keys(properties) : [];
   if (props.length === 1) return props[0];
   if (props.length > 1) {
-    throw optionError(helper, 'answers with several fields need key: the field to compare, e.g. key: ' + JSON.stringify(props[0]) +
-      ', or a function, e.g. key: (a) => a.' + props[0]);
+    throw optionError(
+      helper,
+      'answers with several fields need key: the field to compare, e.g. key: ' +
+        JSON.stringify(props[0]) +
+        ', or a function, e.g. key: (a) => a.' +
+        props[0],
+    );
   }
   return undefined;
 }
 
 function voterPrompt(prompt: string, i: number, angles: readonly string[]): string {
   const angle = angles.length > 0 ? ', approach: ' + angles[i % angles.length] : '';
-  return prompt + '\n\n(Independent answer #' + (i + 1) + angle + '. Work it out on your own; other agents answer the same question separately.)';
+  return (
+    prompt + '\n\n(Independent answer #' + (i + 1) + angle + '. Work it out on your own; other agents answer the same question separately.)'
+  );
 }
 
 function leadOf(standing: readonly Group[]): number {

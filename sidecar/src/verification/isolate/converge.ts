@@ -60,7 +60,10 @@ export async function converge(step: unknown, options?: unknown): Promise<Record
     const freshRejected: unknown[] = [];
     let repeats = 0;
     // Rejections first: an item both accepted and rejected in one round stays out.
-    const lists: ReadonlyArray<readonly [unknown[], Decision]> = [[proposal.rejected, 'rejected'], [proposal.accepted, 'accepted']];
+    const lists: ReadonlyArray<readonly [unknown[], Decision]> = [
+      [proposal.rejected, 'rejected'],
+      [proposal.accepted, 'accepted'],
+    ];
     for (const [list, verdict] of lists) {
       for (const item of list) {
         const key = keyOf(item);
@@ -77,7 +80,12 @@ export async function converge(step: unknown, options?: unknown): Promise<Record
     items.push(...fresh);
     rejected.push(...freshRejected);
     evidence.push({ round: rounds, accepted: fresh, rejected: freshRejected, repeats: repeats });
-    roundEvent(helper, rounds, null, items.length, { label: label, accepted: fresh.length, rejected: freshRejected.length, repeats: repeats });
+    roundEvent(helper, rounds, null, items.length, {
+      label: label,
+      accepted: fresh.length,
+      rejected: freshRejected.length,
+      repeats: repeats,
+    });
     if (fresh.length === 0 && freshRejected.length === 0) {
       stopped = 'nothing_new';
       break;
@@ -98,5 +106,5 @@ function splitProposal(out: unknown): { accepted: unknown[]; rejected: unknown[]
     const o = out as { accepted?: unknown; rejected?: unknown };
     if (Array.isArray(o.accepted) || Array.isArray(o.rejected)) return { accepted: present(o.accepted), rejected: present(o.rejected) };
   }
-  throw optionError('converge', 'step must return an array of items or { accepted, rejected }, got ' + (typeof out));
+  throw optionError('converge', 'step must return an array of items or { accepted, rejected }, got ' + typeof out);
 }

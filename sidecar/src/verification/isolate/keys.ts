@@ -13,8 +13,13 @@ export type KeyFunction = (value: unknown) => string | null;
  */
 export function normaliseText(text: unknown): string {
   let s = String(text);
-  try { s = s.normalize('NFKC'); } catch { /* no ICU: compare as written */ }
-  return s.toLowerCase()
+  try {
+    s = s.normalize('NFKC');
+  } catch {
+    /* no ICU: compare as written */
+  }
+  return s
+    .toLowerCase()
     .replace(/(\d),(?=\d{3}(?!\d))/g, '$1')
     .replace(/[^\p{L}\p{N}.-]+/gu, ' ')
     .replace(/-(?!\d)|(?<!\d)\.|\.(?!\d)/g, ' ')

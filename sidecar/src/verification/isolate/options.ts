@@ -26,7 +26,14 @@ export function readOptions(helper: string, options: unknown, known: readonly st
   return o;
 }
 
-export function intOption<F extends number | null>(helper: string, options: Options, name: string, min: number, max: number, fallback: F): number | F {
+export function intOption<F extends number | null>(
+  helper: string,
+  options: Options,
+  name: string,
+  min: number,
+  max: number,
+  fallback: F,
+): number | F {
   const value = options[name];
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {

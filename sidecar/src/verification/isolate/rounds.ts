@@ -9,7 +9,9 @@ export interface Call {
 
 type Emit = (type: string, payload: Record<string, unknown>) => void;
 
-let emit: Emit = () => { throw new Error('the verification helpers are not installed'); };
+let emit: Emit = () => {
+  throw new Error('the verification helpers are not installed');
+};
 
 /** Binds the sandbox's private event function (once, at install). */
 export function useEmit(e: Emit): void {
@@ -25,7 +27,13 @@ export function askAll(calls: readonly Call[]): Promise<unknown[]> {
   return Promise.all(calls.map((call) => agent(call.prompt, call.options)));
 }
 
-export function roundEvent(helper: string, round: number, agreement: number | null, survivors: number, detail: Record<string, unknown>): void {
+export function roundEvent(
+  helper: string,
+  round: number,
+  agreement: number | null,
+  survivors: number,
+  detail: Record<string, unknown>,
+): void {
   emit('verify.round', { helper: helper, round: round, agreement: agreement, survivors: survivors, detail: detail });
 }
 

@@ -75,7 +75,13 @@ export async function verify(findings: unknown, options?: unknown): Promise<Reco
   const label = stringOption(helper, o, 'label', 'skeptic');
   const agentOptions = Object.assign({ schema: VERDICT_SCHEMA }, agentOptionsOf(o));
 
-  const cases: Case[] = (findings as unknown[]).map((finding, i) => ({ finding: finding, index: i, text: String(describe(finding, i)), verdicts: [], status: 'pending' }));
+  const cases: Case[] = (findings as unknown[]).map((finding, i) => ({
+    finding: finding,
+    index: i,
+    text: String(describe(finding, i)),
+    verdicts: [],
+    status: 'pending',
+  }));
   let pending = cases;
   let rounds = 0;
   while (pending.length > 0) {
@@ -85,16 +91,22 @@ export async function verify(findings: unknown, options?: unknown): Promise<Reco
       const more = rounds === 1 ? skeptics : extraSkeptics(c, margin, maxSkeptics);
       for (const n of range(c.verdicts.length, c.verdicts.length + more)) calls.push({ c: c, n: n });
     }
-    const answers = await askAll(calls.map((call) => ({
-      prompt: skepticPrompt(call.c.text, call.n, context),
-      options: Object.assign({}, agentOptions, { label: label + ' ' + (call.c.index + 1) + '.' + (call.n + 1) }),
-    })));
+    const answers = await askAll(
+      calls.map((call) => ({
+        prompt: skepticPrompt(call.c.text, call.n, context),
+        options: Object.assign({}, agentOptions, { label: label + ' ' + (call.c.index + 1) + '.' + (call.n + 1) }),
+      })),
+    );
     answers.forEach((answer, j) => calls[j].c.verdicts.push(readVerdict(answer, calls[j].n)));
     for (const c of pending) c.status = judge(c.verdicts, skeptics, margin, quorum, maxSkeptics);
     const judged = pending;
     pending = cases.filter((c) => c.status === 'pending');
     roundEvent(helper, rounds, meanAgreement(judged), cases.filter((c) => c.status === 'confirmed').length, {
-      label: label, findings: cases.length, asked: calls.length, settled: judged.length - pending.length, pending: pending.length,
+      label: label,
+      findings: cases.length,
+      asked: calls.length,
+      settled: judged.length - pending.length,
+      pending: pending.length,
       confirmed: cases.filter((c) => c.status === 'confirmed').length,
       refuted: cases.filter((c) => c.status === 'refuted').length,
       unverified: cases.filter((c) => c.status === 'unverified').length,
@@ -116,10 +128,15 @@ function describeFinding(finding: unknown): unknown {
 }
 
 function skepticPrompt(text: string, n: number, context: string): string {
-  return (context ? context + '\n\n' : '') +
-    'You are skeptic #' + (n + 1) + ' on a review panel. Try to refute the finding below: check it against the ' +
+  return (
+    (context ? context + '\n\n' : '') +
+    'You are skeptic #' +
+    (n + 1) +
+    ' on a review panel. Try to refute the finding below: check it against the ' +
     'evidence and look for the reason it is wrong. Answer "refuted" if it does not hold up, and "valid" only if it ' +
-    'survives your best attempt to refute it. Give a one-line reason.\n\nFinding: ' + text;
+    'survives your best attempt to refute it. Give a one-line reason.\n\nFinding: ' +
+    text
+  );
 }
 
 /** 'valid', 'refuted', or null for a failed skeptic or an answer that is neither. */

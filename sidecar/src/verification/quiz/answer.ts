@@ -49,14 +49,17 @@ export function validateQuizKnobs(knobs: unknown): QuizKnobs {
     const v = k[name];
     if (v === undefined) return;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-      throw new ValidationError(`Expected \`quiz.${name}\` to be ${integer ? 'an integer' : 'a number'} in ${min}..${max}, got ${JSON.stringify(v)}`);
+      throw new ValidationError(
+        `Expected \`quiz.${name}\` to be ${integer ? 'an integer' : 'a number'} in ${min}..${max}, got ${JSON.stringify(v)}`,
+      );
     }
   };
   if (k.errorRate === undefined) throw new ValidationError('Expected `quiz.errorRate` to be a number in 0..1');
   num('errorRate', 0, 1);
   num('seed', 0, 2 ** 31, true);
   num('falseShare', 0, 1);
-  if (k.correlated !== undefined && typeof k.correlated !== 'boolean') throw new ValidationError('Expected `quiz.correlated` to be a boolean');
+  if (k.correlated !== undefined && typeof k.correlated !== 'boolean')
+    throw new ValidationError('Expected `quiz.correlated` to be a boolean');
   return k as unknown as QuizKnobs;
 }
 
@@ -76,19 +79,27 @@ export function quizAnswer(request: QuizRequest, knobs: QuizKnobs): QuizReply | 
     case 'open': {
       const q = openQuestion(seed, marker.index);
       const value = errs ? wrongValue(q.wrong, seed, call, knobs.correlated === true) : q.answer;
-      return schema ? { json: fill(schema, { value, reason: `Worked it out step by step: ${value}.` }) } : { text: numberText(value, seed, call) };
+      return schema
+        ? { json: fill(schema, { value, reason: `Worked it out step by step: ${value}.` }) }
+        : { text: numberText(value, seed, call) };
     }
     case 'yesno': {
       const right = yesNoQuestion(seed, marker.index).answer === 'yes';
       const yes = errs ? !right : right;
-      return schema ? { json: fill(schema, { value: yes, reason: yes ? 'It holds.' : 'It does not hold.' }) } : { text: yesNoText(yes, seed, call) };
+      return schema
+        ? { json: fill(schema, { value: yes, reason: yes ? 'It holds.' : 'It does not hold.' }) }
+        : { text: yesNoText(yes, seed, call) };
     }
     case 'finding': {
       const holds = findingIsValid(seed, marker.index, knobs.falseShare ?? DEFAULT_FALSE_SHARE);
       const verdict = holds !== errs ? 'valid' : 'refuted';
-      const reason = verdict === 'valid' ? 'I tried to refute it and could not: the code does what the finding says.'
-        : 'It does not hold: the code path guards against exactly this.';
-      return schema ? { json: fill(schema, { value: verdict, reason }) } : { text: `${verdict === 'valid' ? 'Valid' : 'Refuted'}. ${reason}` };
+      const reason =
+        verdict === 'valid'
+          ? 'I tried to refute it and could not: the code does what the finding says.'
+          : 'It does not hold: the code path guards against exactly this.';
+      return schema
+        ? { json: fill(schema, { value: verdict, reason }) }
+        : { text: `${verdict === 'valid' ? 'Valid' : 'Refuted'}. ${reason}` };
     }
   }
 }

@@ -83,7 +83,10 @@ const OPEN_TEMPLATES: readonly ((seed: number, index: number) => Arithmetic)[] =
 export function openQuestion(seed: number, index: number): OpenQuestion {
   const q = pickOf(OPEN_TEMPLATES, seed, 'open', index, 'template')(seed, index);
   return {
-    kind: 'open', index, answer: q.answer, wrong: plausibleWrong(q.answer, seed, index),
+    kind: 'open',
+    index,
+    answer: q.answer,
+    wrong: plausibleWrong(q.answer, seed, index),
     prompt: `${quizMarker('open', index)} ${q.text} Answer with the number only.`,
   };
 }
@@ -95,8 +98,18 @@ export function openQuestion(seed: number, index: number): OpenQuestion {
  */
 function plausibleWrong(answer: number, seed: number, index: number): number[] {
   const digits = String(answer);
-  const candidates = new Set<number>([answer + 1, answer - 1, answer + 2, answer - 2, answer + 10, answer - 10,
-    answer + 100, answer - 100, answer * 10, Math.floor(answer / 10)]);
+  const candidates = new Set<number>([
+    answer + 1,
+    answer - 1,
+    answer + 2,
+    answer - 2,
+    answer + 10,
+    answer - 10,
+    answer + 100,
+    answer - 100,
+    answer * 10,
+    Math.floor(answer / 10),
+  ]);
   for (let i = 0; i + 1 < digits.length; i++) {
     candidates.add(Number(digits.slice(0, i) + digits[i + 1] + digits[i] + digits.slice(i + 2)));
   }
@@ -143,7 +156,14 @@ export function yesNoQuestion(seed: number, index: number): YesNoQuestion {
   return { kind: 'yesno', index, answer: yes ? 'yes' : 'no', prompt: `${quizMarker('yesno', index)} ${text} Answer yes or no.` };
 }
 
-const FILES = ['src/auth/session.ts', 'src/auth/login.ts', 'src/api/users.ts', 'src/db/query.ts', 'src/util/crypto.ts', 'src/http/upload.ts'];
+const FILES = [
+  'src/auth/session.ts',
+  'src/auth/login.ts',
+  'src/api/users.ts',
+  'src/db/query.ts',
+  'src/util/crypto.ts',
+  'src/http/upload.ts',
+];
 const ISSUES = [
   'the session token is compared with === instead of a constant-time comparison',
   'the password reset link does not expire',
@@ -163,7 +183,12 @@ export function quizFinding(seed: number, index: number, falseShare = DEFAULT_FA
   const file = pickOf(FILES, seed, 'finding', index, 'file');
   const line = intIn(5, 400, seed, 'finding', index, 'line');
   const issue = pickOf(ISSUES, seed, 'finding', index, 'issue');
-  return { kind: 'finding', index, valid: findingIsValid(seed, index, falseShare), text: `${quizMarker('finding', index)} ${file}:${line}: ${issue}` };
+  return {
+    kind: 'finding',
+    index,
+    valid: findingIsValid(seed, index, falseShare),
+    text: `${quizMarker('finding', index)} ${file}:${line}: ${issue}`,
+  };
 }
 
 export interface QuizBank {

@@ -21,10 +21,26 @@ const PRESETS: Presets = {
   verify: { 'margin: 4, maxSkeptics: 31': '{ margin: 4, maxSkeptics: 31 }' },
 };
 
-interface Pooled { single: number; open: number; openAgents: number; kept: number; removed: number; skeptics: number }
+interface Pooled {
+  single: number;
+  open: number;
+  openAgents: number;
+  kept: number;
+  removed: number;
+  skeptics: number;
+}
 
 function pool(cells: readonly { bank: QuizBank; cell: CellScore }[]): Pooled {
-  let questions = 0, single = 0, right = 0, agents = 0, trueOnes = 0, kept = 0, falseOnes = 0, removed = 0, findings = 0, skeptics = 0;
+  let questions = 0,
+    single = 0,
+    right = 0,
+    agents = 0,
+    trueOnes = 0,
+    kept = 0,
+    falseOnes = 0,
+    removed = 0,
+    findings = 0,
+    skeptics = 0;
   for (const { bank, cell } of cells) {
     const open = cell.open.find((m) => m.method === 'consensus defaults');
     const alone = cell.open.find((m) => m.method === 'single agent');
@@ -36,11 +52,21 @@ function pool(cells: readonly { bank: QuizBank; cell: CellScore }[]): Pooled {
     single += alone.score.accuracy * alone.score.questions;
     right += open.score.accuracy * open.score.questions;
     agents += open.score.meanAgents * open.score.questions;
-    trueOnes += t; kept += verify.score.recall * t;
-    falseOnes += f; removed += verify.score.falseRemoved * f;
-    findings += verify.score.findings; skeptics += verify.score.meanSkeptics * verify.score.findings;
+    trueOnes += t;
+    kept += verify.score.recall * t;
+    falseOnes += f;
+    removed += verify.score.falseRemoved * f;
+    findings += verify.score.findings;
+    skeptics += verify.score.meanSkeptics * verify.score.findings;
   }
-  return { single: single / questions, open: right / questions, openAgents: agents / questions, kept: kept / trueOnes, removed: removed / falseOnes, skeptics: skeptics / findings };
+  return {
+    single: single / questions,
+    open: right / questions,
+    openAgents: agents / questions,
+    kept: kept / trueOnes,
+    removed: removed / falseOnes,
+    skeptics: skeptics / findings,
+  };
 }
 
 describe('verification accuracy at 30 % independent agent error (seeded)', () => {
@@ -55,7 +81,9 @@ describe('verification accuracy at 30 % independent agent error (seeded)', () =>
     }
     pooled = pool(cells);
   }, 120_000);
-  afterAll(async () => { await backend.close(); });
+  afterAll(async () => {
+    await backend.close();
+  });
 
   it('the agents really err: a single agent is right about 70 % of the time', () => {
     expect(pooled.single).toBeGreaterThan(0.65);

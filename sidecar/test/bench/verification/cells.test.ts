@@ -8,8 +8,12 @@ const bank = quizBank(3, { open: 15, yesno: 15, findings: 15 });
 
 describe('verification benchmark cells', () => {
   let direct: QuizBackend;
-  beforeAll(() => { direct = directBackend(); });
-  afterAll(async () => { await direct.close(); });
+  beforeAll(() => {
+    direct = directBackend();
+  });
+  afterAll(async () => {
+    await direct.close();
+  });
 
   it('reads answers the way models write them', () => {
     expect(readNumber('**1,888**')).toBe(1888);

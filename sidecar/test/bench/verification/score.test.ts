@@ -48,7 +48,13 @@ describe('benchmark scoring', () => {
   });
 
   it('prints an aligned markdown table', () => {
-    const t = markdownTable(['a', 'long header'], [['1', '2'], ['333', '4']]).split('\n');
+    const t = markdownTable(
+      ['a', 'long header'],
+      [
+        ['1', '2'],
+        ['333', '4'],
+      ],
+    ).split('\n');
     expect(t).toHaveLength(4);
     expect(t[1]).toMatch(/^\|-+\|-+\|$/);
     expect(new Set(t.map((l) => l.length)).size).toBe(1);

@@ -6,7 +6,11 @@ const textOf = (r: QuizReply | null): string => {
 };
 const numberIn = (text: string): number => Number(text.replace(/[^\d-]/g, ''));
 const voter = (prompt: string, i: number): string => `${prompt}\n\n(voter ${i})`;
-const VERDICT = { type: 'object', properties: { verdict: { type: 'string', enum: ['valid', 'refuted'] }, reason: { type: 'string' } }, required: ['verdict', 'reason'] };
+const VERDICT = {
+  type: 'object',
+  properties: { verdict: { type: 'string', enum: ['valid', 'refuted'] }, reason: { type: 'string' } },
+  required: ['verdict', 'reason'],
+};
 
 /** Share of wrong open answers over `questions` × `voters` calls. */
 function openErrors(knobs: QuizKnobs, questions: number, voters: number): { rate: number; perQuestion: number[]; trapShare: number } {
@@ -103,16 +107,25 @@ describe('quizAnswer', () => {
     expect(refuted).toBeGreaterThan(15);
     expect(refuted).toBeLessThan(45);
     const q = openQuestion(2, 4);
-    expect(quizAnswer({ prompt: q.prompt, wants: { schema: { type: 'object', properties: { answer: { type: 'integer' } } } } }, knobs))
-      .toEqual({ json: { answer: q.answer } });
+    expect(
+      quizAnswer({ prompt: q.prompt, wants: { schema: { type: 'object', properties: { answer: { type: 'integer' } } } } }, knobs),
+    ).toEqual({ json: { answer: q.answer } });
     const yn = yesNoQuestion(2, 4);
-    expect(quizAnswer({ prompt: yn.prompt, wants: { schema: { type: 'object', properties: { holds: { type: 'boolean' }, why: { type: 'string' } } } } }, knobs))
-      .toEqual({ json: { holds: yn.answer === 'yes', why: expect.any(String) } });
+    expect(
+      quizAnswer(
+        { prompt: yn.prompt, wants: { schema: { type: 'object', properties: { holds: { type: 'boolean' }, why: { type: 'string' } } } } },
+        knobs,
+      ),
+    ).toEqual({ json: { holds: yn.answer === 'yes', why: expect.any(String) } });
   });
 
   it('has skeptics refute planted false findings and uphold true ones unless they err', () => {
     const judge = (i: number, errorRate: number, v: number): string =>
-      (quizAnswer({ prompt: `skeptic ${v}: [quiz:finding:${i}]`, wants: { schema: VERDICT } }, { errorRate, seed: 4 }) as { json: { verdict: string } }).json.verdict;
+      (
+        quizAnswer({ prompt: `skeptic ${v}: [quiz:finding:${i}]`, wants: { schema: VERDICT } }, { errorRate, seed: 4 }) as {
+          json: { verdict: string };
+        }
+      ).json.verdict;
     const truth = Array.from({ length: 50 }, (_, i) => judge(i, 0, 0));
     for (let v = 1; v < 5; v++) expect(Array.from({ length: 50 }, (_, i) => judge(i, 0, v))).toEqual(truth);
     const flipped = Array.from({ length: 50 }, (_, i) => judge(i, 1, 0));

@@ -9,7 +9,9 @@ const context = (params: Record<string, ParameterValue>) => fakeExecuteContext({
 
 beforeEach(() => {
 	request.mockReset();
-	request.mockImplementation(async (_ctx, req) => (req.text ? 'return 1;' : { id: 'run/7', status: 'running' }));
+	request.mockImplementation(async (_ctx, req) =>
+		req.text ? 'return 1;' : { id: 'run/7', status: 'running' },
+	);
 });
 
 describe('Approve', () => {
@@ -20,7 +22,11 @@ describe('Approve', () => {
 
 		expect(request).toHaveBeenCalledWith(
 			ctx,
-			{ method: 'POST', path: '/v1/runs/r1/approve', body: { approved: false, comment: 'too expensive' } },
+			{
+				method: 'POST',
+				path: '/v1/runs/r1/approve',
+				body: { approved: false, comment: 'too expensive' },
+			},
 			0,
 		);
 	});

@@ -9,7 +9,9 @@ const context = (params: Record<string, ParameterValue>) => fakeExecuteContext({
 
 beforeEach(() => {
 	request.mockReset();
-	request.mockImplementation(async (_ctx, req) => (req.text ? 'return 1;' : { id: 'run/7', status: 'running' }));
+	request.mockImplementation(async (_ctx, req) =>
+		req.text ? 'return 1;' : { id: 'run/7', status: 'running' },
+	);
 });
 
 describe('Cancel', () => {
@@ -18,6 +20,10 @@ describe('Cancel', () => {
 
 		await cancel.execute.call(ctx, 0);
 
-		expect(request).toHaveBeenCalledWith(ctx, { method: 'POST', path: '/v1/runs/r1/cancel', body: {} }, 0);
+		expect(request).toHaveBeenCalledWith(
+			ctx,
+			{ method: 'POST', path: '/v1/runs/r1/cancel', body: {} },
+			0,
+		);
 	});
 });

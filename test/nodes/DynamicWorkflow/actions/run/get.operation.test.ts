@@ -9,7 +9,9 @@ const context = (params: Record<string, ParameterValue>) => fakeExecuteContext({
 
 beforeEach(() => {
 	request.mockReset();
-	request.mockImplementation(async (_ctx, req) => (req.text ? 'return 1;' : { id: 'run/7', status: 'running' }));
+	request.mockImplementation(async (_ctx, req) =>
+		req.text ? 'return 1;' : { id: 'run/7', status: 'running' },
+	);
 });
 
 describe('Get', () => {

@@ -9,7 +9,9 @@ const context = (params: Record<string, ParameterValue>) => fakeExecuteContext({
 
 beforeEach(() => {
 	request.mockReset();
-	request.mockImplementation(async (_ctx, req) => (req.text ? 'return 1;' : { id: 'run/7', status: 'running' }));
+	request.mockImplementation(async (_ctx, req) =>
+		req.text ? 'return 1;' : { id: 'run/7', status: 'running' },
+	);
 });
 
 describe('Get Script', () => {
@@ -17,6 +19,10 @@ describe('Get Script', () => {
 		const ctx = context({ runId: 'r1' });
 
 		expect(await getScript.execute.call(ctx, 0)).toEqual({ id: 'r1', script: 'return 1;' });
-		expect(request).toHaveBeenCalledWith(ctx, { method: 'GET', path: '/v1/runs/r1/script', text: true }, 0);
+		expect(request).toHaveBeenCalledWith(
+			ctx,
+			{ method: 'GET', path: '/v1/runs/r1/script', text: true },
+			0,
+		);
 	});
 });

@@ -19,7 +19,10 @@ function serveRuns(total: number) {
 }
 
 const list = (params: Record<string, ParameterValue>) =>
-	execute.call(fakeExecuteContext({ params: { returnAll: false, limit: 50, filters: {}, ...params } }), 0);
+	execute.call(
+		fakeExecuteContext({ params: { returnAll: false, limit: 50, filters: {}, ...params } }),
+		0,
+	);
 
 beforeEach(() => request.mockReset());
 
@@ -29,9 +32,21 @@ describe('List', () => {
 
 		const runs = await list({ limit: 7, filters: { status: 'failed' } });
 
-		expect(runs.map((r) => r.id)).toEqual(['run-0', 'run-1', 'run-2', 'run-3', 'run-4', 'run-5', 'run-6']);
+		expect(runs.map((r) => r.id)).toEqual([
+			'run-0',
+			'run-1',
+			'run-2',
+			'run-3',
+			'run-4',
+			'run-5',
+			'run-6',
+		]);
 		expect(request).toHaveBeenCalledTimes(1);
-		expect(request.mock.calls[0][1]).toEqual({ method: 'GET', path: '/v1/runs', qs: { limit: 7, status: 'failed' } });
+		expect(request.mock.calls[0][1]).toEqual({
+			method: 'GET',
+			path: '/v1/runs',
+			qs: { limit: 7, status: 'failed' },
+		});
 	});
 
 	it('with Return All, follows the cursor through every page', async () => {

@@ -9,7 +9,9 @@ const context = (params: Record<string, ParameterValue>) => fakeExecuteContext({
 
 beforeEach(() => {
 	request.mockReset();
-	request.mockImplementation(async (_ctx, req) => (req.text ? 'return 1;' : { id: 'run/7', status: 'running' }));
+	request.mockImplementation(async (_ctx, req) =>
+		req.text ? 'return 1;' : { id: 'run/7', status: 'running' },
+	);
 });
 
 describe('Rerun', () => {
@@ -18,11 +20,18 @@ describe('Rerun', () => {
 
 		await rerun.execute.call(ctx, 0);
 
-		expect(request).toHaveBeenCalledWith(ctx, { method: 'POST', path: '/v1/runs/r1/rerun', body: {} }, 0);
+		expect(request).toHaveBeenCalledWith(
+			ctx,
+			{ method: 'POST', path: '/v1/runs/r1/rerun', body: {} },
+			0,
+		);
 	});
 
 	it('sends an edited script and new input', async () => {
-		await rerun.execute.call(context({ runId: 'r1', rerunOptions: { script: 'return 2;', input: '{"n": 2}' } }), 0);
+		await rerun.execute.call(
+			context({ runId: 'r1', rerunOptions: { script: 'return 2;', input: '{"n": 2}' } }),
+			0,
+		);
 
 		expect(request.mock.calls[0][1].body).toEqual({ script: 'return 2;', input: { n: 2 } });
 	});

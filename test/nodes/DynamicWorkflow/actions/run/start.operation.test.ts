@@ -18,7 +18,10 @@ const START_DEFAULTS: Record<string, ParameterValue> = {
 	options: {},
 };
 
-function startWith(params: Record<string, ParameterValue>, items: IDataObject[] = [{ files: ['a.ts', 'b.ts'] }]) {
+function startWith(
+	params: Record<string, ParameterValue>,
+	items: IDataObject[] = [{ files: ['a.ts', 'b.ts'] }],
+) {
 	return fakeExecuteContext({ items, params: { ...START_DEFAULTS, ...params } });
 }
 
@@ -114,10 +117,12 @@ describe('Start', () => {
 	});
 
 	it('refuses an empty task or an empty script of its own before calling the sidecar', async () => {
-		await expect(execute.call(startWith({ task: '  ' }), 0)).rejects.toBeInstanceOf(NodeOperationError);
-		await expect(execute.call(startWith({ scriptMode: 'script', script: '\n' }), 0)).rejects.toThrow(
-			'Script Code is empty',
+		await expect(execute.call(startWith({ task: '  ' }), 0)).rejects.toBeInstanceOf(
+			NodeOperationError,
 		);
+		await expect(
+			execute.call(startWith({ scriptMode: 'script', script: '\n' }), 0),
+		).rejects.toThrow('Script Code is empty');
 		expect(request).not.toHaveBeenCalled();
 	});
 });
