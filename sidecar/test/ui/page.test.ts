@@ -35,7 +35,11 @@ describe('live page in a phone browser', () => {
     const p = await context.newPage();
     await p.goto(`${base}/`);
     const status = await p.evaluate(async (token) => {
-      const res = await fetch('/ui/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+      const res = await fetch('/ui/session', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+      });
       return res.status;
     }, TOKEN);
     await p.close();
@@ -76,12 +80,17 @@ describe('live page in a phone browser', () => {
     const { run } = seedBigRun(h.engine, 200);
     h.engine.seed({ task: 'A run that failed', status: 'failed', error: { code: 'budget_usd', message: 'USD budget of $1 exceeded' } });
     h.engine.seed({ task: 'Waiting for a decision', status: 'awaiting_approval', estimate: { agents: 40, usd: 0.8 } });
-    h.engine.seed({ task: 'A very long task description that goes on and on without a single break to see whether the card wraps it properly on a small phone screen_without_spaces_at_all_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', status: 'converged' });
+    h.engine.seed({
+      task: 'A very long task description that goes on and on without a single break to see whether the card wraps it properly on a small phone screen_without_spaces_at_all_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+      status: 'converged',
+    });
     await open('#/runs');
     await page.locator('li.run', { hasText: 'screen_without_spaces' }).waitFor();
     const big = page.locator(`li.run[data-run-id="${run.id}"]`);
     const c = run.counts;
-    expect(await big.locator('.run-figures').textContent()).toBe(`${c.done}/200 agents · ${c.failed} failed · ${c.active} active · 5.60M tok · $2.13`);
+    expect(await big.locator('.run-figures').textContent()).toBe(
+      `${c.done}/200 agents · ${c.failed} failed · ${c.active} active · 5.60M tok · $2.13`,
+    );
     expect(await big.locator('.badge').textContent()).toBe('Running');
     expect(await big.textContent()).toContain('phase verify');
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
@@ -97,7 +106,8 @@ describe('live page in a phone browser', () => {
   test('run view with 1,000 agents: phases, verification, paginated agent log with filters, live updates', async () => {
     const { run, failed } = seedBigRun(h.engine, 1000);
     await open(`#/runs/${run.id}`);
-    await page.locator('.phase[data-phase="verify"]').waitFor();
+    // The page draws while it replays the run's events: wait for the last of them (round 2).
+    await page.locator('.round').nth(1).waitFor();
     const scan = await page.locator('.phase[data-phase="scan"] .phase-counts').textContent();
     const scanFailed = failed.filter((s) => s < 800).length;
     expect(scan).toBe(`${800 - scanFailed}/800 done · ${scanFailed} failed`);
@@ -112,8 +122,10 @@ describe('live page in a phone browser', () => {
 
     // Live: an event arriving now moves the figures on the page.
     h.engine.emit(run.id, { type: 'budget', usage: run.usage, counts: { ...run.counts, done: run.counts.done + 5, active: 7 } });
-    await page.waitForFunction((want) => document.querySelector('.stat-done .stat-value')?.textContent === want,
-      `${(run.counts.done + 5).toLocaleString('en-US')} / 1,000`);
+    await page.waitForFunction(
+      (want) => document.querySelector('.stat-done .stat-value')?.textContent === want,
+      `${(run.counts.done + 5).toLocaleString('en-US')} / 1,000`,
+    );
 
     await page.locator('.tab-agents').click();
     await page.locator('li.agent').first().waitFor();
@@ -193,7 +205,9 @@ describe('live page in a phone browser', () => {
     await page.getByLabel('Comment on the decision').fill('looks right');
     await page.locator('.btn-approve').click();
     await page.locator('.run-sub .badge', { hasText: 'Running' }).waitFor();
-    expect(h.engine.calls.filter((c) => c.method === 'approve').map((c) => c.args)).toEqual([[run.id, { approved: true, comment: 'looks right' }]]);
+    expect(h.engine.calls.filter((c) => c.method === 'approve').map((c) => c.args)).toEqual([
+      [run.id, { approved: true, comment: 'looks right' }],
+    ]);
     expect(await page.locator('.card-approval').count()).toBe(0);
     expect(errors).toEqual([]);
   });
