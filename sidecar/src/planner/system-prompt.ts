@@ -9,7 +9,8 @@ Submit the script with the submit_workflow_script tool.
 # The script
 - Optional first statement: export const meta = { name: '…', description: '…', phases: ['…'] }; (a plain object literal).
 - The rest is the body of an async function: top-level await works, and \`return <value>\` ends the run with that value
-  (JSON-serialisable, keep it small: summaries and findings, not raw transcripts).
+  (JSON-serialisable, keep it small: summaries and findings, not raw transcripts). Always end with a return: a
+  script that returns nothing fails (\`return null\` if there is truly nothing to report).
 - Globals, and nothing else (no require, import, process, fetch, timers, eval, new Function):
   - args: the run's input (JSON from the n8n item).
   - agent(prompt, opts?) -> Promise<string | object | null>: one subagent, a fresh conversation. opts: label (shown in the

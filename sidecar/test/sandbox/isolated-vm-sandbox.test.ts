@@ -208,6 +208,7 @@ describe('the script API', () => {
       await agent('x', { label: 'L', phase: 'P', schema, model: 'm', system: 's', tools: ['grep'], maxTurns: 3 });
       await agent('y', { label: undefined, model: null });
       schema.properties.n.type = 'string';
+      return null;
     `,
           { host },
         ),
@@ -309,6 +310,7 @@ describe('the script API', () => {
       const loop = { name: 'loop' }; loop.self = loop;
       log('text', 1, undefined, null, { a: [1, 2n] }, loop, new RangeError('boom'), function named() {});
       log('x'.repeat(20000));
+      return null;
     `,
           { host },
         ),
@@ -329,12 +331,17 @@ describe('the script API', () => {
     expect(ok(await sandbox.run(runOf('return args;')))).toEqual({});
   });
 
-  test('the returned value is copied out as JSON; nothing returned is null', async () => {
+  test('the returned value is copied out as JSON; returning nothing is a script_error, not a silent null', async () => {
     expect(ok(await sandbox.run(runOf('return { when: new Date(0), skip: undefined, list: [undefined] };')))).toEqual({
       when: '1970-01-01T00:00:00.000Z',
       list: [null],
     });
-    expect(ok(await sandbox.run(runOf("log('no return');")))).toBeNull();
+    expect(ok(await sandbox.run(runOf("log('explicit'); return null;")))).toBeNull();
+    for (const source of ["log('no return');", 'return undefined;', 'return;']) {
+      const err = failure(await sandbox.run(runOf(source)));
+      expect(err.code).toBe('script_error');
+      expect(err.message).toContain('returned undefined');
+    }
   });
 
   test.each([

@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { horizontalOverflow, launchChromium, newPhone, PHONE, screenshot, signInWithForm, watch } from './browser';
 import { LIVE_TOKEN, startLiveSidecar, type LiveSidecar } from './live-sidecar';
 
-const FAN_OUT = "await parallel(Array.from({length:200}, (_, i) => () => agent('item ' + i)))";
+const FAN_OUT = "return await parallel(Array.from({length:200}, (_, i) => () => agent('item ' + i)))";
 const SMALL =
   "phase('work');\nconst r = await parallel([1, 2, 3].map(i => () => agent('task ' + i, { label: 'task ' + i })));\nreturn { answers: r.length };";
 

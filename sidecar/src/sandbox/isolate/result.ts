@@ -59,8 +59,15 @@ function unrepresentable(x: unknown): string | null {
 }
 
 function serialise(value: unknown): PreludeResult {
-  // A script that returns nothing converges with null (scripts run for their effects too).
-  if (value === undefined) return { ok: true, json: 'null' };
+  // A script that returns nothing (or undefined) would converge with nothing to route on: that is
+  // almost always a forgotten `return`, so it fails by name. `return null` says "nothing" on purpose.
+  if (value === undefined) {
+    return {
+      ok: false,
+      code: 'script_error',
+      message: 'The script returned undefined: end it with `return <result>` (`return null` when there is nothing to return)',
+    };
+  }
   let bad: string | null = null;
   let json: string | undefined;
   try {
