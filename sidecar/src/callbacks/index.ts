@@ -21,7 +21,7 @@ export {
   redactUrl,
   MAX_CALLBACK_URL_LENGTH,
 } from './spec';
-export { classifyResponse, backoffDelay, type DeliveryOutcome } from './outcome';
+export { classifyResponse, backoffDelay, retryDelay, type DeliveryOutcome } from './outcome';
 export type {
   CallbackDelivery,
   CallbackLogger,

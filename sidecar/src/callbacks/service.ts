@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigError, RunNotFoundError } from '../errors/errors';
 import type { CallbackSpec, RunRecord, StoredEvent } from '../core/types';
 import { CallbackLimitError } from './errors';
-import { backoffDelay, classifyResponse, networkFailure, type DeliveryOutcome } from './outcome';
+import { classifyResponse, networkFailure, retryDelay, type DeliveryOutcome } from './outcome';
 import { createPoster, type CallbackPoster } from './post';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signCallback, signedPath } from './signature';
 import { callbackPayload, isCallbackEvent, normalizeCallbackSpec, redactUrl } from './spec';
@@ -17,7 +17,7 @@ import type {
   RetryOptions,
 } from './types';
 
-const DEFAULT_RETRY: RetryOptions = { baseMs: 500, maxMs: 300_000, maxAttempts: 30 };
+const DEFAULT_RETRY: RetryOptions = { baseMs: 500, maxMs: 300_000, maxAttempts: 30, notWaitingMs: [25, 50, 100, 200, 400] };
 const RESPONSE_BODY_LIMIT = 4096;
 const USER_AGENT = 'dynamic-workflows-sidecar';
 
@@ -66,6 +66,10 @@ export class CallbackService {
     checkRange('retry.baseMs', retry.baseMs, 1, 86_400_000);
     checkRange('retry.maxMs', retry.maxMs, retry.baseMs, 86_400_000);
     checkRange('retry.maxAttempts', retry.maxAttempts, 1, 10_000);
+    if (!Array.isArray(retry.notWaitingMs) || retry.notWaitingMs.length > 100) {
+      throw new ConfigError('Expected `retry.notWaitingMs` to be a list of at most 100 delays');
+    }
+    retry.notWaitingMs.forEach((ms, i) => checkRange(`retry.notWaitingMs[${i}]`, ms, 0, 86_400_000));
     this.retry = retry;
     this.timeoutMs = checkRange('timeoutMs', options.timeoutMs ?? 10_000, 1, 600_000);
     this.concurrency = checkRange('concurrency', options.concurrency ?? 8, 1, 256);
@@ -260,8 +264,7 @@ export class CallbackService {
       return;
     }
     if (outcome.kind === 'retry' && attempts < this.retry.maxAttempts) {
-      const backoff = backoffDelay(attempts, this.retry.baseMs, this.retry.maxMs, this.random);
-      const delay = Math.min(this.retry.maxMs, Math.max(backoff, outcome.retryAfterMs ?? 0));
+      const delay = retryDelay(outcome, attempts, this.retry, this.random);
       this.store.finish(d.id, 'pending', { httpStatus: outcome.httpStatus, lastError: outcome.reason, nextAttemptAt: now + delay }, now);
       this.log.warn({ ...ctx, reason: outcome.reason, delayMs: delay }, 'callback delivery will be retried');
       return;

@@ -51,6 +51,12 @@ export interface RetryOptions {
   readonly maxMs: number;
   /** Attempts in all (the first one included) before a delivery is given up as failed. @default 30 */
   readonly maxAttempts: number;
+  /**
+   * Delays before the first retries of a POST that n8n refused with 409 "is running already"
+   * (the execution is not saved as waiting yet, which takes milliseconds); after them such a
+   * delivery joins the normal backoff from `baseMs`. @default [25, 50, 100, 200, 400]
+   */
+  readonly notWaitingMs: readonly number[];
 }
 
 export type CallbackLogger = Pick<BaseLogger, 'debug' | 'info' | 'warn' | 'error'>;

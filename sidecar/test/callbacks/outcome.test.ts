@@ -1,5 +1,6 @@
 import { CallbackHostNotAllowedError } from '../../src/callbacks/errors';
-import { backoffDelay, classifyResponse, networkFailure } from '../../src/callbacks/outcome';
+import { backoffDelay, classifyResponse, networkFailure, retryDelay, type DeliveryOutcome } from '../../src/callbacks/outcome';
+import type { RetryOptions } from '../../src/callbacks/types';
 import { retryAfterMs } from '../../src/core/retry-after';
 
 describe('classifyResponse', () => {
@@ -9,6 +10,15 @@ describe('classifyResponse', () => {
     expect(classifyResponse(409, '{"message":"The execution \\"7\\" is running already."}', null, now).kind).toBe('retry');
     expect(classifyResponse(409, '{"message":"The execution \\"7\\" has finished already."}', null, now).kind).toBe('final');
     expect(classifyResponse(409, 'conflict', null, now).kind).toBe('final');
+  });
+
+  it('marks only n8n\'s 409 "is running already" as not yet waiting', () => {
+    expect(classifyResponse(409, '{"message":"The execution \\"7\\" is running already."}', null, now)).toMatchObject({
+      kind: 'retry',
+      notYetWaiting: true,
+    });
+    expect(classifyResponse(503, 'is running already', null, now)).not.toHaveProperty('notYetWaiting');
+    expect(networkFailure(new Error('x'), false)).not.toHaveProperty('notYetWaiting');
   });
 
   it.each([
@@ -73,5 +83,41 @@ describe('backoffDelay', () => {
     const delays = new Set(Array.from({ length: 50 }, () => backoffDelay(5, 1000, 60_000, Math.random)));
     expect(delays.size).toBeGreaterThan(10);
     for (const d of delays) expect(d).toBeGreaterThanOrEqual(8000);
+  });
+});
+
+describe('retryDelay', () => {
+  const retry: RetryOptions = { baseMs: 500, maxMs: 300_000, maxAttempts: 30, notWaitingMs: [25, 50, 100, 200] };
+  const notWaiting = classifyResponse(409, 'The execution "7" is running already.', null, 0) as Extract<DeliveryOutcome, { kind: 'retry' }>;
+  const serverError: Extract<DeliveryOutcome, { kind: 'retry' }> = {
+    kind: 'retry',
+    reason: 'HTTP 500',
+    httpStatus: 500,
+    retryAfterMs: null,
+  };
+  const noJitter = () => 0.999999;
+
+  it('retries n8n\'s "is running already" on the short schedule first, then joins the normal backoff from its start', () => {
+    const delays = Array.from({ length: 7 }, (_, i) => retryDelay(notWaiting, i + 1, retry, noJitter));
+    expect(delays).toEqual([25, 50, 100, 200, 500, 1000, 2000]);
+  });
+
+  it('keeps the exponential backoff for every other failure', () => {
+    const delays = Array.from({ length: 4 }, (_, i) => retryDelay(serverError, i + 1, retry, noJitter));
+    expect(delays).toEqual([500, 1000, 2000, 4000]);
+  });
+
+  it('a "running already" after other failures still gets the short delay of its attempt', () => {
+    expect(retryDelay(notWaiting, 3, retry, noJitter)).toBe(100);
+  });
+
+  it('never exceeds maxMs and never comes before the Retry-After', () => {
+    expect(retryDelay(notWaiting, 4, { ...retry, maxMs: 60 }, noJitter)).toBe(60);
+    expect(retryDelay({ ...serverError, retryAfterMs: 7000 }, 1, retry, noJitter)).toBe(7000);
+    expect(retryDelay({ ...serverError, retryAfterMs: 900_000 }, 1, retry, noJitter)).toBe(300_000);
+  });
+
+  it('with an empty short schedule, "running already" is backed off like any failure', () => {
+    expect(retryDelay(notWaiting, 1, { ...retry, notWaitingMs: [] }, noJitter)).toBe(500);
   });
 });

@@ -85,6 +85,51 @@ describe('CallbackService', () => {
     ]);
   });
 
+  it('retries n8n\'s 409 "is running already" within milliseconds, not on the normal backoff', async () => {
+    const rx = await receiver((n) => (n < 3 ? { status: 409, body: RUNNING_ALREADY } : { status: 200 }));
+    // A normal backoff this long would hold the first retry for at least 30 s.
+    const { svc, runs, events } = service({ retry: { baseMs: 60_000, maxMs: 120_000, maxAttempts: 10, notWaitingMs: [10, 20, 40] } });
+    svc.start();
+    runs.set('r1', 'converged');
+    const registered = Date.now();
+    await svc.register('r1', { url: rx.url });
+    await until(() => events.length > 0, 5_000);
+
+    expect(Date.now() - registered).toBeLessThan(5_000);
+    expect(rx.requests).toHaveLength(4);
+    expect(events[0]!.event).toMatchObject({ type: 'callback.delivered', httpStatus: 200 });
+    expect(svc.deliveries('r1')).toEqual([expect.objectContaining({ state: 'delivered', attempts: 4 })]);
+  });
+
+  it('after the short schedule a delivery n8n still refuses as "running already" joins the normal backoff', async () => {
+    const rx = await receiver(() => ({ status: 409, body: RUNNING_ALREADY }));
+    const { svc, runs } = service({ retry: { baseMs: 60_000, maxMs: 120_000, maxAttempts: 10, notWaitingMs: [5, 5] } });
+    svc.start();
+    runs.set('r1', 'converged');
+    await svc.register('r1', { url: rx.url });
+    await until(() => svc.deliveries('r1')[0]?.attempts === 3 && svc.deliveries('r1')[0]?.state === 'pending');
+    await sleep(50);
+
+    expect(rx.requests).toHaveLength(3);
+    const [d] = svc.deliveries('r1');
+    expect(d!.lastError).toContain('not waiting yet');
+    // Equal jitter: between half and all of baseMs.
+    expect(d!.nextAttemptAt - Date.now()).toBeGreaterThan(25_000);
+  });
+
+  it('other failures keep the normal backoff', async () => {
+    const rx = await receiver(() => ({ status: 500 }));
+    const { svc, runs } = service({ retry: { baseMs: 60_000, maxMs: 120_000, maxAttempts: 10 } });
+    svc.start();
+    runs.set('r1', 'converged');
+    await svc.register('r1', { url: rx.url });
+    await until(() => svc.deliveries('r1')[0]?.attempts === 1 && svc.deliveries('r1')[0]?.state === 'pending');
+    await sleep(50);
+
+    expect(rx.requests).toHaveLength(1);
+    expect(svc.deliveries('r1')[0]!.nextAttemptAt - Date.now()).toBeGreaterThan(25_000);
+  });
+
   it('treats 409 "has finished already" as final', async () => {
     const rx = await receiver(() => ({ status: 409, body: FINISHED_ALREADY }));
     const { svc, runs, events } = service();
