@@ -22,9 +22,22 @@ export const PROVIDER_NAMES = ['anthropic', 'bedrock', 'vertex', 'foundry', 'off
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 export const isProviderName = (s: string): s is ProviderName => (PROVIDER_NAMES as readonly string[]).includes(s);
 
-/** Options a script may pass to agent(); anything else is refused with its name. */
-export const AGENT_OPTION_NAMES = ['label', 'phase', 'schema', 'model', 'system', 'tools', 'maxTurns'] as const;
+/**
+ * Options a script may pass to agent(); anything else is refused with its name (an option set to
+ * `undefined` is ignored, whatever its name). `effort` and `agentType` are Claude Code's.
+ */
+export const AGENT_OPTION_NAMES = ['label', 'phase', 'schema', 'model', 'system', 'tools', 'maxTurns', 'effort', 'agentType'] as const;
 export type AgentOptionName = (typeof AGENT_OPTION_NAMES)[number];
+
+/** Values of agent()'s `effort` option, as Claude Code's Workflow tool has them. */
+export const AGENT_EFFORTS = ['low', 'medium', 'high', 'max'] as const;
+export type AgentEffort = (typeof AGENT_EFFORTS)[number];
+
+/**
+ * Agent types every sidecar knows. `general-purpose` is the default subagent (Claude Code's
+ * built-in type of the same name); any other `agentType` fails that agent with `unknown_agent_type`.
+ */
+export const BUILTIN_AGENT_TYPES = ['general-purpose'] as const;
 
 /** The script API the core prelude installs. */
 export const SCRIPT_API_GLOBALS = ['args', 'agent', 'parallel', 'pipeline', 'phase', 'log', 'budget'] as const;

@@ -1,4 +1,5 @@
 import type { ErrorInfo } from '../errors/errors';
+import type { AgentEffort } from './names';
 import type { Usage } from './usage';
 
 export type RunStatus = 'queued' | 'planning' | 'awaiting_approval' | 'running' | 'converged' | 'failed' | 'cancelled';
@@ -97,22 +98,44 @@ export interface RunRecord {
   deadlineAt: string | null;
 }
 
+/** One phase of `meta.phases` written as an object (Claude Code's form); `title` is what phase() names. */
+export interface PhaseDetail {
+  readonly title: string;
+  readonly detail?: string;
+  readonly model?: string;
+}
+
+/**
+ * A script's `meta` as the run record keeps it. `phases` is always a list of titles (a script may
+ * write `{title, detail?, model?}` objects, Claude Code's form); when it wrote objects,
+ * `phaseDetails` keeps them in the same order.
+ */
 export interface ScriptMeta {
   readonly name?: string;
   readonly description?: string;
+  /** When a planner or a person should pick this script (Claude Code's `whenToUse`). */
+  readonly whenToUse?: string;
   readonly phases?: readonly string[];
+  readonly phaseDetails?: readonly PhaseDetail[];
   readonly [k: string]: unknown;
 }
+
+export type { AgentEffort } from './names';
 
 /** Options a script passes to agent(). */
 export interface AgentOptions {
   readonly label?: string;
   readonly phase?: string;
   readonly schema?: Record<string, unknown>;
+  /** A model id, or an alias (`haiku`, `sonnet`, `opus`) resolved per provider by core/models.ts. */
   readonly model?: string;
   readonly system?: string;
   readonly tools?: readonly string[];
   readonly maxTurns?: number;
+  /** Recorded on the agent; not sent to the model (see README, Claude Code compatibility). */
+  readonly effort?: AgentEffort;
+  /** `general-purpose` (the default); any other type fails the agent with `unknown_agent_type`. */
+  readonly agentType?: string;
 }
 
 export type AgentStatus = 'queued' | 'active' | 'done' | 'failed' | 'cancelled';
@@ -130,6 +153,10 @@ export interface AgentRecord {
   prompt: string;
   tools: string[];
   model: string;
+  /** The `effort` the script asked for; absent on records written before it existed. */
+  effort?: AgentEffort | null;
+  /** The `agentType` the script asked for; absent on records written before it existed. */
+  agentType?: string | null;
   status: AgentStatus;
   result: unknown;
   error: ErrorInfo | null;

@@ -175,8 +175,10 @@ export class IsolateRun {
 
 function preludeConfig(run: ScriptRun, limits: SandboxLimits, lockGlobals: readonly string[]): string {
   const config: PreludeConfig = {
-    // Scripts read fields off args; no input means no fields rather than a TypeError.
-    args: run.args === undefined ? {} : run.args,
+    // Claude Code passes args verbatim and leaves them undefined when none were given. The run
+    // record stores a missing input as null, so null means none here too.
+    args: run.args === undefined || run.args === null ? null : run.args,
+    hasArgs: run.args !== undefined && run.args !== null,
     limits: {
       maxAgents: limits.maxAgents,
       maxItems: limits.maxItems,

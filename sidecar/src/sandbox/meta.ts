@@ -1,5 +1,5 @@
 import type { AnyNode, Expression, ObjectExpression } from 'acorn';
-import type { ScriptMeta } from '../core/types';
+import type { PhaseDetail, ScriptMeta } from '../core/types';
 import type { ScriptIssue } from './check-error';
 
 export type MetaValue = string | number | boolean | null | MetaValue[] | { [k: string]: MetaValue };
@@ -96,15 +96,57 @@ function objectValue(node: ObjectExpression, issues: ScriptIssue[]): MetaValue |
   return { ...out };
 }
 
-/** The fields the engine reads from meta, checked so a wrong type fails at check time. */
-function checkKnownFields(meta: { [k: string]: MetaValue }, node: AnyNode, issues: ScriptIssue[]): void {
-  for (const field of ['name', 'description'] as const) {
+const PHASE_SHAPE = 'meta.phases must be an array of phase titles (strings) or of objects { title, detail?, model? }';
+
+/** One entry of meta.phases: a title, or Claude Code's `{ title, detail?, model? }`. */
+function phaseEntry(p: MetaValue, i: number, node: AnyNode, issues: ScriptIssue[]): PhaseDetail | null {
+  if (typeof p === 'string') return { title: p };
+  if (p === null || typeof p !== 'object' || Array.isArray(p)) {
+    issues.push(at(node, `${PHASE_SHAPE}; meta.phases[${i}] is ${p === null ? 'null' : Array.isArray(p) ? 'an array' : typeof p}`));
+    return null;
+  }
+  const title = p['title'];
+  if (typeof title !== 'string' || title.trim() === '') {
+    issues.push(at(node, `meta.phases[${i}].title must be a non-empty string`));
+    return null;
+  }
+  const out: { title: string; detail?: string; model?: string } = { title };
+  for (const field of ['detail', 'model'] as const) {
+    const v = p[field];
+    if (v === undefined) continue;
+    if (typeof v !== 'string') {
+      issues.push(at(node, `meta.phases[${i}].${field} must be a string`));
+      return null;
+    }
+    out[field] = v;
+  }
+  return out;
+}
+
+/**
+ * The fields the engine reads from meta, checked so a wrong type fails at check time, and the
+ * meta as the run record keeps it: `phases` as titles (what the page and the API read), and
+ * `phaseDetails` with the objects when the script wrote Claude Code's `{ title, detail?, model? }`.
+ */
+function normaliseKnownFields(meta: { [k: string]: MetaValue }, node: AnyNode, issues: ScriptIssue[]): ScriptMeta {
+  for (const field of ['name', 'description', 'whenToUse'] as const) {
     if (field in meta && typeof meta[field] !== 'string') issues.push(at(node, `meta.${field} must be a string`));
   }
   const phases = meta['phases'];
-  if (phases !== undefined && !(Array.isArray(phases) && phases.every((p) => typeof p === 'string'))) {
-    issues.push(at(node, 'meta.phases must be an array of strings'));
+  if (phases === undefined) return meta as ScriptMeta;
+  if (!Array.isArray(phases)) {
+    issues.push(at(node, PHASE_SHAPE));
+    return meta as ScriptMeta;
   }
+  const details: PhaseDetail[] = [];
+  for (let i = 0; i < phases.length; i++) {
+    const entry = phaseEntry(phases[i], i, node, issues);
+    if (entry) details.push(entry);
+  }
+  if (details.length !== phases.length) return meta as ScriptMeta;
+  const titles = details.map((d) => d.title);
+  const objects = phases.some((p) => typeof p !== 'string');
+  return { ...meta, phases: titles, ...(objects ? { phaseDetails: details } : {}) } as ScriptMeta;
 }
 
 /** Evaluates the initialiser of `export const meta = …` without running any code. */
@@ -120,6 +162,6 @@ export function extractMeta(init: Expression | null | undefined, declarator: Any
   const before = issues.length;
   const value = objectValue(init, issues);
   if (value === undefined || issues.length > before || value === null || typeof value !== 'object' || Array.isArray(value)) return null;
-  checkKnownFields(value, init, issues);
-  return issues.length > before ? null : (value as ScriptMeta);
+  const meta = normaliseKnownFields(value, init, issues);
+  return issues.length > before ? null : meta;
 }

@@ -37,6 +37,41 @@ describe('checkScript', () => {
     });
   });
 
+  test("Claude Code's meta: comments before it, whenToUse, phases as objects kept as titles plus details", () => {
+    const { meta } = checkScript(`// Reviews a change.
+/* Published as a Claude Code workflow. */
+export const meta = {
+  name: 'review',
+  description: 'Review a change',
+  whenToUse: 'A diff to review',
+  phases: [{ title: 'Scan', detail: 'one agent per file', model: 'haiku' }, 'Report', { title: 'Judge' }],
+};
+phase('Scan');
+return meta.phases[0].title;`);
+    expect(meta).toEqual({
+      name: 'review',
+      description: 'Review a change',
+      whenToUse: 'A diff to review',
+      phases: ['Scan', 'Report', 'Judge'],
+      phaseDetails: [{ title: 'Scan', detail: 'one agent per file', model: 'haiku' }, { title: 'Report' }, { title: 'Judge' }],
+    });
+    expect(checkScript("export const meta = { phases: ['a', 'b'] };\nreturn 1;").meta).toEqual({ phases: ['a', 'b'] });
+  });
+
+  test('object phases need a title; detail, model and whenToUse must be strings', () => {
+    expect(checkError('export const meta = { phases: [{ detail: 1 }] };').message).toMatch(
+      /meta\.phases\[0\]\.title must be a non-empty string/,
+    );
+    expect(checkError("export const meta = { phases: [{ title: 'a', model: 3 }] };").message).toMatch(
+      /meta\.phases\[0\]\.model must be a string/,
+    );
+    expect(checkError("export const meta = { phases: ['a', { title: 'b', detail: null }] };").message).toMatch(
+      /meta\.phases\[1\]\.detail must be a string/,
+    );
+    expect(checkError('export const meta = { whenToUse: 1 };').message).toMatch(/meta\.whenToUse must be a string/);
+    expect(checkError('export const meta = { phases: [[1]] };').message).toMatch(/meta\.phases\[0\] is an array/);
+  });
+
   test('meta is optional', () => {
     expect(checkScript('return 1').meta).toBeNull();
   });
@@ -55,7 +90,7 @@ describe('checkScript', () => {
       ['export const meta = { f() {} };', /method or accessor/],
       ['export const meta = [1];', /found ArrayExpression/],
       ['export const meta = { name: 3 };', /meta\.name must be a string/],
-      ["export const meta = { phases: ['a', 2] };", /meta\.phases must be an array of strings/],
+      ["export const meta = { phases: ['a', 2] };", /meta\.phases must be an array of phase titles \(strings\) or of objects/],
     ];
     for (const [source, message] of cases) expect(checkError(source).message).toMatch(message);
   });

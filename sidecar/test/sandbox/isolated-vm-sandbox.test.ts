@@ -182,7 +182,12 @@ describe('the script API', () => {
       ["agent('')", /prompt must be a non-empty string, got an empty string/],
       ['agent(42)', /prompt must be a non-empty string, got the number 42/],
       ["agent('x', [])", /opts must be a plain object, got an array/],
-      ["agent('x', { lable: 'typo' })", /unknown option "lable"; known options: label, phase, schema, model, system, tools, maxTurns/],
+      [
+        "agent('x', { lable: 'typo' })",
+        /unknown option "lable"; known options: label, phase, schema, model, system, tools, maxTurns, effort, agentType/,
+      ],
+      ["agent('x', { effort: 'extreme' })", /opts\.effort must be one of 'low', 'medium', 'high', 'max', got a string/],
+      ["agent('x', { agentType: 3 })", /opts\.agentType must be a string, got the number 3/],
       ["agent('x', { tools: 'grep' })", /opts\.tools must be an array of tool names, got a string/],
       ["agent('x', { maxTurns: 0 })", /opts\.maxTurns must be a positive integer/],
       ["agent('x', { schema: { type: 'object', check: () => true } })", /opts\.schema\.check must be plain JSON; found a function/],
@@ -224,6 +229,23 @@ describe('the script API', () => {
       maxTurns: 3,
     });
     expect(host.calls[1].opts).toEqual({});
+  });
+
+  test('options set to undefined are ignored, whatever their name (spreads and ternaries), and effort and agentType pass', async () => {
+    const host = new FakeHost();
+    ok(
+      await sandbox.run(
+        runOf(
+          `
+      const base = { label: 'b', model: undefined, isolation: undefined, somethingElse: undefined };
+      await agent('x', { ...base, effort: 'high', agentType: 'general-purpose', phase: args ? 'p' : undefined });
+      return null;
+    `,
+          { host },
+        ),
+      ),
+    );
+    expect(host.calls[0].opts).toEqual({ label: 'b', effort: 'high', agentType: 'general-purpose' });
   });
 
   test('the (maxAgents+1)-th agent() call throws agent_limit and an uncaught one fails the run', async () => {
@@ -292,13 +314,18 @@ describe('the script API', () => {
     expect(failure(await sandbox.run(runOf('return pipeline([1], 5);'))).message).toMatch(/stage 1 is the number 5/);
   });
 
-  test('budget reads the host: total, spent() and remaining()', async () => {
+  test('budget reads the host: tokens as numbers (Claude Code), USD under budget.usd', async () => {
     const host = new FakeHost({ budget: { total: { tokens: 1000, usd: 2 }, spent: { tokens: 1200, usd: 0.5 } } });
-    expect(ok(await sandbox.run(runOf('return [budget.total, budget.spent(), budget.remaining()];', { host })))).toEqual([
-      { tokens: 1000, usd: 2 },
-      { tokens: 1200, usd: 0.5 },
-      { tokens: 0, usd: 1.5 },
-    ]);
+    const script =
+      'return [budget.total, budget.spent(), budget.remaining(), budget.usd.total, budget.usd.spent(), budget.usd.remaining()];';
+    expect(ok(await sandbox.run(runOf(script, { host })))).toEqual([1000, 1200, 0, 2, 0.5, 1.5]);
+  });
+
+  test('with no total, budget.total is null and remaining() is Infinity', async () => {
+    const host = new FakeHost({ budget: { total: { tokens: Infinity, usd: Infinity }, spent: { tokens: 7, usd: 0 } } });
+    const script =
+      'return [budget.total, budget.spent(), budget.remaining() === Infinity, budget.usd.total, budget.usd.remaining() === Infinity];';
+    expect(ok(await sandbox.run(runOf(script, { host })))).toEqual([null, 7, true, null, true]);
   });
 
   test('log stringifies anything safely', async () => {
@@ -327,8 +354,13 @@ describe('the script API', () => {
     expect(args).toEqual({ nested: { n: 1 }, list: [1] });
   });
 
-  test('no args reads as an empty object', async () => {
-    expect(ok(await sandbox.run(runOf('return args;')))).toEqual({});
+  test('args is undefined when the run has no input (Claude Code), and verbatim otherwise', async () => {
+    expect(ok(await sandbox.run(runOf("return typeof args === 'undefined';")))).toBe(true);
+    expect(ok(await sandbox.run(runOf("return typeof args === 'undefined';", { args: null })))).toBe(true);
+    expect(ok(await sandbox.run(runOf('return args;', { args: 'just text' })))).toBe('just text');
+    expect(ok(await sandbox.run(runOf('return args;', { args: [1, 'two'] })))).toEqual([1, 'two']);
+    expect(ok(await sandbox.run(runOf('return args;', { args: { a: { b: 1 } } })))).toEqual({ a: { b: 1 } });
+    expect(ok(await sandbox.run(runOf('return args;', { args: 0 })))).toBe(0);
   });
 
   test('the returned value is copied out as JSON; returning nothing is a script_error, not a silent null', async () => {
@@ -368,7 +400,7 @@ describe('the script API', () => {
   });
 
   test('an uncaught error is a script_error naming the line', async () => {
-    const error = failure(await sandbox.run(runOf('const a = 1;\n\nconst b = args.missing.field;\nreturn b;')));
+    const error = failure(await sandbox.run(runOf('const a = {};\n\nconst b = a.missing.field;\nreturn b;')));
     expect(error.code).toBe('script_error');
     expect(error.message).toMatch(/^TypeError: Cannot read properties of undefined \(reading 'field'\) \(at line 3:/);
     expect(failure(await sandbox.run(runOf("throw 'plain string';"))).message).toBe('thrown value plain string');

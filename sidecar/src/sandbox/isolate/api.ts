@@ -2,7 +2,7 @@
  * The script API of the core prelude (runs inside the isolate): agent, parallel, pipeline, phase,
  * log, budget, args, and the private run/emit/status functions handed back to the host.
  */
-import { AGENT_OPTION_NAMES, type SCRIPT_API_GLOBALS } from '../../core/names';
+import { AGENT_EFFORTS, AGENT_OPTION_NAMES, type SCRIPT_API_GLOBALS } from '../../core/names';
 import {
   checkJson,
   coded,
@@ -39,6 +39,7 @@ type ScriptApi = Record<(typeof SCRIPT_API_GLOBALS)[number], unknown>;
 
 const AGENT_OPTIONS: readonly string[] = AGENT_OPTION_NAMES;
 const AGENT_OPTION_SET: ReadonlySet<string> = new Set(AGENT_OPTIONS);
+const EFFORTS: readonly string[] = AGENT_EFFORTS;
 const APPLY = { arguments: { copy: true }, result: { promise: true, copy: true } };
 
 function optionError(key: string, expected: string, v: unknown): TypeError {
@@ -55,17 +56,24 @@ function agentOptions(opts: unknown): Record<string, unknown> {
   const keys = objectKeys(opts);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
+    const v = opts[key];
+    // An option set to undefined is no option at all (objects built with spreads and ternaries).
+    if (v === undefined) continue;
     if (!AGENT_OPTION_SET.has(key)) {
       throw new TypeErrorCtor('agent(prompt, opts): unknown option "' + key + '"; known options: ' + AGENT_OPTIONS.join(', '));
     }
-    const v = opts[key];
-    if (v === undefined || v === null) continue;
+    if (v === null) continue;
     switch (key) {
       case 'label':
       case 'phase':
       case 'model':
       case 'system':
+      case 'agentType':
         if (typeof v !== 'string') throw optionError(key, 'a string', v);
+        out[key] = v;
+        break;
+      case 'effort':
+        if (typeof v !== 'string' || EFFORTS.indexOf(v) < 0) throw optionError(key, "one of '" + EFFORTS.join("', '") + "'", v);
         out[key] = v;
         break;
       case 'tools':
@@ -241,17 +249,36 @@ export function installApi(host: ApiHost, config: PreludeConfig): { run: typeof 
     if (message.length > MAX_LOG_CHARS) message = message.slice(0, MAX_LOG_CHARS) + '… (truncated)';
     host.log(message);
   }
-  const budget = freeze({
+  // Claude Code's budget: tokens as plain numbers (`total` null and `remaining()` Infinity when
+  // there is no total), so `while (budget.remaining() > n)` and `budget.total / n` work. USD alongside.
+  const finite = (n: number): boolean => typeof n === 'number' && n === n && n !== Infinity && n !== -Infinity;
+  const left = (total: number, spent: number): number => (finite(total) ? mathMax(0, total - spent) : Infinity);
+  const usd = freeze({
     get total() {
-      return host.budget().total;
+      const t = host.budget().total.usd;
+      return finite(t) ? t : null;
     },
     spent: function spent() {
-      return host.budget().spent;
+      return host.budget().spent.usd;
     },
     remaining: function remaining() {
       const b = host.budget();
-      return { tokens: mathMax(0, b.total.tokens - b.spent.tokens), usd: mathMax(0, b.total.usd - b.spent.usd) };
+      return left(b.total.usd, b.spent.usd);
     },
+  });
+  const budget = freeze({
+    get total() {
+      const t = host.budget().total.tokens;
+      return finite(t) ? t : null;
+    },
+    spent: function spent() {
+      return host.budget().spent.tokens;
+    },
+    remaining: function remaining() {
+      const b = host.budget();
+      return left(b.total.tokens, b.spent.tokens);
+    },
+    usd: usd,
   });
   function emit(type: string, payload: Record<string, unknown>): void {
     if (typeof type !== 'string' || type === '') throw new TypeErrorCtor('__emit(type, payload): type must be a non-empty string');
@@ -260,7 +287,7 @@ export function installApi(host: ApiHost, config: PreludeConfig): { run: typeof 
     host.emit(type, payload);
   }
 
-  const API: ScriptApi = { args: config.args, agent, parallel, pipeline, phase, log, budget };
+  const API: ScriptApi = { args: config.hasArgs ? config.args : undefined, agent, parallel, pipeline, phase, log, budget };
   const apiNames = objectKeys(API) as Array<keyof ScriptApi>;
   for (let i = 0; i < apiNames.length; i++) {
     defineProperty(g, apiNames[i], { value: API[apiNames[i]], writable: false, enumerable: false, configurable: false });

@@ -6,7 +6,9 @@
 
 /** What the prelude is given as its last argument, as JSON. */
 export interface PreludeConfig {
+  /** The run's input; the script's `args` is `undefined` when `hasArgs` is false (JSON has no undefined). */
   readonly args: unknown;
+  readonly hasArgs: boolean;
   readonly limits: {
     readonly maxAgents: number;
     readonly maxItems: number;
