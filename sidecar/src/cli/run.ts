@@ -3,6 +3,7 @@ import { loadConfig } from '../config/config';
 import { createCore, createLogger } from '../app';
 import { isTerminal } from '../core/types';
 import { toErrorInfo } from '../errors/errors';
+import { DataDirLock, takeoverMessage } from '../store/data-dir-lock';
 import { ProgressReporter } from './progress';
 
 export interface RunCommandOptions {
@@ -28,7 +29,18 @@ export async function runCommand(task: string, opts: RunCommandOptions): Promise
   }
   const script = opts.script !== undefined ? fs.readFileSync(opts.script, 'utf8') : undefined;
   const logger = createLogger({ logLevel: process.env.DW_LOG_LEVEL ?? 'warn' }, process.stderr);
-  const core = await createCore(config, env, { logger });
+  // The run lives in the data folder: a `serve` starting on it meanwhile would resume it too.
+  const lock = DataDirLock.acquire(config.dataDir, {
+    command: 'run',
+    onTakeover: (holder, why) => logger.warn({ dataDir: config.dataDir, holder, why }, takeoverMessage(holder, why)),
+  });
+  let core: Awaited<ReturnType<typeof createCore>>;
+  try {
+    core = await createCore(config, env, { logger });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   let exitCode = 1;
   try {
     const started = await core.engine.start({ task, input, script });
@@ -54,6 +66,7 @@ export async function runCommand(task: string, opts: RunCommandOptions): Promise
     exitCode = 1;
   } finally {
     await core.close();
+    lock.release();
   }
   return exitCode;
 }

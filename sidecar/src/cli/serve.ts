@@ -4,6 +4,7 @@ import type { SelfAddress } from '../callbacks';
 import { buildServer, SidecarMetrics } from '../http';
 import { IsolatedVmSandbox } from '../sandbox';
 import { attachLivePage } from '../ui';
+import { DataDirLock, takeoverMessage } from '../store/data-dir-lock';
 import { openDatabase } from '../store/db';
 import { schedulePrune } from '../store/retention';
 import { VERSION } from '../version';
@@ -15,6 +16,12 @@ import { VERSION } from '../version';
 export async function serveCommand(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config);
+  // One process per data folder: two would both resume, and pay for, the same unfinished runs.
+  // Released on exit (process.exit included); after a crash the next start takes it over.
+  const lock = DataDirLock.acquire(config.dataDir, {
+    command: 'serve',
+    onTakeover: (holder, why) => logger.warn({ dataDir: config.dataDir, holder, why }, takeoverMessage(holder, why)),
+  });
   const db = openDatabase(config.dataDir);
   const metrics = new SidecarMetrics();
   const core = await createCore(config, process.env, { logger, db, metrics });
@@ -53,6 +60,7 @@ export async function serveCommand(): Promise<void> {
     // blocks a normal exit; the journal makes a hard stop safe (runs resume on the next start).
     if (IsolatedVmSandbox.wedgedIsolates > 0) {
       logger.warn({ wedged: IsolatedVmSandbox.wedgedIsolates }, 'isolates stuck after memory bombs: exiting hard');
+      lock.release();
       process.kill(process.pid, 'SIGKILL');
     }
     process.exit(0);

@@ -152,6 +152,24 @@ export class ConfigError extends DwError {
     super('invalid_config', message, 500);
   }
 }
+/** Another sidecar (or `run`) holds the data folder: two would resume, and pay for, the same runs. */
+export class DataDirLockedError extends DwError {
+  constructor(
+    dataDir: string,
+    holder: { pid: number; host: string; startedAt: string; command?: string },
+    lockFile: string,
+    sameHost: boolean,
+  ) {
+    super(
+      'data_dir_locked',
+      `Data folder ${dataDir} is in use by ${holder.command ? `\`${holder.command}\`` : 'another sidecar'} (pid ${holder.pid} on host ${holder.host}, since ${holder.startedAt}); ` +
+        (sameHost
+          ? 'stop it first, or give this one another DW_DATA_DIR'
+          : `it runs on another host, so it cannot be checked from here: stop it there, or delete ${lockFile} if it is gone`),
+      409,
+    );
+  }
+}
 export class ToolNotAllowedError extends DwError {
   constructor(tool: string) {
     super('tool_not_allowed', `Tool ${tool} is not allowed for this run`, 403);
