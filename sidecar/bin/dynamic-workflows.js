@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 'use strict';
-// isolated-vm needs Node started with --no-node-snapshot; re-launch once with it when missing.
+// isolated-vm needs Node started with --no-node-snapshot. When it is missing this launcher
+// replaces itself (process.execve: the same pid, so a signal to it, SIGKILL included, reaches
+// the server and nothing is left behind). Where execve is not available (Windows) it starts
+// a child that exits when this process goes away (its IPC channel closes), signals forwarded.
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const main = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+/** Set by the fallback below in its child's environment: watch the launcher through the IPC channel. */
+const WATCH = 'DYNAMIC_WORKFLOWS_LAUNCHER_WATCH';
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   console.error(
@@ -11,13 +16,35 @@ if (major < 24) {
   );
   process.exit(1);
 }
-if (process.execArgv.includes('--no-node-snapshot') || (process.env.NODE_OPTIONS || '').includes('--no-node-snapshot')) {
+const hasFlag =
+  process.execArgv.includes('--no-node-snapshot') || (process.env.NODE_OPTIONS || '').split(/\s+/).includes('--no-node-snapshot');
+
+if (hasFlag) {
+  if (process.env[WATCH] === '1' && process.channel) {
+    delete process.env[WATCH];
+    // The launcher is gone (killed, even with SIGKILL): stop as on SIGTERM (serve shuts down cleanly).
+    process.channel.unref();
+    process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  }
   require(main);
 } else {
-  const child = spawn(process.execPath, ['--no-node-snapshot', main, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const args = [...process.execArgv, '--no-node-snapshot', main, ...process.argv.slice(2)];
+  if (typeof process.execve === 'function') {
+    try {
+      process.execve(process.execPath, [process.execPath, ...args], process.env);
+    } catch {
+      // Not available on this platform: fall through to a watched child.
+    }
+  }
+  const child = spawn(process.execPath, [...process.execArgv, '--no-node-snapshot', __filename, ...process.argv.slice(2)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, [WATCH]: '1' },
+  });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => {
-    if (signal) process.kill(process.pid, signal);
-    else process.exit(code ?? 1);
+    if (!signal) process.exit(code ?? 1);
+    // End the same way; without the forwarding handler, or the signal would only be forwarded.
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
   });
 }
