@@ -11,6 +11,8 @@ import {
   toErrorInfo,
 } from '../errors/errors';
 import { MAX_PROMPT_CHARS, TEXT_CAPS, capText } from '../core/limits';
+import { resolveModel } from '../core/models';
+import { BUILTIN_AGENT_TYPES } from '../core/names';
 import { AgentFailure, runAgent, type AgentDeps, type AgentTask } from '../agents/runner';
 import { emptyUsage, totalTokens, type AgentOptions, type AgentRecord, type RunRecord, type Usage } from '../core/types';
 import type { SandboxHost } from '../sandbox/types';
@@ -119,7 +121,7 @@ export class RunContext implements SandboxHost {
     if (this.signal.aborted) throw reasonOf(this.signal);
     if (this.records.counts(this.id).total >= this.run.limits.maxAgents) throw new AgentLimitError(this.run.limits.maxAgents);
     const tools = opts.tools ? [...opts.tools] : [...this.deps.allowedTools];
-    const model = opts.model ?? this.run.options.agentModel ?? this.deps.defaultModel;
+    const model = resolveModel(this.deps.agentDeps.provider.name, opts.model ?? this.run.options.agentModel ?? this.deps.defaultModel);
     const maxTurns = Math.min(MAX_TURNS_CEILING, Math.max(1, Math.floor(opts.maxTurns ?? DEFAULT_MAX_TURNS)));
     const task: AgentTask = { prompt, system: opts.system ?? null, schema: opts.schema ?? null, tools, model, maxTurns };
     const fp = fingerprint(task);
@@ -146,6 +148,8 @@ export class RunContext implements SandboxHost {
       prompt,
       tools,
       model,
+      effort: opts.effort ?? null,
+      agentType: opts.agentType ?? null,
       status: 'queued',
       result: null,
       error: null,
@@ -158,6 +162,9 @@ export class RunContext implements SandboxHost {
     rec.label = label;
     rec.phase = phase;
 
+    const agentType = opts.agentType;
+    if (agentType !== undefined && !(BUILTIN_AGENT_TYPES as readonly string[]).includes(agentType))
+      return this.fail(rec, new UnknownAgentTypeError(agentType), emptyUsage());
     const widened = tools.filter((t) => !this.deps.allowedTools.includes(t));
     if (widened.length) return this.fail(rec, new ToolNotAllowedError(widened.join(', ')), emptyUsage());
     const longest = Math.max(prompt.length, task.system?.length ?? 0);
@@ -286,6 +293,17 @@ function capDetail(detail: unknown): unknown {
   if (detail === undefined) return undefined;
   const json = JSON.stringify(detail);
   return json !== undefined && json.length <= 16_384 ? detail : { truncated: true, bytes: json?.length ?? 0 };
+}
+
+/** An `agentType` this sidecar does not define: that agent fails, the script sees null. */
+class UnknownAgentTypeError extends DwError {
+  constructor(agentType: string) {
+    super(
+      'unknown_agent_type',
+      `Unknown agentType "${capText(agentType, TEXT_CAPS.label)}": this sidecar defines ${BUILTIN_AGENT_TYPES.map((t) => `"${t}"`).join(', ')}`,
+      422,
+    );
+  }
 }
 
 function reasonOf(signal: AbortSignal): DwError {
