@@ -1,0 +1,206 @@
+/**
+ * Claude Code compatibility: scripts written the way Claude Code's Workflow tool documents its
+ * script surface (scripts/*.workflow, plain JavaScript, each exercising one point) run unchanged
+ * through the real engine, sandbox and store against the offline model, and converge with the
+ * shape Claude Code would give them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { MODEL_ALIAS_TABLE } from '../../src/core/models';
+import type { AgentRecord, RunRecord, RunSpec, StoredEvent } from '../../src/core/types';
+import { startHarness, type Harness } from '../support/engine-harness';
+
+const SCRIPTS = path.join(__dirname, 'scripts');
+const script = (name: string): string => fs.readFileSync(path.join(SCRIPTS, `${name}.workflow`), 'utf8');
+
+describe('Claude Code workflow scripts run unchanged', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  beforeEach(() => {
+    h.model.reset();
+    h.model.setKnobs({ latencyMs: 0 });
+  });
+
+  async function run(name: string, spec: Omit<RunSpec, 'task' | 'script'> = {}): Promise<RunRecord> {
+    const done = await h.run({ task: `compat ${name}`, script: script(name), ...spec });
+    if (done.status !== 'converged') throw new Error(`${name} ended ${done.status}: ${JSON.stringify(done.error)}`);
+    return done;
+  }
+  const agents = (id: string): AgentRecord[] => h.engine.agents(id, { limit: 1000 }).agents;
+  const events = (id: string): StoredEvent[] => h.engine.events(id, 0, 10_000);
+  const tokens = (a: AgentRecord): number =>
+    a.usage.inputTokens + a.usage.outputTokens + a.usage.cacheReadTokens + a.usage.cacheWriteTokens;
+
+  test('there are at least 12 scripts and each one is used below', () => {
+    const files = fs.readdirSync(SCRIPTS).filter((f) => f.endsWith('.workflow'));
+    expect(files.length).toBeGreaterThanOrEqual(12);
+    const source = fs.readFileSync(__filename, 'utf8');
+    for (const f of files) expect(source).toContain(`'${f.replace(/\.workflow$/, '')}'`);
+  });
+
+  test('object phases with details and models: titles for the page and API, details kept, phase() and opts.phase by title', async () => {
+    const done = await run('01-object-phases', { input: { issues: ['login fails', 'add dark mode'] } });
+    expect(done.result).toEqual({ labels: 2, drafts: 2, reviewed: true, extra: true });
+    expect(done.meta).toMatchObject({
+      name: 'triage-issues',
+      phases: ['Classify', 'Draft', 'Review'],
+      phaseDetails: [
+        { title: 'Classify', detail: 'One haiku agent per issue labels it', model: 'haiku' },
+        { title: 'Draft', detail: 'Draft a reply to each bug' },
+        { title: 'Review' },
+      ],
+    });
+    const byPhase = new Map<string, number>();
+    for (const a of agents(done.id)) byPhase.set(a.phase ?? '', (byPhase.get(a.phase ?? '') ?? 0) + 1);
+    // An unknown title is a group of its own.
+    expect(Object.fromEntries(byPhase)).toEqual({ Classify: 2, Draft: 2, Review: 1, 'Follow-up': 1 });
+    const phaseEvents = events(done.id).flatMap((e) => (e.event.type === 'phase' ? [e.event.name] : []));
+    expect(phaseEvents).toEqual(['Classify', 'Draft']);
+    const classify = agents(done.id).filter((a) => a.phase === 'Classify');
+    expect(classify.map((a) => a.model)).toEqual([MODEL_ALIAS_TABLE.offline.haiku, MODEL_ALIAS_TABLE.offline.haiku]);
+  });
+
+  test('comments before meta, and whenToUse reaches the run record', async () => {
+    const done = await run('02-when-to-use', { input: { text: 'A long document.' } });
+    expect(done.meta).toMatchObject({ whenToUse: 'When the user hands over a long document and wants the gist', phases: ['Summarise'] });
+    expect(done.result).toEqual({ summary: expect.any(String) });
+  });
+
+  test('a string input is args as given', async () => {
+    const done = await run('03-args-string', { input: 'What is a monad?' });
+    expect(done.result).toEqual({ kind: 'string', length: 16, answered: true });
+  });
+
+  test('an array input is args as given', async () => {
+    const done = await run('04-args-array', { input: ['src/a.ts', 'src/b.ts', 'src/c.ts'] });
+    expect(done.result).toEqual({ isArray: true, files: ['src/a.ts', 'src/b.ts', 'src/c.ts'], notes: 3 });
+  });
+
+  test('an object input is args as given, nested values included', async () => {
+    const done = await run('05-args-object', { input: { goal: 'ship v2', steps: 3, audience: { name: 'ops', tags: ['a', 'b'] } } });
+    expect(done.result).toEqual({ goal: 'ship v2', steps: 3, nested: ['a', 'b'] });
+  });
+
+  test('no input: args is undefined', async () => {
+    const done = await run('06-args-absent');
+    expect(done.result).toEqual({ argsType: 'undefined', topic: 'the default topic', wrote: true });
+    const given = await run('06-args-absent', { input: { topic: 'tea' } });
+    expect(given.result).toMatchObject({ argsType: 'object', topic: 'tea' });
+  });
+
+  test('budget.total is a number of tokens: Math.floor(budget.total / n) sizes a fan-out', async () => {
+    const done = await run('07-budget-floor', { options: { limits: { maxTokens: 9_000 } } });
+    expect(done.result).toEqual({ total: 9_000, n: 4, got: 4, remainingIsNumber: true });
+    expect(done.counts.total).toBe(4);
+  });
+
+  test('while (budget.remaining() > n) ends once the agents have spent the budget', async () => {
+    const maxTokens = 5_000;
+    const done = await run('08-budget-while', { options: { limits: { maxTokens } } });
+    const r = done.result as { rounds: number; remaining: number; spent: number; total: number };
+    expect(r.total).toBe(maxTokens);
+    expect(r.rounds).toBeGreaterThan(1);
+    expect(r.rounds).toBeLessThan(50);
+    expect(r.remaining).toBeLessThanOrEqual(2000);
+    expect(r.remaining).toBe(Math.max(0, maxTokens - r.spent));
+    // spent() is the run's tokens: every agent's input, output, cache reads and cache writes.
+    expect(r.spent).toBe(agents(done.id).reduce((n, a) => n + tokens(a), 0));
+  });
+
+  test('spent() deltas measure one step; USD is under budget.usd', async () => {
+    const done = await run('09-spent-delta', { options: { limits: { maxUsd: 3 } } });
+    const r = done.result as { before: number; delta: number; usdPositive: boolean; usdTotal: number; usdRemaining: number };
+    const [measured] = agents(done.id);
+    expect(r.before).toBe(0);
+    expect(r.delta).toBe(tokens(measured));
+    expect(r.delta).toBeGreaterThan(0);
+    expect(r.usdPositive).toBe(true);
+    expect(r.usdTotal).toBe(3);
+    expect(r.usdRemaining).toBeCloseTo(3 - measured.usage.usd, 10);
+  });
+
+  test('options set to undefined are ignored; spreads work; model aliases map to the provider table', async () => {
+    const cheap = await run('10-options-spread', { input: { cheap: true } });
+    expect(cheap.result).toEqual({ a: 'string', b: 'string', c: 'string' });
+    expect(agents(cheap.id).map((a) => [a.label, a.model, a.effort])).toEqual([
+      ['base', MODEL_ALIAS_TABLE.offline.haiku, null],
+      ['strong', MODEL_ALIAS_TABLE.offline.opus, null],
+      ['sonnet', MODEL_ALIAS_TABLE.offline.sonnet, null],
+    ]);
+    const strong = await run('10-options-spread', { input: { cheap: false } });
+    expect(agents(strong.id).map((a) => [a.label, a.model, a.effort])).toEqual([
+      ['base', h.engine.agents(strong.id, {}).agents[0].model, 'high'],
+      ['strong', MODEL_ALIAS_TABLE.offline.opus, 'high'],
+      ['sonnet', MODEL_ALIAS_TABLE.offline.sonnet, 'high'],
+    ]);
+    expect(agents(strong.id)[0].model).toBe('offline-claude');
+  });
+
+  test('effort: every level is accepted and recorded on the agent; an unknown level is a TypeError the script can catch', async () => {
+    const done = await run('11-effort');
+    const r = done.result as { answered: number; refused: string };
+    expect(r.answered).toBe(4);
+    expect(r.refused).toMatch(/opts\.effort must be one of 'low', 'medium', 'high', 'max'/);
+    expect(agents(done.id).map((a) => [a.label, a.effort])).toEqual([
+      ['low', 'low'],
+      ['medium', 'medium'],
+      ['high', 'high'],
+      ['max', 'max'],
+    ]);
+  });
+
+  test('agentType: general-purpose runs; an undefined type fails that agent with unknown_agent_type and resolves null', async () => {
+    const done = await run('12-agent-type');
+    expect(done.result).toEqual({ general: 'string', custom: null });
+    const [general, custom] = agents(done.id);
+    expect(general).toMatchObject({ status: 'done', agentType: 'general-purpose' });
+    expect(custom).toMatchObject({ status: 'failed', agentType: 'code-reviewer', error: { code: 'unknown_agent_type' } });
+    expect(custom.error?.message).toMatch(/Unknown agentType "code-reviewer"/);
+    const failed = events(done.id).find((e) => e.event.type === 'agent.failed');
+    expect(failed?.event).toMatchObject({ label: 'custom', error: { code: 'unknown_agent_type' } });
+    expect(h.model.stats().ok).toBe(1);
+  });
+
+  test('pipeline stages get (prev, item, index)', async () => {
+    const done = await run('13-pipeline-item-index', { input: { topics: ['tides', 'comets', 'moss'] } });
+    expect(done.result).toEqual([
+      { topic: 'tides', index: 0, facts: 'string' },
+      { topic: 'comets', index: 1, facts: 'string' },
+      { topic: 'moss', index: 2, facts: 'string' },
+    ]);
+  });
+
+  test('a stage that throws makes that item null and skips its later stages; the other items go on', async () => {
+    const done = await run('14-pipeline-throwing-stage');
+    expect(done.result).toEqual({ results: ['string', null, 'string'] });
+    expect(
+      agents(done.id)
+        .map((a) => a.label)
+        .sort(),
+    ).toEqual(['first 0', 'first 2', 'second 0', 'second 2']);
+    const logs = events(done.id).flatMap((e) => (e.event.type === 'log' ? [e.event.message] : []));
+    expect(logs.some((m) => /pipeline\(\): item 1 failed and became null: Error: cannot process beta/.test(m))).toBe(true);
+  });
+
+  test('agent() throws budget_tokens once the total is reached, and the script can catch it', async () => {
+    const done = await run('15-budget-exhausted', { options: { limits: { maxTokens: 6_000 } } });
+    const r = done.result as { done: number; stopped: string; remaining: number };
+    expect(r.stopped).toBe('budget_tokens');
+    expect(r.done).toBeGreaterThan(0);
+    expect(r.done).toBeLessThan(100);
+    expect(r.remaining).toBe(0);
+  });
+
+  test('parallel takes thunks, keeps order, and never rejects: a failed agent or a throwing thunk is null', async () => {
+    const done = await run('16-parallel-nulls');
+    expect(done.result).toEqual(['string', null, null, 'string']);
+    const broken = agents(done.id).find((a) => a.label === 'broken');
+    expect(broken?.status).toBe('failed');
+    expect(broken?.error?.code).toBeTruthy();
+  });
+});
