@@ -1,4 +1,6 @@
-import type { RunStatus } from '../shared/types';
+import type { INodeExecutionData, JsonValue } from 'n8n-workflow';
+
+import type { ErrorInfo, RunStatus, Usage } from '../shared/types';
 
 /**
  * Outputs of Wait for Convergence. Timed Out must be the first: when the time limit hits,
@@ -29,4 +31,20 @@ export function outputForStatus(status: RunStatus): number | undefined {
 		default:
 			return undefined;
 	}
+}
+
+/** The output item of a wait that ended: from the sidecar's callback, or from the run as execute() found it. */
+export type ConvergenceItem = {
+	runId: string;
+	status: RunStatus;
+	result: JsonValue;
+	error: ErrorInfo | null;
+	usage: Usage | null;
+};
+
+/** The node's outputs with the item on `output` and nothing elsewhere; it pairs with the first input item (all named this run). */
+export function routeTo(output: number, item: ConvergenceItem): INodeExecutionData[][] {
+	const outputs: INodeExecutionData[][] = OUTPUT_NAMES.map(() => []);
+	outputs[output] = [{ json: item, pairedItem: { item: 0 } }];
+	return outputs;
 }

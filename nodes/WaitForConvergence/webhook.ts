@@ -1,19 +1,8 @@
-import type {
-	INodeExecutionData,
-	IWebhookFunctions,
-	IWebhookResponseData,
-	JsonValue,
-} from 'n8n-workflow';
+import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import { CREDENTIALS_TYPE, type DynamicWorkflowsApiCredentials } from '../shared/credentials';
-import {
-	RUN_STATUSES,
-	type CallbackPayload,
-	type ErrorInfo,
-	type RunStatus,
-	type Usage,
-} from '../shared/types';
-import { OUTPUT_NAMES, outputForStatus } from './outputs';
+import { RUN_STATUSES, type CallbackPayload, type RunStatus } from '../shared/types';
+import { outputForStatus, routeTo, type ConvergenceItem } from './outputs';
 import {
 	SIGNATURE_HEADER,
 	TIMESTAMP_HEADER,
@@ -34,15 +23,6 @@ type CallbackRequest = {
 type CallbackResponse = {
 	writeHead(status: number, headers: Record<string, string>): unknown;
 	end(body: string): unknown;
-};
-
-/** The output item of a resumed wait. */
-export type ConvergenceItem = {
-	runId: string;
-	status: RunStatus;
-	result: JsonValue;
-	error: ErrorInfo | null;
-	usage: Usage | null;
 };
 
 /**
@@ -131,10 +111,8 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 		error: payload.error ?? null,
 		usage: payload.usage ?? null,
 	};
-	const workflowData: INodeExecutionData[][] = OUTPUT_NAMES.map(() => []);
 	// All input items named this run, so the result pairs with the first of them.
-	workflowData[output] = [{ json: item, pairedItem: { item: 0 } }];
-	return { workflowData };
+	return { workflowData: routeTo(output, item) };
 }
 
 /** The exact bytes the sidecar signed: n8n keeps them as req.rawBody when it parses a body. */
