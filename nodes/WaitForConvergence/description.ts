@@ -7,7 +7,7 @@ const showOnlyWithTimeLimit = { limitWaitTime: [true] };
 export const properties: INodeProperties[] = [
 	{
 		displayName:
-			"Waits for one run per execution: the run of the incoming items (all items must name the same run). The sidecar must be able to reach this n8n instance's webhook URL. On the time limit, the incoming items leave unchanged through Timed Out.",
+			"Waits for one run per execution: the run of the incoming items (all items must name the same run). A run already in a chosen state passes on at once, without waiting. The sidecar must be able to reach this n8n instance's webhook URL (set WEBHOOK_URL when n8n runs behind a proxy or in a container). On the time limit, the incoming items leave unchanged through Timed Out.",
 		name: 'notice',
 		type: 'notice',
 		default: '',

@@ -1,13 +1,24 @@
 import { NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import { CREDENTIALS_TYPE, type DynamicWorkflowsApiCredentials } from '../shared/credentials';
+import { SidecarApiError } from '../shared/transport/errors';
 import { runPath } from '../shared/transport/paths';
 import { sidecarRequest } from '../shared/transport/request';
-import { CALLBACK_EVENTS, type CallbackEvent } from '../shared/types';
-import { OUTPUT, OUTPUT_NAMES } from './outputs';
+import { CALLBACK_EVENTS, type CallbackEvent, type RunRecord } from '../shared/types';
+import { infoHint, loopbackResumeUrlWarning, runPageUrl, warningHint } from './guardrails';
+import { OUTPUT, OUTPUT_NAMES, outputForStatus, routeTo, type ConvergenceItem } from './outputs';
 import { WAIT_STATE_KEY, saveWaitState } from './waitState';
 
 const UNIT_MS = { minutes: 60_000, hours: 3_600_000, days: 86_400_000 } as const;
+
+/** The states a run never leaves. */
+const FINAL_STATUSES: readonly CallbackEvent[] = ['converged', 'failed', 'cancelled'];
+
+/** Custom data key of the run page link of the run an execution waited for (shown with the execution). */
+export const RUN_PAGE_KEY = 'dynamicWorkflowsRunPage';
+/** n8n keeps custom data values up to this length whole. */
+const CUSTOM_DATA_VALUE_MAX = 255;
 
 /** The body of POST /v1/runs/:id/callbacks. */
 type RegisterCallbackBody = {
@@ -16,9 +27,16 @@ type RegisterCallbackBody = {
 };
 
 /**
- * Registers this execution's resume URL with the sidecar for the run, then puts the
- * execution to wait: no worker is held, and the wait survives an n8n restart. The sidecar's
- * signed callback resumes it through webhook(); the time limit, if any, through Timed Out.
+ * Looks at the run first: one already in a state the node resumes on (converged, failed,
+ * cancelled, awaiting approval) leaves at once on its output, with no callback registered and
+ * no wait. Otherwise registers this execution's resume URL with the sidecar for the run, then
+ * puts the execution to wait: no worker is held, and the wait survives an n8n restart. The
+ * sidecar's signed callback resumes it through webhook(); the time limit, if any, through Timed Out.
+ *
+ * A run that reaches its state between the look and the registration is not lost: the sidecar
+ * delivers at once to a registration for a state the run is already in, and retries n8n's 409
+ * "is running already" within milliseconds until the execution is saved as waiting. Nor is it
+ * doubled: the node either routes (and registers nothing) or registers and waits, never both.
  */
 export async function waitForConvergence(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
@@ -40,6 +58,33 @@ export async function waitForConvergence(this: IExecuteFunctions): Promise<INode
 	const waitTill = waitTillOf.call(this);
 	// Signed in n8n 2.x (`?signature=…`): the sidecar must POST to it exactly as given.
 	const resumeUrl = String(this.evaluateExpression('{{ $execution.resumeUrl }}', 0));
+	const credentials = await this.getCredentials<DynamicWorkflowsApiCredentials>(CREDENTIALS_TYPE);
+	const runPage = runPageUrl(credentials.baseUrl, runId);
+	const loopback = loopbackResumeUrlWarning(resumeUrl, String(credentials.baseUrl ?? ''));
+	if (loopback) {
+		this.logger.warn(`Wait for Convergence (run ${runId}): ${loopback}`);
+		this.addExecutionHints(warningHint(loopback));
+	}
+
+	const run = await sidecarRequest<RunRecord>(this, { method: 'GET', path: runPath(runId) }, 0);
+	const output = settledOutput(run, events);
+	if (output !== undefined) {
+		saveRunPage(this.customData, runPage);
+		this.addExecutionHints(
+			infoHint(
+				`Run ${runId} was already ${run.status.replace('_', ' ')}: passed on at once, without waiting${runPage ? `. Run page: ${runPage}` : ''}`,
+			),
+		);
+		return routeTo(output, itemOf(runId, run));
+	}
+	if (FINAL_STATUSES.includes(run.status as CallbackEvent)) {
+		this.addExecutionHints(
+			warningHint(
+				`Run ${runId} already ended as ${run.status}, which is not among Resume On (${events.join(', ')}): no callback will come, only the time limit ends this wait`,
+			),
+		);
+	}
+
 	// Kept with the parked execution: webhook() accepts only callbacks for this run, signed for this URL.
 	if (!saveWaitState(this.customData, { runId, path: new URL(resumeUrl).pathname })) {
 		throw new NodeOperationError(
@@ -51,8 +96,20 @@ export async function waitForConvergence(this: IExecuteFunctions): Promise<INode
 			},
 		);
 	}
+	saveRunPage(this.customData, runPage);
 	const body: RegisterCallbackBody = { url: resumeUrl, events };
-	await sidecarRequest(this, { method: 'POST', path: runPath(runId, '/callbacks'), body }, 0);
+	try {
+		await sidecarRequest(this, { method: 'POST', path: runPath(runId, '/callbacks'), body }, 0);
+	} catch (error) {
+		// A sidecar that refuses the loopback URL (DW_CALLBACK_HOSTS) fails the node: say why there too.
+		if (loopback && error instanceof SidecarApiError)
+			error.description = [error.description, loopback].filter(Boolean).join('. ');
+		// Only node errors come out of sidecarRequest (SidecarApiError, NodeOperationError): passed on as they are.
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error
+		throw error;
+	}
+	if (runPage)
+		this.addExecutionHints(infoHint(`Waiting for run ${runId}. Follow it live: ${runPage}`));
 
 	await this.putExecutionToWait(waitTill);
 
@@ -60,6 +117,32 @@ export async function waitForConvergence(this: IExecuteFunctions): Promise<INode
 	const outputs: INodeExecutionData[][] = OUTPUT_NAMES.map(() => []);
 	outputs[OUTPUT.timedOut] = items.map((item, index) => ({ ...item, pairedItem: { item: index } }));
 	return outputs;
+}
+
+/** The output for a run already in a state the node resumes on; undefined when it must wait. */
+function settledOutput(run: RunRecord, events: readonly CallbackEvent[]): number | undefined {
+	if (!run || typeof run.status !== 'string') return undefined;
+	if (!events.includes(run.status as CallbackEvent)) return undefined;
+	return outputForStatus(run.status);
+}
+
+/** The item a callback for the run in its current state would carry (the sidecar's callback body). */
+function itemOf(runId: string, run: RunRecord): ConvergenceItem {
+	return {
+		runId,
+		status: run.status,
+		result: run.status === 'converged' ? (run.result ?? null) : null,
+		error: run.error ? { code: run.error.code, message: run.error.message } : null,
+		usage: run.usage ?? null,
+	};
+}
+
+/** Best effort: the link is kept with the execution when n8n has room for it. */
+function saveRunPage(
+	customData: IExecuteFunctions['customData'],
+	runPage: string | undefined,
+): void {
+	if (runPage && runPage.length <= CUSTOM_DATA_VALUE_MAX) customData.set(RUN_PAGE_KEY, runPage);
 }
 
 /** The one run this execution waits for: every item must name the same run. */

@@ -29,9 +29,14 @@ function runRecord(id: string, status: string) {
 	};
 }
 
+/** What GET /v1/runs/run-42 answers when the Wait node looks at the run. */
+let lookedAt: Omit<ReturnType<typeof runRecord>, 'result'> & { result: unknown };
+
 function sidecarHandler(request: RecordedRequest): Reply {
 	if (request.method === 'POST' && request.url === '/v1/runs')
 		return { status: 201, body: runRecord('run-42', 'queued') };
+	if (request.method === 'GET' && request.url === '/v1/runs/run-42')
+		return { status: 200, body: lookedAt };
 	if (request.method === 'POST' && request.url === '/v1/runs/run-42/callbacks')
 		return { status: 201, body: { ok: true } };
 	return {
@@ -114,10 +119,13 @@ const connections = {
 describe('the nodes run through n8n-core WorkflowExecute', () => {
 	let sidecar: FakeSidecar;
 	let harness: Harness;
+	let harnessBaseUrl: string;
 
 	beforeEach(async () => {
+		lookedAt = runRecord('run-42', 'running');
 		sidecar = new FakeSidecar(sidecarHandler);
 		const baseUrl = await sidecar.start();
+		harnessBaseUrl = baseUrl;
 		harness = createHarness(workflowNodes(), connections, {
 			baseUrl,
 			token: TOKEN,
@@ -134,7 +142,8 @@ describe('the nodes run through n8n-core WorkflowExecute', () => {
 
 		expect(run.status).toBe('waiting');
 		expect(run.waitTill?.getTime()).toBeGreaterThan(Date.now() + 4 * 60_000);
-		const [start, register] = sidecar.requests;
+		const [start, look, register] = sidecar.requests;
+		expect(look).toMatchObject({ method: 'GET', url: '/v1/runs/run-42' });
 		expect(start).toMatchObject({
 			method: 'POST',
 			url: '/v1/runs',
@@ -207,7 +216,46 @@ describe('the nodes run through n8n-core WorkflowExecute', () => {
 
 		expect(run.data.resultData.metadata).toEqual({
 			dynamicWorkflowsWait: JSON.stringify({ runId: 'run-42', path: '/webhook-waiting/exec-1' }),
+			dynamicWorkflowsRunPage: `${harnessBaseUrl}/#/runs/run-42`,
 		});
+	});
+
+	it("shows the run page's link on the waiting node (an execution hint kept with its run data)", async () => {
+		const run = await runWorkflow(harness, 'Source');
+
+		expect(run.status).toBe('waiting');
+		expect(run.data.resultData.runData.Wait[0].hints).toEqual([
+			{
+				type: 'info',
+				location: 'outputPane',
+				message: `Waiting for run run-42. Follow it live: ${harnessBaseUrl}/#/runs/run-42`,
+			},
+		]);
+	});
+
+	it('a run that converged before the Wait node looked goes on at once: no callback registered, no wait', async () => {
+		lookedAt = { ...runRecord('run-42', 'converged'), result: { answer: 42 } };
+
+		const done = await runWorkflow(harness, 'Source');
+
+		expect(done.status).toBe('success');
+		expect(done.waitTill).toBeUndefined();
+		expect(sidecar.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+			'POST /v1/runs',
+			'GET /v1/runs/run-42',
+		]);
+		expect(outputsOf(done, 'On Converged')[0].map((i) => i.json)).toEqual([
+			{
+				runId: 'run-42',
+				status: 'converged',
+				result: { answer: 42 },
+				error: null,
+				usage: runRecord('run-42', 'converged').usage,
+			},
+		]);
+		for (const other of ['On Timed Out', 'On Failed', 'On Awaiting Approval']) {
+			expect(done.data.resultData.runData[other]).toBeUndefined();
+		}
 	});
 
 	it.each([
