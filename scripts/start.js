@@ -18,6 +18,7 @@ const {
   startSidecar,
   credentialsFor,
 } = require('./lib');
+const { Progress, preflight } = require('./lib/preflight');
 
 const HOME = path.join(ROOT, '.dynamic-workflows');
 const N8N_FOLDER = path.join(HOME, 'n8n');
@@ -32,7 +33,9 @@ const PLACEHOLDER_CREDENTIALS = {
   slackApi: { accessToken: 'xoxb-change-me' },
 };
 
-const say = (/** @type {string} */ line) => process.stdout.write(`${line}\n`);
+/** What is going on and for how long: a status line redrawn on a terminal, plain lines in a log. */
+const progress = new Progress(process.stdout);
+const say = (/** @type {string} */ line) => progress.line(line);
 
 /** @param {string} name @param {number} def */
 function portFrom(name, def) {
@@ -79,6 +82,7 @@ let stopping = false;
 async function stopAll(code) {
   if (stopping) return;
   stopping = true;
+  progress.stop();
   if (n8n || sidecar) say('\nStopping n8n and the sidecar…');
   await n8n?.stop().catch(() => undefined);
   await sidecar?.stop().catch(() => undefined);
@@ -86,6 +90,19 @@ async function stopAll(code) {
 }
 
 async function main() {
+  const dataDir = process.env.DW_DATA_DIR ? path.resolve(process.env.DW_DATA_DIR) : HOME;
+  const sidecarPort = portFrom('DW_PORT', 7420);
+  const n8nPort = portFrom('N8N_PORT', 5678);
+  // Before anything slow: a taken port or a sidecar left running would fail the start minutes later.
+  const problems = await preflight({
+    dataDir,
+    ports: [
+      { port: sidecarPort, variable: 'DW_PORT', what: 'the sidecar' },
+      { port: n8nPort, variable: 'N8N_PORT', what: 'n8n' },
+    ],
+  });
+  if (problems.length > 0) throw new Error(`cannot start:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+
   fs.mkdirSync(LOGS, { recursive: true });
   const sidecarLog = path.join(LOGS, 'sidecar.log');
   const n8nLog = path.join(LOGS, 'n8n.log');
@@ -93,19 +110,21 @@ async function main() {
   const provider = process.env.DW_PROVIDER || (process.env.ANTHROPIC_API_KEY ? 'anthropic' : 'offline');
   const { token, source: tokenSource } = sidecarToken();
 
-  say(`Starting the sidecar (provider ${provider}; log ${path.relative(ROOT, sidecarLog)})…`);
+  say(`Starting the sidecar (provider ${provider}; log ${path.relative(ROOT, sidecarLog)}) and preparing n8n…`);
   const [n8nInstall, tarball, sc] = await Promise.all([
-    ensureN8n(),
-    packNodePackage({ outDir: path.join(HOME, 'package') }),
-    startSidecar({
-      dataDir: process.env.DW_DATA_DIR ? path.resolve(process.env.DW_DATA_DIR) : HOME,
-      token,
-      port: portFrom('DW_PORT', 7420),
-      logFile: sidecarLog,
-      echo,
-      // Callbacks go only to hosts the operator allows: here the local n8n (its webhook URL is 127.0.0.1).
-      env: { DW_CALLBACK_HOSTS: process.env.DW_CALLBACK_HOSTS || '127.0.0.1' },
-    }).then((s) => (sidecar = s)),
+    progress.task('checking n8n (the first start installs it: a few minutes)', 'n8n ready', () => ensureN8n()),
+    progress.task('packing the node package', 'node package packed', () => packNodePackage({ outDir: path.join(HOME, 'package') })),
+    progress.task('starting the sidecar', `sidecar listening on port ${sidecarPort}`, () =>
+      startSidecar({
+        dataDir,
+        token,
+        port: sidecarPort,
+        logFile: sidecarLog,
+        echo,
+        // Callbacks go only to hosts the operator allows: here the local n8n (its webhook URL is 127.0.0.1).
+        env: { DW_CALLBACK_HOSTS: process.env.DW_CALLBACK_HOSTS || '127.0.0.1' },
+      }).then((s) => (sidecar = s)),
+    ),
   ]);
 
   // The sidecar credential follows the sidecar's URL and token; the others are placeholders made once.
@@ -123,22 +142,25 @@ async function main() {
   if (!state.placeholders) Object.assign(wanted, PLACEHOLDER_CREDENTIALS);
   const credentials = credentialsFor(examples, wanted);
   if (credentials.length > 0) {
-    say('Saving the credentials in n8n…');
-    await importCredentials(n8nInstall, N8N_FOLDER, credentials);
+    await progress.task('saving the credentials in n8n', 'credentials saved in n8n', () =>
+      importCredentials(n8nInstall, N8N_FOLDER, credentials),
+    );
     fs.writeFileSync(STATE_FILE, JSON.stringify({ sidecarCredential, placeholders: true }), { mode: 0o600 });
   }
 
   say(`Starting n8n (first start takes a minute; log ${path.relative(ROOT, n8nLog)})…`);
-  const instance = await N8nInstance.start({
-    n8n: n8nInstall,
-    userFolder: N8N_FOLDER,
-    port: portFrom('N8N_PORT', 5678),
-    packageTarball: tarball,
-    setupOwner: false,
-    logFile: n8nLog,
-    echo,
-    log: () => undefined,
-  });
+  const instance = await progress.task('installing the node package into n8n and starting n8n', `n8n listening on port ${n8nPort}`, () =>
+    N8nInstance.start({
+      n8n: n8nInstall,
+      userFolder: N8N_FOLDER,
+      port: n8nPort,
+      packageTarball: tarball,
+      setupOwner: false,
+      logFile: n8nLog,
+      echo,
+      log: () => undefined,
+    }),
+  );
   n8n = instance;
 
   let signedIn = true;
@@ -150,15 +172,17 @@ async function main() {
   /** @type {string[]} */
   const imported = [];
   if (signedIn) {
-    for (const wf of examples) {
-      if (wf.id && (await instance.rest.getWorkflow(wf.id))) continue;
-      try {
-        await instance.addWorkflow(wf, true);
-        imported.push(wf.name);
-      } catch (err) {
-        say(`Example "${wf.name}" was imported but not published: ${err instanceof Error ? err.message : String(err)}`);
+    await progress.task('importing the examples', 'examples checked', async () => {
+      for (const wf of examples) {
+        if (wf.id && (await instance.rest.getWorkflow(wf.id))) continue;
+        try {
+          await instance.addWorkflow(wf, true);
+          imported.push(wf.name);
+        } catch (err) {
+          say(`Example "${wf.name}" was imported but not published: ${err instanceof Error ? err.message : String(err)}`);
+        }
       }
-    }
+    });
   }
 
   const webhookExample = examples.find((wf) =>
@@ -194,6 +218,7 @@ process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
 main().catch(async (err) => {
+  progress.stop();
   process.stderr.write(`npm start failed: ${err instanceof Error ? err.message : String(err)}\n`);
   await stopAll(1);
 });
