@@ -8,6 +8,7 @@ import { startMailCatcher, type MailCatcher } from '../support/smtp';
 import { removeTempDirs } from '../support/temp';
 import { waitFor } from '../support/wait';
 import { EXAMPLE_EMAIL_APPROVAL, EXAMPLE_WEBHOOK, budgetVariant, restartVariant, webhookPathOf } from '../support/workflows';
+import { GIVEN_RUN_PATH, callbackEventsOf, callbackRetriesOf, givenRunVariant } from '../support/handoff';
 
 // One sidecar and one n8n for the whole file: an n8n start costs tens of seconds on two
 // cores, so only the restart test restarts it (and it runs last).
@@ -38,6 +39,7 @@ describeE2e('n8n with the node package and the real sidecar', () => {
         path.join(EXAMPLES, EXAMPLE_EMAIL_APPROVAL),
         budgetVariant(0.000001),
         restartVariant(receiver.url),
+        givenRunVariant(),
       ],
       credentials: {
         dynamicWorkflowsApi: { baseUrl: sidecar.url, token: sidecar.token },
@@ -222,6 +224,49 @@ describeE2e('n8n with the node package and the real sidecar', () => {
     expect(nodeOutput(exec, 'Wait for Result')).toBeUndefined();
     expect(mail.mails.some((x) => x.subject === `Accept the result of run ${runId}?`)).toBe(false);
   }, 240_000);
+
+  test('a run that converged before Wait for Convergence looks goes on at once: no callback registered or delivered', async () => {
+    const m = marker();
+    const started = await sidecar.api<RunRecord>('POST', '/v1/runs', { task: `Research question: what makes a retry safe? (${m})` });
+    expect(started.status).toBe(201);
+    const runId = started.body.id;
+    const run = await waitFor(
+      async () => {
+        const r = await getRun(sidecar, runId);
+        return r.status === 'converged' ? r : undefined;
+      },
+      { what: `run ${runId} to converge`, timeoutMs: 90_000, diagnose },
+    );
+
+    const res = await postJson(n8n.webhookUrl(GIVEN_RUN_PATH), { runId });
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ runId, status: 'converged' });
+    expect(res.body.result).toEqual(run.result);
+    // Nothing registered, so nothing is delivered later either (a parked execution would have needed a callback).
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await callbackEventsOf(sidecar, runId)).toEqual([]);
+    expect(callbackRetriesOf(sidecar, runId)).toEqual([]);
+  }, 180_000);
+
+  test('example (a): a fast run reaches n8n once and without the backoff, whichever of run and Wait node is first', async () => {
+    const m = marker();
+    const res = await postJson(n8n.webhookUrl(webhookPathOf(exampleWebhook)), { task: `Research question: what is a race? (${m})` });
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('converged');
+
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Either the Wait node found the run done (no callback at all) or it parked and one callback resumed it.
+    const callbacks = await callbackEventsOf(sidecar, res.body.runId);
+    expect(callbacks.filter((e) => e.type !== 'callback.delivered')).toEqual([]);
+    expect(callbacks.length).toBeLessThanOrEqual(1);
+    // n8n's 409 "is running already" (a callback faster than the parking) is retried within
+    // milliseconds: no retry of this run's callback waited on the normal backoff (500 ms and up).
+    for (const retry of callbackRetriesOf(sidecar, res.body.runId)) {
+      expect(retry.reason).toContain('not waiting yet');
+      expect(retry.delayMs).toBeLessThan(500);
+    }
+  }, 180_000);
 
   // Last: it restarts n8n.
   test('an execution waiting for a run survives an n8n restart and resumes exactly once with the result', async () => {
