@@ -199,9 +199,11 @@ describe('engine against the offline model over HTTP', () => {
     const cancelledAt = events.findIndex((e) => e.type === 'run.status' && e.status === 'cancelled');
     expect(cancelledAt).toBeGreaterThan(0);
     expect(events.slice(cancelledAt).filter((e) => e.type === 'agent.started')).toEqual([]);
-    // Every model call belongs to an agent that started before the cancel, and most never started.
+    // Every model call belongs to an agent that started before the cancel (an agent that started
+    // just before it may be aborted before its request reaches the model), and most never started.
     const startedAgents = events.filter((e) => e.type === 'agent.started').length;
-    expect(h.model.stats().requests).toBe(startedAgents);
+    expect(h.model.stats().requests).toBeGreaterThanOrEqual(2);
+    expect(h.model.stats().requests).toBeLessThanOrEqual(startedAgents);
     expect(startedAgents).toBeLessThan(50);
     const agents = h.engine.agents(started.id, { limit: 1000 }).agents;
     expect(agents.filter((a) => a.status === 'queued' || a.status === 'active')).toEqual([]);
