@@ -446,6 +446,8 @@ export class Engine implements EngineApi {
     } finally {
       clearTimeout(deadline);
       ctx.abort(new RunCancelledError('Run ended'));
+      // Agents still at the model are aborted now; wait until each has recorded how it ended.
+      await ctx.settled();
     }
   }
 

@@ -53,6 +53,8 @@ export class RunContext implements SandboxHost {
   readonly pauseGate = new Gate();
   readonly concurrency: AdaptiveConcurrency;
   private readonly occurrences = new Map<string, number>();
+  /** Agents at the model (or its retries) now: what settled() waits for. */
+  private readonly activeCalls = new Set<Promise<void>>();
   private readonly replay: Replay;
   private readonly records: RunRecords;
   private readonly id: string;
@@ -191,19 +193,42 @@ export class RunContext implements SandboxHost {
       this.deps.journal.write(rec); // issued: before dispatch
       this.records.emit(this.id, { type: 'agent.queued', seq: rec.seq, label, phase });
     });
-    return this.concurrency.run(() => this.deps.globalLimit(() => this.dispatch(rec, task)));
+    // A queued agent is recorded cancelled the moment the execution is aborted, not when a
+    // slot frees (which, behind the sidecar-wide limit, can be long after the run ended).
+    const onAbort = (): void => {
+      if (rec.status === 'queued') this.cancelQueued(rec, reasonOf(this.signal));
+    };
+    this.signal.addEventListener('abort', onAbort, { once: true });
+    return this.concurrency
+      .run(() => this.deps.globalLimit(() => this.dispatch(rec, task)))
+      .finally(() => this.signal.removeEventListener('abort', onAbort));
+  }
+
+  /**
+   * Resolves once no agent of this execution is at the model: after an abort, every agent's
+   * record says how it ended (done, failed or cancelled) before the run's end is reported.
+   */
+  async settled(): Promise<void> {
+    while (this.activeCalls.size) await Promise.allSettled([...this.activeCalls]);
+  }
+
+  private cancelQueued(rec: AgentRecord, err: unknown): void {
+    this.records.count(this.id, { queued: -1 });
+    rec.status = 'cancelled';
+    rec.error = toErrorInfo(err);
+    rec.endedAt = new Date().toISOString();
+    this.deps.journal.write(rec);
   }
 
   private async dispatch(rec: AgentRecord, task: AgentTask): Promise<unknown> {
+    // Cancelled while it waited for a slot (recorded by the abort listener in agent()).
+    if (rec.status === 'cancelled') throw reasonOf(this.signal);
     try {
       await this.pauseGate.pass(this.signal);
       if (this.signal.aborted) throw reasonOf(this.signal);
       this.checkBudget();
     } catch (err) {
-      this.records.count(this.id, { queued: -1 });
-      rec.status = 'cancelled';
-      rec.error = toErrorInfo(err);
-      this.deps.journal.write(rec);
+      if (rec.status === 'queued') this.cancelQueued(rec, err);
       throw err;
     }
     this.records.count(this.id, { queued: -1, active: 1 });
@@ -215,6 +240,9 @@ export class RunContext implements SandboxHost {
       this.records.emit(this.id, { type: 'agent.started', seq: rec.seq, label: rec.label, phase: rec.phase });
     });
     this.deps.inFlight.inc();
+    let endCall!: () => void;
+    const call = new Promise<void>((resolve) => (endCall = resolve));
+    this.activeCalls.add(call);
     try {
       const { value, usage } = await runAgent(
         task,
@@ -260,6 +288,8 @@ export class RunContext implements SandboxHost {
       return this.fail(rec, failure, failure.usage);
     } finally {
       this.deps.inFlight.dec();
+      this.activeCalls.delete(call);
+      endCall();
     }
   }
 
