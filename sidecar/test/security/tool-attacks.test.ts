@@ -72,6 +72,7 @@ describe('tool calls, globs and schemas cannot stop or fool the sidecar', () => 
     fs.writeSync(fd, '\nsecond line\n');
     fs.closeSync(fd);
     await sc.start();
+    await sc.warmUp();
   }, 120_000);
   afterAll(() => sc.kill());
 

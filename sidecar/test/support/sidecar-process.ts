@@ -90,6 +90,18 @@ export class SidecarProcess {
     return { status: r.status, body: parsed as T };
   }
 
+  /**
+   * One small run end to end (sandbox, one agent, journal, events), so the first-use costs of a
+   * fresh process (module loading, JIT, schema compilation: 10–30 ms of event loop on this
+   * machine) are paid before a test starts measuring what an attack does to the event loop.
+   */
+  async warmUp(): Promise<void> {
+    const r = await this.request<{ id: string }>('POST', '/v1/runs', { task: 'warm up', script: "return await agent('warm up');" });
+    if (r.status !== 201 && r.status !== 202) throw new Error(`warm-up run refused: ${r.status} ${JSON.stringify(r.body)}`);
+    const done = await this.waitForStatus(r.body.id, ['converged', 'failed', 'cancelled']);
+    if (done.status !== 'converged') throw new Error(`warm-up run ended ${String(done.status)}: ${JSON.stringify(done.error)}`);
+  }
+
   async waitForStatus(id: string, statuses: string[], timeoutMs = 120_000): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
