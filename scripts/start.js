@@ -185,9 +185,9 @@ async function main() {
     });
   }
 
-  const webhookExample = examples.find((wf) =>
-    wf.nodes.some((n) => n.type === 'n8n-nodes-base.webhook' && n.parameters.responseMode === 'responseNode'),
-  );
+  // The synchronous example answers the curl below with the result; the 202 + callback one
+  // needs a callbackUrl, so it is not the one to try first.
+  const webhookExample = examples.find((wf) => wf.id === 'dwExampleWebhook');
   const webhookPath = webhookExample?.nodes.find((n) => n.type === 'n8n-nodes-base.webhook')?.parameters.path;
   say('');
   say(`n8n editor     ${instance.url}/`);
