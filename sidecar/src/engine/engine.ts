@@ -393,7 +393,8 @@ export class Engine implements EngineApi {
       globalLimit: this.globalLimit,
       agentDeps: {
         provider: this.deps.provider,
-        toolContext: this.toolContext(run),
+        // Tools stop with the execution (cancel, deadline, shutdown), not at their own timeouts.
+        toolContext: { ...this.toolContext(run), signal: exec.controller.signal },
         retry: this.retry(),
         hooks: this.hooks(),
         warmup: this.warmup,
@@ -411,6 +412,7 @@ export class Engine implements EngineApi {
         },
       },
       onUsage: (u) => this.deps.metrics?.recordUsage(u),
+      logger: this.deps.logger,
     });
     exec.ctx = ctx;
     // The deadline is fixed when the script first starts and survives restarts.
@@ -424,8 +426,9 @@ export class Engine implements EngineApi {
       () => ctx.abort(new DeadlineError(run.limits.deadlineMs)),
       Math.max(0, Date.parse(deadlineAt) - Date.now()),
     );
+    let outcome: Awaited<ReturnType<ScriptSandbox['run']>>;
     try {
-      const outcome = await this.deps.sandbox.run({
+      outcome = await this.deps.sandbox.run({
         script,
         args: run.input,
         host: ctx,
@@ -438,17 +441,20 @@ export class Engine implements EngineApi {
           maxResultBytes: config.maxResultBytes,
         },
       });
-      if (isTerminal(this.get(run.id).status)) return;
-      if (ctx.signal.aborted && toErrorInfo(ctx.signal.reason).code === 'shutdown') return;
-      if (outcome.ok) this.records.setStatus(run.id, 'converged', { result: outcome.result, error: null });
-      else
-        this.records.setStatus(run.id, outcome.error.code === 'cancelled' ? 'cancelled' : 'failed', { result: null, error: outcome.error });
     } finally {
       clearTimeout(deadline);
+      // Agents still queued or at the model are aborted now. The run's end is reported only once
+      // each has recorded how it ended, so its counts are final and nothing (a restart of an
+      // agent, a late answer) can slip in between the terminal status and the execution's end.
       ctx.abort(new RunCancelledError('Run ended'));
-      // Agents still at the model are aborted now; wait until each has recorded how it ended.
       await ctx.settled();
     }
+    if (isTerminal(this.get(run.id).status)) return;
+    // The first abort's reason stands (a shutdown leaves the run to resume on the next start).
+    if (toErrorInfo(ctx.signal.reason).code === 'shutdown') return;
+    if (outcome.ok) this.records.setStatus(run.id, 'converged', { result: outcome.result, error: null });
+    else
+      this.records.setStatus(run.id, outcome.error.code === 'cancelled' ? 'cancelled' : 'failed', { result: null, error: outcome.error });
   }
 
   private toolContext(run: RunRecord): ToolContext {

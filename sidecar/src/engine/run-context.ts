@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { LimitFunction } from 'p-limit';
 import {
   AgentAttemptsError,
@@ -38,6 +39,7 @@ export interface RunContextDeps {
   readonly controller: AbortController;
   readonly inFlight: { inc(): void; dec(): void };
   readonly onUsage?: (u: Usage) => void;
+  readonly logger?: Pick<Logger, 'warn'>;
 }
 
 const DEFAULT_MAX_TURNS = 8;
@@ -196,9 +198,18 @@ export class RunContext implements SandboxHost {
     // A queued agent is recorded cancelled the moment the execution is aborted, not when a
     // slot frees (which, behind the sidecar-wide limit, can be long after the run ended).
     const onAbort = (): void => {
-      if (rec.status === 'queued') this.cancelQueued(rec, reasonOf(this.signal));
+      if (rec.status !== 'queued') return;
+      try {
+        this.cancelQueued(rec, reasonOf(this.signal));
+      } catch (err) {
+        // A listener must not throw (it would be an uncaught exception). The record stays
+        // queued here; dispatch() records the cancel when the agent's slot comes.
+        this.deps.logger?.warn({ runId: this.id, seq: rec.seq, err: toErrorInfo(err) }, 'could not record a queued agent as cancelled');
+      }
     };
     this.signal.addEventListener('abort', onAbort, { once: true });
+    // The queued event above may itself have aborted the run (its event budget).
+    if (this.signal.aborted) onAbort();
     return this.concurrency
       .run(() => this.deps.globalLimit(() => this.dispatch(rec, task)))
       .finally(() => this.signal.removeEventListener('abort', onAbort));
@@ -212,12 +223,12 @@ export class RunContext implements SandboxHost {
     while (this.activeCalls.size) await Promise.allSettled([...this.activeCalls]);
   }
 
+  /** Records a queued agent as cancelled; when the write fails, nothing about it has changed. */
   private cancelQueued(rec: AgentRecord, err: unknown): void {
+    const ended: AgentRecord = { ...rec, status: 'cancelled', error: toErrorInfo(err), endedAt: new Date().toISOString() };
+    this.deps.journal.write(ended);
+    Object.assign(rec, ended);
     this.records.count(this.id, { queued: -1 });
-    rec.status = 'cancelled';
-    rec.error = toErrorInfo(err);
-    rec.endedAt = new Date().toISOString();
-    this.deps.journal.write(rec);
   }
 
   private async dispatch(rec: AgentRecord, task: AgentTask): Promise<unknown> {
@@ -280,6 +291,9 @@ export class RunContext implements SandboxHost {
       if (this.signal.aborted) {
         rec.status = 'cancelled';
         rec.error = toErrorInfo(reasonOf(this.signal));
+        // A graceful shutdown is not the call's fault: only dispatches that ended the process
+        // (a crash, which never gets here) count towards DW_MAX_AGENT_ATTEMPTS.
+        if (rec.error.code === 'shutdown') rec.attempts--;
         rec.endedAt = new Date().toISOString();
         this.deps.journal.write(rec);
         throw reasonOf(this.signal);
