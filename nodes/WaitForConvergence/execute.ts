@@ -78,6 +78,17 @@ export async function waitForConvergence(this: IExecuteFunctions): Promise<INode
 		return routeTo(output, itemOf(runId, run));
 	}
 	if (FINAL_STATUSES.includes(run.status as CallbackEvent)) {
+		// Nothing will ever resume this wait: without a time limit it would park forever.
+		if (!(this.getNodeParameter('limitWaitTime', 0, false) as boolean)) {
+			throw new NodeOperationError(
+				this.getNode(),
+				`Run ${runId} already ended as ${run.status}, which is not among Resume On (${events.join(', ')})`,
+				{
+					itemIndex: 0,
+					description: `No callback will come for this run, and the node has no time limit, so it would wait forever. Add "${run.status}" to Resume On, or turn on Limit Wait Time.`,
+				},
+			);
+		}
 		this.addExecutionHints(
 			warningHint(
 				`Run ${runId} already ended as ${run.status}, which is not among Resume On (${events.join(', ')}): no callback will come, only the time limit ends this wait`,

@@ -292,9 +292,25 @@ describe('Wait for Convergence execute(): a run that is already there', () => {
 		expect(context.putExecutionToWait).toHaveBeenCalledTimes(1);
 	});
 
-	it('waits, with a warning, for a run that ended in a state not among Resume On (as before)', async () => {
+	it('refuses to wait forever for a run that ended in a state not among Resume On', async () => {
 		sidecarAnswers(runRecord('cancelled'));
 		const context = waitContext({ events: ['converged'] });
+
+		await expect(waitForConvergence.call(context)).rejects.toThrow(
+			'Run run-9 already ended as cancelled, which is not among Resume On (converged)',
+		);
+		expect(registrations()).toHaveLength(0);
+		expect(context.putExecutionToWait).not.toHaveBeenCalled();
+	});
+
+	it('with a time limit, waits (with a warning) for a run that ended in a state not among Resume On', async () => {
+		sidecarAnswers(runRecord('cancelled'));
+		const context = waitContext({
+			events: ['converged'],
+			limitWaitTime: true,
+			limitAmount: 5,
+			limitUnit: 'minutes',
+		});
 
 		await waitForConvergence.call(context);
 
