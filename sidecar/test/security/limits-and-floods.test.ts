@@ -92,12 +92,12 @@ describe('the operator’s limits are ceilings', () => {
 });
 
 describe('host-side floods are counted', () => {
-  const sc = new SidecarProcess({ DW_MAX_EVENT_BYTES: '2000000', DW_MAX_EVENTS: '5000' });
+  const sc = new SidecarProcess({ DW_MAX_EVENT_BYTES: '2000000', DW_MAX_EVENTS: '5000' }, undefined, { externalModel: true });
   beforeAll(async () => {
     await sc.start();
     await sc.warmUp();
   }, 60_000);
-  afterAll(() => sc.kill());
+  afterAll(() => sc.close());
 
   it('a log() loop ends its run with event_budget; /healthz stays prompt; another run converges', async () => {
     const health = await watchHealth(sc.url, 50, { token: sc.token });

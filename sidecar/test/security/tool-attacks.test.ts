@@ -58,7 +58,7 @@ async function attack(sc: SidecarProcess, body: Record<string, unknown>): Promis
 }
 
 describe('tool calls, globs and schemas cannot stop or fool the sidecar', () => {
-  const sc = new SidecarProcess({ DW_ALLOWED_HOSTS: 'localhost', DW_LOG_LEVEL: 'warn' });
+  const sc = new SidecarProcess({ DW_ALLOWED_HOSTS: 'localhost', DW_LOG_LEVEL: 'warn' }, undefined, { externalModel: true });
   let wsDir = '';
   beforeAll(async () => {
     wsDir = path.join(sc.dataDir, 'workspaces', WS);
@@ -74,7 +74,7 @@ describe('tool calls, globs and schemas cannot stop or fool the sidecar', () => 
     await sc.start();
     await sc.warmUp();
   }, 120_000);
-  afterAll(() => sc.kill());
+  afterAll(() => sc.close());
 
   const options = (tool: string) => ({ workspace: WS, tools: [tool] });
 

@@ -11,13 +11,56 @@ export class SidecarProcess {
   readonly dataDir: string;
   port = 0;
   private child: ChildProcess | null = null;
+  private model: ChildProcess | null = null;
+  private modelUrl: string | null = null;
   private output = '';
 
+  /**
+   * `opts.externalModel`: the offline model runs as its own process (`dynamic-workflows
+   * offline-model`) and the sidecar reaches it as the Anthropic API, as it would the real one.
+   * Tests that measure the sidecar's own event loop use it, so the model server's work (parsing
+   * and hashing requests of hundreds of KB) is not counted as the sidecar's.
+   */
   constructor(
     private readonly env: Record<string, string> = {},
     dataDir?: string,
+    private readonly opts: { externalModel?: boolean } = {},
   ) {
     this.dataDir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dw-sidecar-'));
+  }
+
+  private async startModel(): Promise<string> {
+    if (this.modelUrl) return this.modelUrl;
+    const model = spawn(process.execPath, ['--no-node-snapshot', MAIN, 'offline-model', '--port', '0'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.model = model;
+    process.once('exit', () => model.kill('SIGKILL'));
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      model.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = out.split('\n')[0];
+        if (out.includes('\n') && line) resolve((JSON.parse(line) as { url: string }).url);
+      });
+      model.once('exit', (code) => reject(new Error(`offline model exited (${code})`)));
+    });
+    this.modelUrl = url;
+    return url;
+  }
+
+  /** Stops the sidecar (SIGKILL) and the external model, if any. */
+  async close(): Promise<void> {
+    await this.kill();
+    const model = this.model;
+    if (model && model.exitCode === null && model.signalCode === null) {
+      const exited = new Promise((r) => model.once('exit', r));
+      model.kill('SIGKILL');
+      await exited;
+    }
+    this.model = null;
+    this.modelUrl = null;
   }
 
   get url(): string {
@@ -30,6 +73,9 @@ export class SidecarProcess {
   async start(): Promise<void> {
     if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
     if (!this.port) this.port = await freePort();
+    const model = this.opts.externalModel
+      ? { DW_PROVIDER: 'anthropic', ANTHROPIC_BASE_URL: await this.startModel(), ANTHROPIC_API_KEY: 'sk-ant-offline-test-key' }
+      : {};
     const child = spawn(process.execPath, ['--no-node-snapshot', MAIN, 'serve'], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -39,6 +85,7 @@ export class SidecarProcess {
         DW_TOKEN: this.token,
         DW_DATA_DIR: this.dataDir,
         DW_LOG_LEVEL: 'warn',
+        ...model,
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
