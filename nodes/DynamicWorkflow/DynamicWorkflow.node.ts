@@ -7,7 +7,23 @@ import type {
 } from 'n8n-workflow';
 
 import * as run from './actions/run/Run.resource';
+import {
+	MAX_WAIT_DEFAULT_MINUTES,
+	MAX_WAIT_LIMIT_MINUTES,
+} from './actions/run/runAndWait.operation';
 import { router } from './actions/router';
+
+/**
+ * What n8n shows as the tool node's description and takes as the default of its manual Tool
+ * Description. With "Set Automatically" n8n describes the tool by the chosen operation's
+ * action instead ("Run a task with AI subagents and wait for its result in Dynamic Workflow").
+ */
+export const TOOL_DESCRIPTION =
+	'Runs a task as a dynamic workflow: Claude plans an orchestration script and a sidecar fans it out to AI subagents, then the tool returns the result. ' +
+	'Input: task (what to achieve, in plain words) and input (JSON data the task works on). ' +
+	`It may take up to Max Wait (default ${MAX_WAIT_DEFAULT_MINUTES}, at most ${MAX_WAIT_LIMIT_MINUTES} minutes); a run still going is returned with timedOut: true and a runId to fetch later. ` +
+	'It spends model tokens (usage and cost are in the answer), within the limits set on the node. ' +
+	'A failed run is returned with status "failed" and its error.';
 
 export class DynamicWorkflow implements INodeType {
 	description: INodeTypeDescription = {
@@ -22,7 +38,7 @@ export class DynamicWorkflow implements INodeType {
 		defaults: {
 			name: 'Dynamic Workflow',
 		},
-		usableAsTool: true,
+		usableAsTool: { replacements: { description: TOOL_DESCRIPTION } },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [

@@ -1,7 +1,7 @@
 import type { AllEntities } from 'n8n-workflow';
 
 type NodeMap = {
-	run: 'start' | 'get' | 'getScript' | 'cancel' | 'approve' | 'rerun' | 'list';
+	run: 'start' | 'runAndWait' | 'get' | 'getScript' | 'cancel' | 'approve' | 'rerun' | 'list';
 };
 
 export type DynamicWorkflowType = AllEntities<NodeMap>;

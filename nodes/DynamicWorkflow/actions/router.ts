@@ -4,6 +4,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } f
 import { SidecarApiError } from '../../shared/transport/errors';
 import type { DynamicWorkflowType } from './node.type';
 import * as run from './run/Run.resource';
+import { ExecutionStoppedError } from './run/runAndWait.operation';
 
 /** What every `*.operation.ts` exports besides its `description`. */
 type Operation = {
@@ -39,7 +40,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				}),
 			);
 		} catch (error) {
-			if (this.continueOnFail()) {
+			// A stopped execution stops every item, Continue On Fail or not.
+			if (this.continueOnFail() && !(error instanceof ExecutionStoppedError)) {
 				returnData.push({ json: errorJson(error), pairedItem: { item: itemIndex } });
 				continue;
 			}

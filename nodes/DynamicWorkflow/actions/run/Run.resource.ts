@@ -6,9 +6,10 @@ import * as get from './get.operation';
 import * as getScript from './getScript.operation';
 import * as list from './list.operation';
 import * as rerun from './rerun.operation';
+import * as runAndWait from './runAndWait.operation';
 import * as start from './start.operation';
 
-export { approve, cancel, get, getScript, list, rerun, start };
+export { approve, cancel, get, getScript, list, rerun, runAndWait, start };
 
 const showOnlyForRuns = { resource: ['run'] };
 
@@ -58,6 +59,12 @@ export const description: INodeProperties[] = [
 				action: 'Rerun a run',
 			},
 			{
+				name: 'Run and Wait',
+				value: 'runAndWait',
+				description: `Start a run and wait for its end, up to Max Wait (default ${runAndWait.MAX_WAIT_DEFAULT_MINUTES}, at most ${runAndWait.MAX_WAIT_LIMIT_MINUTES} minutes). Returns the status, result or error, token usage and cost, and the run page link; a run still going is returned with timedOut: true and goes on. Spends model tokens within the run's limits.`,
+				action: 'Run a task with AI subagents and wait for its result',
+			},
+			{
 				name: 'Start',
 				value: 'start',
 				description:
@@ -68,6 +75,7 @@ export const description: INodeProperties[] = [
 		default: 'start',
 	},
 	...start.description,
+	...runAndWait.description,
 	...get.description,
 	...getScript.description,
 	...cancel.description,

@@ -12,7 +12,8 @@ import {
 import { RUN_LIMITS, TOOLS } from '../../../shared/vocabulary';
 import { getJsonParameter } from './jsonParameter';
 
-const showOnlyForStart = { resource: ['run'], operation: ['start'] };
+// Run and Wait (runAndWait.operation.ts) starts a run with the same parameters.
+const showOnlyForStart = { resource: ['run'], operation: ['start', 'runAndWait'] };
 const showOnlyForStartWithJsonInput = { ...showOnlyForStart, inputSource: ['json'] };
 const showOnlyForStartWithOwnScript = { ...showOnlyForStart, scriptMode: ['script'] };
 
