@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { createHash } from 'node:crypto';
 import { DwError, MaxTurnsError, SchemaRetriesExhaustedError, toErrorInfo } from '../errors/errors';
+import type { AgentEffort } from '../core/names';
 import { addUsage, emptyUsage, type Usage } from '../core/types';
 import { priceUsage } from '../providers';
 import type { Message, MessageParams, ModelProvider } from '../providers/types';
@@ -21,6 +22,29 @@ export interface AgentTask {
   readonly maxTurns: number;
   /** @default 4096 */
   readonly maxTokens?: number;
+  /**
+   * The system prompt of the operator's agent type (DW_AGENT_TYPES), a block of its own
+   * between the sidecar's and the script's. @default null
+   */
+  readonly typeSystem?: string | null;
+  /**
+   * Claude Code's `effort`: sent as an extended-thinking budget (EFFORT_THINKING_BUDGETS),
+   * except for schema agents, whose forced tool choice the API does not allow with thinking.
+   * @default null
+   */
+  readonly effort?: AgentEffort | null;
+}
+
+/** Extended-thinking budget (tokens) of each `effort`; `max_tokens` is raised by as much. */
+export const EFFORT_THINKING_BUDGETS: Readonly<Record<AgentEffort, number>> = { low: 1024, medium: 4096, high: 16_000, max: 32_000 };
+
+/**
+ * The thinking budget this task sends, or null. A schema agent forces its StructuredOutput tool
+ * (`tool_choice` any or tool), which the Messages API refuses together with thinking: its effort
+ * stays recorded only.
+ */
+export function thinkingBudget(task: Pick<AgentTask, 'effort' | 'schema'>): number | null {
+  return task.effort && !task.schema ? EFFORT_THINKING_BUDGETS[task.effort] : null;
 }
 
 export interface AgentDeps {
@@ -67,20 +91,25 @@ async function loop(task: AgentTask, deps: AgentDeps, signal: AbortSignal, usage
   const tools: Anthropic.Tool[] = toolDefinitionsFor(task.tools).map((t) => ({ ...t }) as Anthropic.Tool);
   if (so) tools.push(so.tool as Anthropic.Tool);
   const system: Anthropic.TextBlockParam[] = [{ type: 'text', text: SUBAGENT_SYSTEM }];
+  if (task.typeSystem) system.push({ type: 'text', text: task.typeSystem });
   if (task.system) system.push({ type: 'text', text: task.system });
   // The cache breakpoint sits on the last system block: tools + system are the shared prefix.
   system[system.length - 1] = { ...system[system.length - 1], cache_control: { type: 'ephemeral' } };
   const messages: Anthropic.MessageParam[] = [{ role: 'user', content: task.prompt }];
   let schemaFailures = 0;
+  const thinking = thinkingBudget(task);
+  // Thinking counts towards max_tokens: the answer keeps its own allowance on top of the budget.
+  const maxTokens = (task.maxTokens ?? 4096) + (thinking ?? 0);
 
   for (let turn = 1; turn <= task.maxTurns; turn++) {
     const params: MessageParams = {
       model: task.model,
-      max_tokens: task.maxTokens ?? 4096,
+      max_tokens: maxTokens,
       system,
       messages,
       ...(tools.length ? { tools } : {}),
       ...(so ? { tool_choice: tools.length === 1 ? { type: 'tool', name: STRUCTURED_OUTPUT_TOOL } : { type: 'any' } } : {}),
+      ...(thinking ? { thinking: { type: 'enabled', budget_tokens: thinking } } : {}),
     };
     const msg = await firstCallWarmed(turn === 1, params, deps, signal);
     addUsage(usage, priceUsage(task.model, msg.usage));
@@ -88,7 +117,7 @@ async function loop(task: AgentTask, deps: AgentDeps, signal: AbortSignal, usage
     // An empty reply (no text, no tool call) is not replayed: the Messages API refuses empty
     // assistant turns, and the reminder below joins the user turn before it.
     const replay = toParams(msg.content);
-    if (replay.length) messages.push({ role: 'assistant', content: replay });
+    if (replay.some((b) => b.type === 'text' || b.type === 'tool_use')) messages.push({ role: 'assistant', content: replay });
     const uses = msg.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
 
     if (uses.length === 0) {
@@ -154,12 +183,19 @@ async function toolResult(use: Anthropic.ToolUseBlock, task: AgentTask, deps: Ag
   }
 }
 
+/**
+ * The reply as the next request's assistant turn. Thinking blocks go back unchanged, signature
+ * included, and in their place (before the tool calls): the Messages API requires them on an
+ * assistant turn whose tool calls the next user turn answers while thinking is on.
+ */
 function toParams(content: Anthropic.ContentBlock[]): Anthropic.ContentBlockParam[] {
   const out: Anthropic.ContentBlockParam[] = [];
   for (const b of content) {
     if (b.type === 'text') {
       if (b.text) out.push({ type: 'text', text: b.text });
     } else if (b.type === 'tool_use') out.push({ type: 'tool_use', id: b.id, name: b.name, input: b.input });
+    else if (b.type === 'thinking') out.push({ type: 'thinking', thinking: b.thinking, signature: b.signature });
+    else if (b.type === 'redacted_thinking') out.push({ type: 'redacted_thinking', data: b.data });
   }
   return out;
 }
