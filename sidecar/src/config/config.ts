@@ -1,9 +1,22 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { ConfigError } from '../errors/errors';
-import { RUN_LIMITS, RUN_LIMIT_KEYS, SIDECAR_LIMITS, type LimitSpec } from '../core/limits';
-import { PROVIDER_NAMES, isProviderName, type ProviderName } from '../core/names';
+import { MAX_PROMPT_CHARS, RUN_LIMITS, RUN_LIMIT_KEYS, SIDECAR_LIMITS, type LimitSpec } from '../core/limits';
+import { BUILTIN_AGENT_TYPES, PROVIDER_NAMES, TOOL_NAMES, isProviderName, isToolName, type ProviderName } from '../core/names';
 import type { RunLimits } from '../core/types';
+
+/**
+ * An operator-defined agent type (DW_AGENT_TYPES): what `agent(…, { agentType })` gives the agent.
+ * Each field is a default the script's own option replaces (`system` is added to the script's).
+ */
+export interface AgentTypeProfile {
+  /** Added to the agent's system prompt, before the script's `system`. */
+  readonly system?: string;
+  /** The agent's tools when the script names none; still only tools the run allows. */
+  readonly tools?: readonly string[];
+  /** The agent's model when the script names none: an id or an alias. */
+  readonly model?: string;
+}
 
 /** Sidecar configuration, read once from the environment (names are part of the contract). */
 export interface SidecarConfig {
@@ -23,6 +36,11 @@ export interface SidecarConfig {
   readonly model: string | null;
   /** Subagent model (DW_AGENT_MODEL). @default provider's default */
   readonly agentModel: string | null;
+  /**
+   * Agent types scripts may name in `agentType`, besides the built-in `general-purpose`
+   * (DW_AGENT_TYPES, a JSON object of name → profile). @default none
+   */
+  readonly agentTypes: Readonly<Record<string, AgentTypeProfile>>;
   /**
    * Each run's limits (DW_MAX_PARALLEL, DW_MAX_AGENTS, DW_MAX_TOKENS, DW_MAX_USD, DW_DEADLINE_MS,
    * DW_CPU_MS, DW_MEMORY_MB): the defaults, and the ceilings a request may only lower.
@@ -139,6 +157,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     provider: providerRaw,
     model: env.DW_MODEL || null,
     agentModel: env.DW_AGENT_MODEL || null,
+    agentTypes: agentTypes(env.DW_AGENT_TYPES),
     limits,
     globalMaxParallel: num(env, L.globalMaxParallel),
     maxRuns: num(env, L.maxRuns),
@@ -173,4 +192,63 @@ export function retentionDays(raw: string | undefined): number | null {
     );
   }
   return n;
+}
+
+const AGENT_TYPE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
+const PROFILE_FIELDS = ['system', 'tools', 'model'];
+
+/**
+ * DW_AGENT_TYPES: `{ "<name>": { "system"?: string, "tools"?: string[], "model"?: string } }`.
+ * Unset or empty defines none. Anything else than that shape stops the sidecar with `invalid_config`.
+ */
+export function agentTypes(raw: string | undefined): Readonly<Record<string, AgentTypeProfile>> {
+  if (raw === undefined || raw.trim() === '') return {};
+  const bad = (why: string): ConfigError =>
+    new ConfigError(
+      `Expected \`DW_AGENT_TYPES\` to be a JSON object of agent types ({ "<name>": { "system"?, "tools"?, "model"? } }): ${why}`,
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw bad(`it is not JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw bad(`got ${describeJson(parsed)}`);
+  // A null prototype: a type named "constructor" or "__proto__" is a name like any other.
+  const out = Object.create(null) as Record<string, AgentTypeProfile>;
+  for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!AGENT_TYPE_NAME.test(name))
+      throw bad(`the name ${JSON.stringify(name)} must be 1-100 letters, digits, "_", ".", ":" or "-", starting with a letter or digit`);
+    if ((BUILTIN_AGENT_TYPES as readonly string[]).includes(name)) throw bad(`"${name}" is built in and cannot be redefined`);
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      throw bad(`"${name}" must be an object, got ${describeJson(value)}`);
+    const v = value as Record<string, unknown>;
+    const unknown = Object.keys(v).filter((k) => !PROFILE_FIELDS.includes(k));
+    if (unknown.length) throw bad(`"${name}" has unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`);
+    const profile: { system?: string; tools?: string[]; model?: string } = {};
+    if (v.system !== undefined) {
+      if (typeof v.system !== 'string' || v.system.trim() === '') throw bad(`"${name}".system must be a non-empty string`);
+      if (v.system.length > MAX_PROMPT_CHARS) throw bad(`"${name}".system is longer than ${MAX_PROMPT_CHARS} characters`);
+      profile.system = v.system;
+    }
+    if (v.tools !== undefined) {
+      if (!Array.isArray(v.tools) || !v.tools.every((t): t is string => typeof t === 'string'))
+        throw bad(`"${name}".tools must be an array of tool names`);
+      const unknownTools = v.tools.filter((t) => !isToolName(t));
+      if (unknownTools.length)
+        throw bad(`"${name}".tools names unknown tools ${unknownTools.map((t) => `"${t}"`).join(', ')} (tools: ${TOOL_NAMES.join(', ')})`);
+      profile.tools = [...new Set(v.tools)];
+    }
+    if (v.model !== undefined) {
+      if (typeof v.model !== 'string' || v.model.trim() === '')
+        throw bad(`"${name}".model must be a non-empty string (a model id or an alias)`);
+      profile.model = v.model;
+    }
+    out[name] = Object.freeze(profile);
+  }
+  return Object.freeze(out);
+}
+
+function describeJson(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`;
 }

@@ -401,6 +401,7 @@ export class Engine implements EngineApi {
       },
       allowedTools: run.options.tools ?? [],
       defaultModel: config.agentModel ?? this.deps.provider.defaultModel,
+      agentTypes: config.agentTypes,
       maxAgentAttempts: config.maxAgentAttempts,
       controller: exec.controller,
       inFlight: {

@@ -13,8 +13,11 @@ import {
 } from '../errors/errors';
 import { MAX_PROMPT_CHARS, TEXT_CAPS, capText } from '../core/limits';
 import { resolveModel } from '../core/models';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../core/canonical-json';
 import { BUILTIN_AGENT_TYPES } from '../core/names';
-import { AgentFailure, runAgent, type AgentDeps, type AgentTask } from '../agents/runner';
+import { AgentFailure, runAgent, thinkingBudget, type AgentDeps, type AgentTask } from '../agents/runner';
+import type { AgentTypeProfile } from '../config/config';
 import { emptyUsage, totalTokens, type AgentOptions, type AgentRecord, type RunRecord, type Usage } from '../core/types';
 import type { SandboxHost } from '../sandbox/types';
 import type { Journal } from '../store/journal';
@@ -33,6 +36,8 @@ export interface RunContextDeps {
   readonly agentDeps: Omit<AgentDeps, 'hooks' | 'onUsage'> & { hooks: AgentDeps['hooks'] };
   readonly allowedTools: readonly string[];
   readonly defaultModel: string;
+  /** The operator's agent types (DW_AGENT_TYPES), besides the built-in `general-purpose`. @default none */
+  readonly agentTypes?: Readonly<Record<string, AgentTypeProfile>>;
   /** Dispatches of one agent call, counted across restarts, before it fails with agent_attempts. */
   readonly maxAgentAttempts: number;
   /** The execution's controller: cancel, deadline, shutdown and budgets abort it. */
@@ -124,11 +129,26 @@ export class RunContext implements SandboxHost {
   async agent(_sandboxSeq: number, prompt: string, opts: AgentOptions): Promise<unknown> {
     if (this.signal.aborted) throw reasonOf(this.signal);
     if (this.records.counts(this.id).total >= this.run.limits.maxAgents) throw new AgentLimitError(this.run.limits.maxAgents);
-    const tools = opts.tools ? [...opts.tools] : [...this.deps.allowedTools];
-    const model = resolveModel(this.deps.agentDeps.provider.name, opts.model ?? this.run.options.agentModel ?? this.deps.defaultModel);
+    const agentType = opts.agentType;
+    const profile = agentType === undefined ? null : this.profileOf(agentType);
+    // A profile's tools and model are the agent's defaults; the script's own options win.
+    const tools = [...(opts.tools ?? profile?.tools ?? this.deps.allowedTools)];
+    const model = resolveModel(
+      this.deps.agentDeps.provider.name,
+      opts.model ?? profile?.model ?? this.run.options.agentModel ?? this.deps.defaultModel,
+    );
     const maxTurns = Math.min(MAX_TURNS_CEILING, Math.max(1, Math.floor(opts.maxTurns ?? DEFAULT_MAX_TURNS)));
-    const task: AgentTask = { prompt, system: opts.system ?? null, schema: opts.schema ?? null, tools, model, maxTurns };
-    const fp = fingerprint(task);
+    const task: AgentTask = {
+      prompt,
+      system: opts.system ?? null,
+      schema: opts.schema ?? null,
+      tools,
+      model,
+      maxTurns,
+      typeSystem: profile?.system ?? null,
+      effort: opts.effort ?? null,
+    };
+    const fp = callFingerprint(task, agentType, profile);
     const occurrence = this.occurrences.get(fp) ?? 0;
     this.occurrences.set(fp, occurrence + 1);
     this.records.count(this.id, { total: 1 });
@@ -166,9 +186,8 @@ export class RunContext implements SandboxHost {
     rec.label = label;
     rec.phase = phase;
 
-    const agentType = opts.agentType;
-    if (agentType !== undefined && !(BUILTIN_AGENT_TYPES as readonly string[]).includes(agentType))
-      return this.fail(rec, new UnknownAgentTypeError(agentType), emptyUsage());
+    if (agentType !== undefined && profile === undefined)
+      return this.fail(rec, new UnknownAgentTypeError(agentType, Object.keys(this.deps.agentTypes ?? {})), emptyUsage());
     const widened = tools.filter((t) => !this.deps.allowedTools.includes(t));
     if (widened.length) return this.fail(rec, new ToolNotAllowedError(widened.join(', ')), emptyUsage());
     const longest = Math.max(prompt.length, task.system?.length ?? 0);
@@ -221,6 +240,13 @@ export class RunContext implements SandboxHost {
    */
   async settled(): Promise<void> {
     while (this.activeCalls.size) await Promise.allSettled([...this.activeCalls]);
+  }
+
+  /** The operator's profile of `agentType`; null for the built-in type, undefined for an unknown one. */
+  private profileOf(agentType: string): AgentTypeProfile | null | undefined {
+    if ((BUILTIN_AGENT_TYPES as readonly string[]).includes(agentType)) return null;
+    const types = this.deps.agentTypes;
+    return types && Object.hasOwn(types, agentType) ? types[agentType] : undefined;
   }
 
   /** Records a queued agent as cancelled; when the write fails, nothing about it has changed. */
@@ -339,12 +365,33 @@ function capDetail(detail: unknown): unknown {
   return json !== undefined && json.length <= 16_384 ? detail : { truncated: true, bytes: json?.length ?? 0 };
 }
 
+/**
+ * The call's fingerprint: the task's, and besides it what the task does not show that changes
+ * the answer: an operator's agent type with its whole profile (a changed profile is a new call),
+ * and the effort when it is sent as a thinking budget. A call with neither keeps the fingerprint
+ * it always had, so journals written before agent types and effort still replay.
+ */
+function callFingerprint(task: AgentTask, agentType: string | undefined, profile: AgentTypeProfile | null | undefined): string {
+  const base = fingerprint(task);
+  const thinking = thinkingBudget(task);
+  const extra = {
+    ...(profile ? { agentType, profile } : {}),
+    ...(thinking !== null ? { effort: task.effort } : {}),
+  };
+  if (Object.keys(extra).length === 0) return base;
+  return createHash('sha256')
+    .update(canonicalJson([base, extra]))
+    .digest('hex')
+    .slice(0, 32);
+}
+
 /** An `agentType` this sidecar does not define: that agent fails, the script sees null. */
 class UnknownAgentTypeError extends DwError {
-  constructor(agentType: string) {
+  constructor(agentType: string, operatorTypes: readonly string[]) {
+    const defined = [...BUILTIN_AGENT_TYPES, ...operatorTypes].map((t) => `"${capText(t, TEXT_CAPS.label)}"`).join(', ');
     super(
       'unknown_agent_type',
-      `Unknown agentType "${capText(agentType, TEXT_CAPS.label)}": this sidecar defines ${BUILTIN_AGENT_TYPES.map((t) => `"${t}"`).join(', ')}`,
+      `Unknown agentType "${capText(agentType, TEXT_CAPS.label)}": this sidecar defines ${defined} (the operator adds types with DW_AGENT_TYPES)`,
       422,
     );
   }
