@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { toErrorInfo } from '../errors/errors';
 import { VERSION } from '../version';
+import { checkCommand } from './check';
 import { offlineModelCommand } from './offline-model';
 import { pruneCommand } from './prune';
 import { runCommand } from './run';
@@ -26,6 +27,17 @@ program
   .option('--input <json>', 'JSON input, available to the script as args')
   .action(async (task: string, opts: { script?: string; input?: string }) => {
     process.exitCode = await runCommand(task, opts);
+  });
+
+program
+  .command('check')
+  .description(
+    "Check a workflow script without running it: exit 0 when valid, saying whether it is portable (only what Claude Code's Workflow tool has) or listing the extensions it uses with their lines; 1 with the check's error when invalid",
+  )
+  .argument('<file>', 'the workflow script')
+  .option('--json', 'print one JSON object ({ file, valid, portable, extensions } or { file, valid: false, error })')
+  .action((file: string, opts: { json?: boolean }) => {
+    process.exitCode = checkCommand(file, opts);
   });
 
 program
