@@ -35,7 +35,8 @@ export type AgentEffort = (typeof AGENT_EFFORTS)[number];
 
 /**
  * Agent types every sidecar knows. `general-purpose` is the default subagent (Claude Code's
- * built-in type of the same name); any other `agentType` fails that agent with `unknown_agent_type`.
+ * built-in type of the same name); the operator adds others in DW_AGENT_TYPES, and any other
+ * `agentType` fails that agent with `unknown_agent_type`.
  */
 export const BUILTIN_AGENT_TYPES = ['general-purpose'] as const;
 

@@ -132,9 +132,9 @@ export interface AgentOptions {
   readonly system?: string;
   readonly tools?: readonly string[];
   readonly maxTurns?: number;
-  /** Recorded on the agent; not sent to the model (see README, Claude Code compatibility). */
+  /** An extended-thinking budget (agents/runner.ts); recorded only for schema agents, whose forced tool excludes thinking. */
   readonly effort?: AgentEffort;
-  /** `general-purpose` (the default); any other type fails the agent with `unknown_agent_type`. */
+  /** `general-purpose` (the default) or a type from DW_AGENT_TYPES; any other fails the agent with `unknown_agent_type`. */
   readonly agentType?: string;
 }
 
