@@ -1,6 +1,7 @@
-import { AnthropicBedrock } from '@anthropic-ai/bedrock-sdk';
+import type * as BedrockSdk from '@anthropic-ai/bedrock-sdk';
 import { ConfigError } from '../errors/errors';
 import type { ModelProvider } from './types';
+import { loadOptionalSdk } from './optional-sdk';
 import { defaultModelFor, envUrl, resolveProviderOptions, type ProviderEnv, type ProviderOptions } from './options';
 import { SdkProvider } from './sdk-provider';
 
@@ -12,9 +13,12 @@ export const BEDROCK_DEFAULT_MODEL = 'global.anthropic.claude-sonnet-5-5';
  * AWS_BEARER_TOKEN_BEDROCK (a Bedrock API key), AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY
  * (+ AWS_SESSION_TOKEN) signed with SigV4, else the AWS default credential chain
  * (profiles, SSO, instance metadata). ANTHROPIC_BEDROCK_BASE_URL overrides the endpoint.
+ * The SDK (`@anthropic-ai/bedrock-sdk`, an optional dependency) is loaded here, not before:
+ * without it this throws ProviderUnavailableError (`provider_unavailable`).
  */
 export function createBedrockProvider(env: ProviderEnv, opts: ProviderOptions = {}): ModelProvider {
   const o = resolveProviderOptions(opts);
+  const { AnthropicBedrock } = loadOptionalSdk<typeof BedrockSdk>('bedrock', '@anthropic-ai/bedrock-sdk', o.loadModule);
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
   if (!region) throw new ConfigError('Provider `bedrock` needs AWS_REGION');
   const accessKey = env.AWS_ACCESS_KEY_ID || undefined;

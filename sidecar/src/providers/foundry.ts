@@ -1,6 +1,7 @@
-import { AnthropicFoundry } from '@anthropic-ai/foundry-sdk';
+import type * as FoundrySdk from '@anthropic-ai/foundry-sdk';
 import { ConfigError } from '../errors/errors';
 import type { ModelProvider } from './types';
+import { loadOptionalSdk } from './optional-sdk';
 import { defaultModelFor, envUrl, resolveProviderOptions, type ProviderEnv, type ProviderOptions } from './options';
 import { SdkProvider } from './sdk-provider';
 
@@ -11,10 +12,12 @@ export const FOUNDRY_DEFAULT_MODEL = 'claude-sonnet-5-5';
  * Microsoft Foundry. ANTHROPIC_FOUNDRY_API_KEY, and either ANTHROPIC_FOUNDRY_RESOURCE
  * (endpoint `https://<resource>.services.ai.azure.com/anthropic/`) or
  * ANTHROPIC_FOUNDRY_BASE_URL. Entra ID tokens need `@azure/identity`, which the sidecar
- * does not ship, so only API keys are supported here.
+ * does not ship, so only API keys are supported here. The SDK (`@anthropic-ai/foundry-sdk`, an
+ * optional dependency) is loaded here: without it this throws ProviderUnavailableError.
  */
 export function createFoundryProvider(env: ProviderEnv, opts: ProviderOptions = {}): ModelProvider {
   const o = resolveProviderOptions(opts);
+  const { AnthropicFoundry } = loadOptionalSdk<typeof FoundrySdk>('foundry', '@anthropic-ai/foundry-sdk', o.loadModule);
   const apiKey = env.ANTHROPIC_FOUNDRY_API_KEY || undefined;
   if (!apiKey) throw new ConfigError('Provider `foundry` needs ANTHROPIC_FOUNDRY_API_KEY');
   const baseURL = o.baseURL ?? envUrl(env, 'ANTHROPIC_FOUNDRY_BASE_URL');

@@ -1,5 +1,6 @@
 import type { AuthClient } from 'google-auth-library';
 import { ConfigError } from '../errors/errors';
+import { requireModule, type ModuleLoader } from './optional-sdk';
 
 /** Environment the providers read (process.env in production, a plain object in tests). */
 export type ProviderEnv = Readonly<Record<string, string | undefined>>;
@@ -29,6 +30,12 @@ export interface ProviderOptions {
    * @default Application Default Credentials
    */
   readonly googleAuthClient?: AuthClient;
+  /**
+   * Loads the optional SDK of `bedrock`, `vertex` or `foundry` by package name (tests
+   * simulate a package that is not installed).
+   * @default Node's require
+   */
+  readonly loadModule?: ModuleLoader;
 }
 
 export interface ResolvedProviderOptions {
@@ -36,6 +43,7 @@ export interface ResolvedProviderOptions {
   readonly baseURL: string | undefined;
   readonly timeoutMs: number;
   readonly googleAuthClient: AuthClient | undefined;
+  readonly loadModule: ModuleLoader;
 }
 
 const MAX_TIMEOUT_MS = 3_600_000;
@@ -61,11 +69,15 @@ export function resolveProviderOptions(opts: ProviderOptions = {}): ResolvedProv
   if (opts.fetch !== undefined && typeof opts.fetch !== 'function') {
     throw new ConfigError('Expected `fetch` to be a function');
   }
+  if (opts.loadModule !== undefined && typeof opts.loadModule !== 'function') {
+    throw new ConfigError('Expected `loadModule` to be a function');
+  }
   return {
     fetch: opts.fetch,
     baseURL: opts.baseURL === undefined ? undefined : checkUrl(opts.baseURL, 'baseURL'),
     timeoutMs,
     googleAuthClient: opts.googleAuthClient,
+    loadModule: opts.loadModule ?? requireModule,
   };
 }
 

@@ -1,7 +1,9 @@
-import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';
-import { GoogleAuth } from 'google-auth-library';
+import type * as VertexSdk from '@anthropic-ai/vertex-sdk';
+import type * as GoogleAuthLibrary from 'google-auth-library';
+import type { GoogleAuth as GoogleAuthClass } from 'google-auth-library';
 import { ConfigError } from '../errors/errors';
 import type { ModelProvider } from './types';
+import { loadOptionalSdk } from './optional-sdk';
 import { defaultModelFor, envUrl, resolveProviderOptions, type ProviderEnv, type ProviderOptions } from './options';
 import { SdkProvider } from './sdk-provider';
 
@@ -13,13 +15,17 @@ const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
  * The Vertex client asks Google for credentials in its constructor and awaits the answer only
  * at the first request. Without credentials that promise rejects unobserved and Node ends the
  * process; marking it handled here keeps the failure where it belongs, on the model call.
+ * A subclass of the GoogleAuth that was loaded (google-auth-library is loaded with the provider).
  */
-class DeferredGoogleAuth extends GoogleAuth {
-  override getClient(): ReturnType<GoogleAuth['getClient']> {
-    const pending = super.getClient();
-    pending.catch(() => undefined);
-    return pending;
+function deferredGoogleAuth(Base: typeof GoogleAuthClass, scopes: string): GoogleAuthClass {
+  class DeferredGoogleAuth extends Base {
+    override getClient(): ReturnType<GoogleAuthClass['getClient']> {
+      const pending = super.getClient();
+      pending.catch(() => undefined);
+      return pending;
+    }
   }
+  return new DeferredGoogleAuth({ scopes });
 }
 
 function vertexBaseUrl(region: string): string {
@@ -38,10 +44,15 @@ function vertexBaseUrl(region: string): string {
 /**
  * Google Vertex AI. CLOUD_ML_REGION and ANTHROPIC_VERTEX_PROJECT_ID (else the project of
  * the credentials); auth by Application Default Credentials unless `opts.googleAuthClient`
- * is given. ANTHROPIC_VERTEX_BASE_URL overrides the endpoint.
+ * is given. ANTHROPIC_VERTEX_BASE_URL overrides the endpoint. The SDKs (`@anthropic-ai/vertex-sdk`
+ * and `google-auth-library`, optional dependencies) are loaded here: without them this throws
+ * ProviderUnavailableError.
  */
 export function createVertexProvider(env: ProviderEnv, opts: ProviderOptions = {}): ModelProvider {
   const o = resolveProviderOptions(opts);
+  const { AnthropicVertex } = loadOptionalSdk<typeof VertexSdk>('vertex', '@anthropic-ai/vertex-sdk', o.loadModule);
+  // The Vertex SDK needs it too; loaded by name here so a missing one is named as such.
+  const { GoogleAuth } = loadOptionalSdk<typeof GoogleAuthLibrary>('vertex', 'google-auth-library', o.loadModule);
   const region = env.CLOUD_ML_REGION || undefined;
   if (!region) throw new ConfigError('Provider `vertex` needs CLOUD_ML_REGION');
   if (!/^[a-z0-9-]+$/.test(region)) {
@@ -57,7 +68,7 @@ export function createVertexProvider(env: ProviderEnv, opts: ProviderOptions = {
   };
   const client = o.googleAuthClient
     ? new AnthropicVertex({ ...common, authClient: o.googleAuthClient })
-    : new AnthropicVertex({ ...common, googleAuth: new DeferredGoogleAuth({ scopes: SCOPE }) });
+    : new AnthropicVertex({ ...common, googleAuth: deferredGoogleAuth(GoogleAuth, SCOPE) });
   return new SdkProvider(
     'vertex',
     defaultModelFor(env, VERTEX_DEFAULT_MODEL),
