@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Writes nodes/shared/vocabulary.ts from the sidecar's one vocabulary (sidecar/src/core/names.ts
+// Writes nodes/common/vocabulary.ts from the sidecar's one vocabulary (sidecar/src/core/names.ts
 // and limits.ts): the n8n nodes ship on their own and cannot import the sidecar at run time, so
 // the tool names and the limits table reach them as generated code, made anew by every build,
 // typecheck, lint and test run (the file is not committed).
@@ -43,5 +43,5 @@ export const TOOLS = ${JSON.stringify(
 /** Per-run limits: the sidecar's defaults, which are also its ceilings unless the operator sets others. */
 export const RUN_LIMITS = ${JSON.stringify(runLimits, null, '\t')} as const;
 `;
-const target = path.join(root, 'nodes', 'shared', 'vocabulary.ts');
+const target = path.join(root, 'nodes', 'common', 'vocabulary.ts');
 if (!fs.existsSync(target) || fs.readFileSync(target, 'utf8') !== out) fs.writeFileSync(target, out);

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { CALLBACK_EVENTS } from '../shared/types';
+import { CALLBACK_EVENTS } from '../common/types';
 
 const showOnlyWithTimeLimit = { limitWaitTime: [true] };
 

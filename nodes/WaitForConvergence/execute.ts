@@ -1,11 +1,11 @@
 import { NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { CREDENTIALS_TYPE, type DynamicWorkflowsApiCredentials } from '../shared/credentials';
-import { SidecarApiError } from '../shared/transport/errors';
-import { runPath } from '../shared/transport/paths';
-import { sidecarRequest } from '../shared/transport/request';
-import { CALLBACK_EVENTS, type CallbackEvent, type RunRecord } from '../shared/types';
+import { CREDENTIALS_TYPE, type DynamicWorkflowsApiCredentials } from '../common/credentials';
+import { SidecarApiError } from '../common/transport/errors';
+import { runPath } from '../common/transport/paths';
+import { sidecarRequest } from '../common/transport/request';
+import { CALLBACK_EVENTS, type CallbackEvent, type RunRecord } from '../common/types';
 import { infoHint, loopbackResumeUrlWarning, runPageUrl, warningHint } from './guardrails';
 import { OUTPUT, OUTPUT_NAMES, outputForStatus, routeTo, type ConvergenceItem } from './outputs';
 import { WAIT_STATE_KEY, saveWaitState } from './waitState';

@@ -1,6 +1,6 @@
 import type { INodeExecutionData, JsonValue } from 'n8n-workflow';
 
-import type { ErrorInfo, RunStatus, Usage } from '../shared/types';
+import type { ErrorInfo, RunStatus, Usage } from '../common/types';
 
 /**
  * Outputs of Wait for Convergence. Timed Out must be the first: when the time limit hits,

@@ -1,7 +1,7 @@
 import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
-import { CREDENTIALS_TYPE, type DynamicWorkflowsApiCredentials } from '../shared/credentials';
-import { RUN_STATUSES, type CallbackPayload, type RunStatus } from '../shared/types';
+import { CREDENTIALS_TYPE, type DynamicWorkflowsApiCredentials } from '../common/credentials';
+import { RUN_STATUSES, type CallbackPayload, type RunStatus } from '../common/types';
 import { outputForStatus, routeTo, type ConvergenceItem } from './outputs';
 import {
 	SIGNATURE_HEADER,

@@ -1,7 +1,7 @@
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 
-import { SidecarApiError } from '../../shared/transport/errors';
+import { SidecarApiError } from '../../common/transport/errors';
 import type { DynamicWorkflowType } from './node.type';
 import * as run from './run/Run.resource';
 import { ExecutionStoppedError } from './run/runAndWait.operation';

@@ -2,8 +2,8 @@ import { NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
 
 import { waitForConvergence } from '../../../nodes/WaitForConvergence/execute';
 import { OUTPUT, OUTPUT_NAMES } from '../../../nodes/WaitForConvergence/outputs';
-import { SidecarApiError } from '../../../nodes/shared/transport/errors';
-import { sidecarRequest } from '../../../nodes/shared/transport/request';
+import { SidecarApiError } from '../../../nodes/common/transport/errors';
+import { sidecarRequest } from '../../../nodes/common/transport/request';
 import {
 	TEST_NODE,
 	fakeExecuteContext,
@@ -12,7 +12,7 @@ import {
 	type ParameterValue,
 } from '../support/fake-execute-context';
 
-jest.mock('../../../nodes/shared/transport/request');
+jest.mock('../../../nodes/common/transport/request');
 const request = jest.mocked(sidecarRequest);
 
 const RESUME_URL = 'https://n8n.example.com/webhook-waiting/812?signature=abc123';

@@ -1,8 +1,8 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { runPath } from '../../../shared/transport/paths';
-import { sidecarRequest } from '../../../shared/transport/request';
-import type { RunRecord } from '../../../shared/types';
+import { runPath } from '../../../common/transport/paths';
+import { sidecarRequest } from '../../../common/transport/request';
+import type { RunRecord } from '../../../common/types';
 import { runIdProperty } from './common.descriptions';
 import { getRunId } from './runId';
 

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { runPath } from '../../../shared/transport/paths';
-import { sidecarRequest } from '../../../shared/transport/request';
+import { runPath } from '../../../common/transport/paths';
+import { sidecarRequest } from '../../../common/transport/request';
 import { runIdProperty } from './common.descriptions';
 import { getRunId } from './runId';
 

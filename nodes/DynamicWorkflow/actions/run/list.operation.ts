@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { sidecarRequest } from '../../../shared/transport/request';
-import { RUN_STATUSES, type RunList, type RunRecord } from '../../../shared/types';
+import { sidecarRequest } from '../../../common/transport/request';
+import { RUN_STATUSES, type RunList, type RunRecord } from '../../../common/types';
 
 const showOnlyForList = { resource: ['run'], operation: ['list'] };
 const showOnlyForListWithLimit = { ...showOnlyForList, returnAll: [false] };

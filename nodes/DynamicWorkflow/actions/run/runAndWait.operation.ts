@@ -1,11 +1,11 @@
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { CREDENTIALS_TYPE, type DynamicWorkflowsApiCredentials } from '../../../shared/credentials';
-import { SIDECAR_UNREACHABLE, SidecarApiError } from '../../../shared/transport/errors';
-import { runPath } from '../../../shared/transport/paths';
-import { sidecarRequest } from '../../../shared/transport/request';
-import type { RunRecord, RunStatus } from '../../../shared/types';
+import { CREDENTIALS_TYPE, type DynamicWorkflowsApiCredentials } from '../../../common/credentials';
+import { SIDECAR_UNREACHABLE, SidecarApiError } from '../../../common/transport/errors';
+import { runPath } from '../../../common/transport/paths';
+import { sidecarRequest } from '../../../common/transport/request';
+import type { RunRecord, RunStatus } from '../../../common/types';
 import { runPageUrl } from './runPage';
 import * as start from './start.operation';
 

@@ -1,15 +1,15 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { sidecarRequest } from '../../../shared/transport/request';
+import { sidecarRequest } from '../../../common/transport/request';
 import {
 	CALLBACK_EVENTS,
 	type CallbackEvent,
 	type RunLimits,
 	type RunRecord,
 	type StartRunBody,
-} from '../../../shared/types';
-import { RUN_LIMITS, TOOLS } from '../../../shared/vocabulary';
+} from '../../../common/types';
+import { RUN_LIMITS, TOOLS } from '../../../common/vocabulary';
 import { getJsonParameter } from './jsonParameter';
 
 // Run and Wait (runAndWait.operation.ts) starts a run with the same parameters.

@@ -1,11 +1,11 @@
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { router } from '../../../../nodes/DynamicWorkflow/actions/router';
-import { SidecarApiError } from '../../../../nodes/shared/transport/errors';
-import { sidecarRequest } from '../../../../nodes/shared/transport/request';
+import { SidecarApiError } from '../../../../nodes/common/transport/errors';
+import { sidecarRequest } from '../../../../nodes/common/transport/request';
 import { TEST_NODE, fakeExecuteContext } from '../../support/fake-execute-context';
 
-jest.mock('../../../../nodes/shared/transport/request');
+jest.mock('../../../../nodes/common/transport/request');
 const request = jest.mocked(sidecarRequest);
 
 // Without an item index, so the router has to add it.

@@ -1,8 +1,8 @@
 import * as getScript from '../../../../../nodes/DynamicWorkflow/actions/run/getScript.operation';
-import { sidecarRequest } from '../../../../../nodes/shared/transport/request';
+import { sidecarRequest } from '../../../../../nodes/common/transport/request';
 import { fakeExecuteContext, type ParameterValue } from '../../../support/fake-execute-context';
 
-jest.mock('../../../../../nodes/shared/transport/request');
+jest.mock('../../../../../nodes/common/transport/request');
 const request = jest.mocked(sidecarRequest);
 
 const context = (params: Record<string, ParameterValue>) => fakeExecuteContext({ params });

@@ -1,9 +1,9 @@
 import { execute } from '../../../../../nodes/DynamicWorkflow/actions/run/list.operation';
-import { sidecarRequest } from '../../../../../nodes/shared/transport/request';
-import type { RunList } from '../../../../../nodes/shared/types';
+import { sidecarRequest } from '../../../../../nodes/common/transport/request';
+import type { RunList } from '../../../../../nodes/common/types';
 import { fakeExecuteContext, type ParameterValue } from '../../../support/fake-execute-context';
 
-jest.mock('../../../../../nodes/shared/transport/request');
+jest.mock('../../../../../nodes/common/transport/request');
 const request = jest.mocked(sidecarRequest);
 
 /** A sidecar holding `total` runs, served newest first in pages of at most `limit`. */

@@ -5,15 +5,15 @@ import {
 	ExecutionStoppedError,
 	execute,
 } from '../../../../../nodes/DynamicWorkflow/actions/run/runAndWait.operation';
-import { SidecarApiError } from '../../../../../nodes/shared/transport/errors';
-import { sidecarRequest, type SidecarRequest } from '../../../../../nodes/shared/transport/request';
+import { SidecarApiError } from '../../../../../nodes/common/transport/errors';
+import { sidecarRequest, type SidecarRequest } from '../../../../../nodes/common/transport/request';
 import {
 	TEST_NODE,
 	fakeExecuteContext,
 	type ParameterValue,
 } from '../../../support/fake-execute-context';
 
-jest.mock('../../../../../nodes/shared/transport/request');
+jest.mock('../../../../../nodes/common/transport/request');
 const request = jest.mocked(sidecarRequest);
 
 const PARAMS: Record<string, ParameterValue> = {

@@ -1,10 +1,10 @@
 import { NodeOperationError, type IDataObject } from 'n8n-workflow';
 
 import { execute } from '../../../../../nodes/DynamicWorkflow/actions/run/start.operation';
-import { sidecarRequest } from '../../../../../nodes/shared/transport/request';
+import { sidecarRequest } from '../../../../../nodes/common/transport/request';
 import { fakeExecuteContext, type ParameterValue } from '../../../support/fake-execute-context';
 
-jest.mock('../../../../../nodes/shared/transport/request');
+jest.mock('../../../../../nodes/common/transport/request');
 const request = jest.mocked(sidecarRequest);
 
 const START_DEFAULTS: Record<string, ParameterValue> = {

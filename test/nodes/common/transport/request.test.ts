@@ -1,7 +1,7 @@
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { SidecarApiError } from '../../../../nodes/shared/transport/errors';
-import { sidecarRequest } from '../../../../nodes/shared/transport/request';
+import { SidecarApiError } from '../../../../nodes/common/transport/errors';
+import { sidecarRequest } from '../../../../nodes/common/transport/request';
 import { fakeExecuteContext } from '../../support/fake-execute-context';
 
 function contextAnswering(

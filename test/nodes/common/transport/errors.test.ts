@@ -4,8 +4,8 @@ import {
 	SIDECAR_UNREACHABLE,
 	SIDECAR_UNREACHABLE_HINT,
 	SidecarApiError,
-} from '../../../../nodes/shared/transport/errors';
-import { sidecarRequest } from '../../../../nodes/shared/transport/request';
+} from '../../../../nodes/common/transport/errors';
+import { sidecarRequest } from '../../../../nodes/common/transport/request';
 import { fakeExecuteContext, TEST_NODE } from '../../support/fake-execute-context';
 
 describe('SidecarApiError', () => {
