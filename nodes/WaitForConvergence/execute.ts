@@ -6,7 +6,8 @@ import { SidecarApiError } from '../common/transport/errors';
 import { runPath } from '../common/transport/paths';
 import { sidecarRequest } from '../common/transport/request';
 import { CALLBACK_EVENTS, type CallbackEvent, type RunRecord } from '../common/types';
-import { infoHint, loopbackResumeUrlWarning, runPageUrl, warningHint } from './guardrails';
+import { runPageUrl } from '../common/runPage';
+import { infoHint, loopbackResumeUrlWarning, warningHint } from './guardrails';
 import { OUTPUT, OUTPUT_NAMES, outputForStatus, routeTo, type ConvergenceItem } from './outputs';
 import { WAIT_STATE_KEY, saveWaitState } from './waitState';
 

@@ -1,7 +1,7 @@
+import { runPageUrl } from '../../../nodes/common/runPage';
 import {
 	isLoopbackHost,
 	loopbackResumeUrlWarning,
-	runPageUrl,
 } from '../../../nodes/WaitForConvergence/guardrails';
 
 const hostOf = (url: string) => new URL(url).hostname;

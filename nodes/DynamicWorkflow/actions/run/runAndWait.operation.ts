@@ -6,7 +6,7 @@ import { SIDECAR_UNREACHABLE, SidecarApiError } from '../../../common/transport/
 import { runPath } from '../../../common/transport/paths';
 import { sidecarRequest } from '../../../common/transport/request';
 import type { RunRecord, RunStatus } from '../../../common/types';
-import { runPageUrl } from './runPage';
+import { runPageUrl } from '../../../common/runPage';
 import * as start from './start.operation';
 
 // Run and Wait takes every parameter of Start (start.operation.ts shows them for both
