@@ -170,6 +170,24 @@ export class DataDirLockedError extends DwError {
     );
   }
 }
+/** A provider whose SDK package is not installed (or does not load): the message names the package and how to install it. */
+export class ProviderUnavailableError extends DwError {
+  constructor(
+    readonly provider: string,
+    readonly packageName: string,
+    installSpec: string,
+    sidecarPackage: string,
+    reason: string,
+  ) {
+    super(
+      'provider_unavailable',
+      `Provider \`${provider}\` needs the package ${packageName}, which could not be loaded (${reason}). ` +
+        `It is an optional dependency of ${sidecarPackage}: install it where the sidecar is installed ` +
+        `(\`npm install ${installSpec}\`, with -g for a global install), or reinstall the sidecar without --omit=optional`,
+      500,
+    );
+  }
+}
 export class ToolNotAllowedError extends DwError {
   constructor(tool: string) {
     super('tool_not_allowed', `Tool ${tool} is not allowed for this run`, 403);

@@ -8,5 +8,6 @@ export { createFoundryProvider, FOUNDRY_DEFAULT_MODEL } from './foundry';
 export { createOfflineProvider, OFFLINE_DEFAULT_MODEL } from './offline';
 export { toProviderError, parseRetryAfter, kindForStatus } from './errors';
 export { redact } from './redact';
-export { OPTIONAL_SDKS, ProviderUnavailableError, loadOptionalSdk, type ModuleLoader } from './optional-sdk';
+export { OPTIONAL_SDKS, loadOptionalSdk, type ModuleLoader } from './optional-sdk';
+export { ProviderUnavailableError } from '../errors/errors';
 export { priceUsage, modelPrice, type ApiUsage, type ModelFamily, type ModelPrice } from './pricing';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DwError } from '../errors/errors';
+import { ProviderUnavailableError } from '../errors/errors';
 import type { ProviderName } from './types';
 
 /**
@@ -33,24 +33,11 @@ function sidecarManifest(): { name: string; optional: Readonly<Record<string, st
   }
 }
 
-/** A provider whose SDK package is not installed (or does not load): the message names the package and how to install it. */
-export class ProviderUnavailableError extends DwError {
-  readonly provider: ProviderName;
-  readonly packageName: string;
-  constructor(provider: ProviderName, packageName: string, reason: string) {
-    const manifest = sidecarManifest();
-    const range = manifest.optional[packageName];
-    const spec = range ? `${packageName}@${range}` : packageName;
-    super(
-      'provider_unavailable',
-      `Provider \`${provider}\` needs the package ${packageName}, which could not be loaded (${reason}). ` +
-        `It is an optional dependency of ${manifest.name}: install it where the sidecar is installed ` +
-        `(\`npm install ${spec}\`, with -g for a global install), or reinstall the sidecar without --omit=optional`,
-      500,
-    );
-    this.provider = provider;
-    this.packageName = packageName;
-  }
+/** The error for a provider whose SDK does not load, with the install command for it. */
+function unavailable(provider: ProviderName, packageName: string, reason: string): ProviderUnavailableError {
+  const manifest = sidecarManifest();
+  const range = manifest.optional[packageName];
+  return new ProviderUnavailableError(provider, packageName, range ? `${packageName}@${range}` : packageName, manifest.name, reason);
 }
 
 /** Node's require: CommonJS (the sidecar is compiled to it) loads the SDKs synchronously, so createProvider stays synchronous. */
@@ -73,10 +60,10 @@ export function loadOptionalSdk<T>(provider: ProviderName, packageName: string, 
   try {
     loaded = load(packageName);
   } catch (err) {
-    throw new ProviderUnavailableError(provider, packageName, reasonOf(err));
+    throw unavailable(provider, packageName, reasonOf(err));
   }
   if (loaded === null || (typeof loaded !== 'object' && typeof loaded !== 'function')) {
-    throw new ProviderUnavailableError(provider, packageName, 'it exported nothing');
+    throw unavailable(provider, packageName, 'it exported nothing');
   }
   return loaded as T;
 }
