@@ -11,9 +11,16 @@ export interface FingerprintInput {
   readonly maxTurns: number;
 }
 
-export function fingerprint(f: FingerprintInput): string {
-  return createHash('sha256')
-    .update(canonicalJson([f.prompt, f.system, f.schema ?? null, [...f.tools].sort(), f.model, f.maxTurns]))
-    .digest('hex')
-    .slice(0, 32);
+/**
+ * `extra`: what changes the answer without showing in the task (an agent type's profile, a
+ * thinking budget). Without any, a call keeps the fingerprint it always had, so journals written
+ * before those existed still replay.
+ */
+export function fingerprint(f: FingerprintInput, extra: Readonly<Record<string, unknown>> = {}): string {
+  const base = hash([f.prompt, f.system, f.schema ?? null, [...f.tools].sort(), f.model, f.maxTurns]);
+  return Object.keys(extra).length === 0 ? base : hash([base, extra]);
+}
+
+function hash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32);
 }

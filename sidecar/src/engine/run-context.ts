@@ -8,13 +8,12 @@ import {
   RunCancelledError,
   TokenBudgetError,
   ToolNotAllowedError,
+  UnknownAgentTypeError,
   UsdBudgetError,
   toErrorInfo,
 } from '../errors/errors';
 import { MAX_PROMPT_CHARS, TEXT_CAPS, capText } from '../core/limits';
 import { resolveModel } from '../core/models';
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../core/canonical-json';
 import { BUILTIN_AGENT_TYPES } from '../core/names';
 import { AgentFailure, runAgent, thinkingBudget, type AgentDeps, type AgentTask } from '../agents/runner';
 import type { AgentTypeProfile } from '../config/config';
@@ -187,7 +186,14 @@ export class RunContext implements SandboxHost {
     rec.phase = phase;
 
     if (agentType !== undefined && profile === undefined)
-      return this.fail(rec, new UnknownAgentTypeError(agentType, Object.keys(this.deps.agentTypes ?? {})), emptyUsage());
+      return this.fail(
+        rec,
+        new UnknownAgentTypeError(
+          capText(agentType, TEXT_CAPS.label),
+          [...BUILTIN_AGENT_TYPES, ...Object.keys(this.deps.agentTypes ?? {})].map((t) => capText(t, TEXT_CAPS.label)),
+        ),
+        emptyUsage(),
+      );
     const widened = tools.filter((t) => !this.deps.allowedTools.includes(t));
     if (widened.length) return this.fail(rec, new ToolNotAllowedError(widened.join(', ')), emptyUsage());
     const longest = Math.max(prompt.length, task.system?.length ?? 0);
@@ -368,33 +374,14 @@ function capDetail(detail: unknown): unknown {
 /**
  * The call's fingerprint: the task's, and besides it what the task does not show that changes
  * the answer: an operator's agent type with its whole profile (a changed profile is a new call),
- * and the effort when it is sent as a thinking budget. A call with neither keeps the fingerprint
- * it always had, so journals written before agent types and effort still replay.
+ * and the effort when it is sent as a thinking budget.
  */
 function callFingerprint(task: AgentTask, agentType: string | undefined, profile: AgentTypeProfile | null | undefined): string {
-  const base = fingerprint(task);
   const thinking = thinkingBudget(task);
-  const extra = {
+  return fingerprint(task, {
     ...(profile ? { agentType, profile } : {}),
     ...(thinking !== null ? { effort: task.effort } : {}),
-  };
-  if (Object.keys(extra).length === 0) return base;
-  return createHash('sha256')
-    .update(canonicalJson([base, extra]))
-    .digest('hex')
-    .slice(0, 32);
-}
-
-/** An `agentType` this sidecar does not define: that agent fails, the script sees null. */
-class UnknownAgentTypeError extends DwError {
-  constructor(agentType: string, operatorTypes: readonly string[]) {
-    const defined = [...BUILTIN_AGENT_TYPES, ...operatorTypes].map((t) => `"${capText(t, TEXT_CAPS.label)}"`).join(', ');
-    super(
-      'unknown_agent_type',
-      `Unknown agentType "${capText(agentType, TEXT_CAPS.label)}": this sidecar defines ${defined} (the operator adds types with DW_AGENT_TYPES)`,
-      422,
-    );
-  }
+  });
 }
 
 function reasonOf(signal: AbortSignal): DwError {

@@ -188,6 +188,16 @@ export class ProviderUnavailableError extends DwError {
     );
   }
 }
+/** An `agentType` this sidecar does not define: that agent fails, the script sees null. */
+export class UnknownAgentTypeError extends DwError {
+  constructor(agentType: string, defined: readonly string[]) {
+    super(
+      'unknown_agent_type',
+      `Unknown agentType "${agentType}": this sidecar defines ${defined.map((t) => `"${t}"`).join(', ')} (the operator adds types with DW_AGENT_TYPES)`,
+      422,
+    );
+  }
+}
 export class ToolNotAllowedError extends DwError {
   constructor(tool: string) {
     super('tool_not_allowed', `Tool ${tool} is not allowed for this run`, 403);
