@@ -5,7 +5,6 @@
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
-const os = require('node:os');
 const path = require('node:path');
 
 /**
@@ -126,43 +125,20 @@ async function sidecarVersionOn(port) {
 /**
  * The sidecar holding the data folder's lock (sidecar.lock, written by `dynamic-workflows serve`),
  * when it is on this host and still running; null when the folder is free or the lock is stale.
+ * The sidecar's own lock code judges it (`npm start` runs after the build).
  * @param {string} dataDir
  * @returns {{ pid: number, startedAt: string, command: string, lockFile: string } | null}
  */
 function liveLockHolder(dataDir) {
-  const lockFile = path.join(dataDir, 'sidecar.lock');
-  /** @type {{ pid?: unknown, host?: unknown, startedAt?: unknown, command?: unknown, procStart?: unknown }} */
-  let lock;
-  try {
-    lock = JSON.parse(fs.readFileSync(lockFile, 'utf8'));
-  } catch {
-    return null;
-  }
-  if (typeof lock.pid !== 'number' || lock.host !== os.hostname()) return null;
-  try {
-    process.kill(lock.pid, 0);
-  } catch (err) {
-    if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'EPERM') return null;
-  }
-  // The same pid, but a process that started later: the holder is gone.
-  const start = procStart(lock.pid);
-  if (typeof lock.procStart === 'string' && start !== null && start !== lock.procStart) return null;
+  const { LOCK_FILE, liveLocalHolder } = require('../../sidecar/dist/store/data-dir-lock');
+  const lock = liveLocalHolder(dataDir);
+  if (!lock) return null;
   return {
     pid: lock.pid,
-    startedAt: String(lock.startedAt),
+    startedAt: lock.startedAt,
     command: commandLine(lock.pid) || String(lock.command ?? 'dynamic-workflows'),
-    lockFile,
+    lockFile: path.join(dataDir, LOCK_FILE),
   };
-}
-
-/** @param {number} pid */
-function procStart(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
 }
 
 /**

@@ -110,6 +110,23 @@ export class DataDirLock {
   }
 }
 
+/**
+ * The process on this host that holds the lock on `dataDir` and still runs (judged as acquire()
+ * judges it); null when the folder is free, its lock is stale, or the holder is on another host.
+ * `npm start` uses it to name a sidecar left by an earlier start.
+ */
+export function liveLocalHolder(dataDir: string): LockHolder | null {
+  const file = path.join(dataDir, LOCK_FILE);
+  let seen: ReturnType<typeof readLock>;
+  try {
+    seen = readLock(file);
+  } catch {
+    return null;
+  }
+  if (typeof seen !== 'object' || seen.host !== os.hostname()) return null;
+  return judge(seen, file).alive ? seen : null;
+}
+
 /** The log line when the lock of a process that is gone is taken over. */
 export function takeoverMessage(holder: LockHolder | null, why: string): string {
   const who = holder
