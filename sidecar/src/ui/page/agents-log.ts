@@ -77,20 +77,7 @@ export function agentsPane(ctx: RunContext): AgentsPane {
     const parts: Child[] = [block('Prompt', a.prompt)];
     if (a.error) parts.push(block('Error', a.error.code + ': ' + a.error.message, 'error'));
     else if (a.status === 'done') parts.push(block('Result', fmt.json(a.result)));
-    const facts = [
-      'model ' + a.model,
-      'attempts ' + a.attempts,
-      'input ' +
-        fmt.int(u.inputTokens) +
-        ' · output ' +
-        fmt.int(u.outputTokens) +
-        ' · cache read ' +
-        fmt.int(u.cacheReadTokens) +
-        ' · cache write ' +
-        fmt.int(u.cacheWriteTokens) +
-        ' · ' +
-        fmt.usd(u.usd),
-    ];
+    const facts = ['model ' + a.model, 'attempts ' + a.attempts, fmt.tokenBreakdown(u) + ' · ' + fmt.usd(u.usd)];
     if (a.tools && a.tools.length) facts.push('tools ' + a.tools.join(', '));
     if (a.replayed) facts.push('from the journal (no model call)');
     if (a.startedAt && a.endedAt) facts.push('took ' + fmt.duration(Date.parse(a.endedAt) - Date.parse(a.startedAt)));

@@ -102,6 +102,15 @@ export const fmt = {
     if (!u) return 0;
     return (u.inputTokens || 0) + (u.outputTokens || 0) + (u.cacheReadTokens || 0) + (u.cacheWriteTokens || 0);
   },
+  /** "input N · output N · cache read N · cache write N": where a usage's tokens went. */
+  tokenBreakdown(u: Usage): string {
+    return [
+      'input ' + fmt.int(u.inputTokens),
+      'output ' + fmt.int(u.outputTokens),
+      'cache read ' + fmt.int(u.cacheReadTokens),
+      'cache write ' + fmt.int(u.cacheWriteTokens),
+    ].join(' · ');
+  },
   json(v: unknown): string {
     if (typeof v === 'string') return v;
     try {

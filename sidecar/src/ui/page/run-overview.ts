@@ -13,15 +13,7 @@ export function stats(state: RunState): HTMLElement {
   const r = state.run;
   const c = r.counts;
   const u = r.usage;
-  const tokenTitle =
-    'input ' +
-    fmt.int(u.inputTokens) +
-    ' · output ' +
-    fmt.int(u.outputTokens) +
-    ' · cache read ' +
-    fmt.int(u.cacheReadTokens) +
-    ' · cache write ' +
-    fmt.int(u.cacheWriteTokens);
+  const tokenTitle = fmt.tokenBreakdown(u);
   const figures = h('div.stats', null, [
     stat('Agents done', fmt.int(c.done) + ' / ' + fmt.int(c.total), null, 'stat-done'),
     stat('Failed', fmt.int(c.failed), null, c.failed > 0 ? 'stat-failed bad' : 'stat-failed'),
