@@ -10,7 +10,11 @@ export async function launchChromium(): Promise<Browser> {
   const script = path.join(__dirname, '..', '..', 'scripts', 'ensure-chromium.sh');
   const out = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 });
   const executablePath = out.trim().split('\n').pop() ?? '/usr/bin/chromium';
-  // playwright-core gives each launch a fresh temporary profile and removes it on close.
+  return launchChromiumAt(executablePath);
+}
+
+/** Headless Chromium at `executablePath`; playwright-core gives each launch a fresh temporary profile and removes it on close. */
+export function launchChromiumAt(executablePath: string): Promise<Browser> {
   return chromium.launch({
     executablePath,
     headless: true,

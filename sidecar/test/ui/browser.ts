@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromiumAt } from '../../../test/support/browser';
 
 /** test-artifacts/ at the repository root (gitignored): screenshots worth looking at. */
 export const ARTIFACTS = path.join(__dirname, '..', '..', '..', 'test-artifacts', 'ui');
@@ -14,20 +15,7 @@ export async function launchChromium(): Promise<Browser> {
   if (!fs.existsSync(executablePath)) {
     throw new Error(`Chromium is missing at ${executablePath}: run scripts/ensure-chromium.sh or set DW_CHROMIUM`);
   }
-  return chromium.launch({
-    executablePath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
-  });
+  return launchChromiumAt(executablePath);
 }
 
 /** Collects the page's uncaught errors and console errors (a refused request logs one; those are expected where tested). */
