@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MODEL_ALIAS_TABLE } from '../../src/core/models';
+import { totalTokens } from '../../src/core/usage';
 import type { AgentRecord, RunRecord, RunSpec, StoredEvent } from '../../src/core/types';
 import { startHarness, type Harness } from '../support/engine-harness';
 
@@ -33,8 +34,7 @@ describe('Claude Code workflow scripts run unchanged', () => {
   }
   const agents = (id: string): AgentRecord[] => h.engine.agents(id, { limit: 1000 }).agents;
   const events = (id: string): StoredEvent[] => h.engine.events(id, 0, 10_000);
-  const tokens = (a: AgentRecord): number =>
-    a.usage.inputTokens + a.usage.outputTokens + a.usage.cacheReadTokens + a.usage.cacheWriteTokens;
+  const tokens = (a: AgentRecord): number => totalTokens(a.usage);
 
   test('there are at least 12 scripts and each one is used below', () => {
     const files = fs.readdirSync(SCRIPTS).filter((f) => f.endsWith('.workflow'));
