@@ -5,6 +5,7 @@ import { startN8n, type N8nInstance } from '../support/n8n';
 import { listRuns, startSidecar, type SidecarProcess } from '../support/sidecar';
 import { removeTempDirs } from '../support/temp';
 import { DYNAMIC_WORKFLOW_TYPE } from '../support/workflows';
+import { describeE2e } from '../support/e2e';
 
 // n8n's AI Agent with n8n's Anthropic Chat Model calls the Dynamic Workflow node as a tool
 // (Run and Wait): the chat model's credential points at the offline Anthropic-compatible model
@@ -107,9 +108,6 @@ function agentWorkflow(): WorkflowJson {
     },
   } as WorkflowJson;
 }
-
-// DW_SKIP_E2E=1 (npm test without n8n and Chromium) skips the files that need them.
-const describeE2e = process.env.DW_SKIP_E2E === '1' ? describe.skip : describe;
 
 describeE2e("n8n's AI Agent (Anthropic Chat Model) calls the Dynamic Workflow tool with Run and Wait", () => {
   let sidecar: SidecarProcess;

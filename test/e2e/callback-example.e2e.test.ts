@@ -6,6 +6,7 @@ import { findRunByTask, getRun, startSidecar, type SidecarProcess } from '../sup
 import { removeTempDirs } from '../support/temp';
 import { waitFor } from '../support/wait';
 import { DYNAMIC_WORKFLOW_TYPE, nodeOfType, webhookPathOf } from '../support/workflows';
+import { describeE2e } from '../support/e2e';
 
 // The 202 + callback example: the webhook answers at once with the run id, and the converged
 // result goes to the caller's callbackUrl (the pattern for proxies that cut long requests and
@@ -26,9 +27,6 @@ function budgetVariant(): WorkflowJson {
   start.parameters.limits = { ...(start.parameters.limits as Record<string, unknown> | undefined), maxUsd: 0.000001 };
   return wf;
 }
-
-// DW_SKIP_E2E=1 (npm test without n8n and Chromium) skips the files that need them.
-const describeE2e = process.env.DW_SKIP_E2E === '1' ? describe.skip : describe;
 
 describeE2e('example: webhook → start → 202 → wait → callback, in a real n8n', () => {
   let sidecar: SidecarProcess;

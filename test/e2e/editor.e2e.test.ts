@@ -5,6 +5,7 @@ import { readExample, startN8n, type N8nInstance, type WorkflowJson } from '../s
 import { artifactPath, removeTempDirs, resetArtifacts } from '../support/temp';
 import { waitFor } from '../support/wait';
 import { DYNAMIC_WORKFLOW_TYPE, EXAMPLE_WEBHOOK } from '../support/workflows';
+import { describeE2e } from '../support/e2e';
 
 // The editor only reads workflows and node types here, so no sidecar runs: the credential
 // points at a closed port.
@@ -21,9 +22,6 @@ function brokenCopy(): WorkflowJson {
   if (respond) respond.type = 'n8n-nodes-not-installed.nothing';
   return wf;
 }
-
-// DW_SKIP_E2E=1 (npm test without n8n and Chromium) skips the files that need them.
-const describeE2e = process.env.DW_SKIP_E2E === '1' ? describe.skip : describe;
 
 describeE2e('the n8n editor with the node package installed', () => {
   let n8n: N8nInstance;

@@ -9,15 +9,13 @@ import { removeTempDirs } from '../support/temp';
 import { waitFor } from '../support/wait';
 import { EXAMPLE_EMAIL_APPROVAL, EXAMPLE_WEBHOOK, budgetVariant, restartVariant, webhookPathOf } from '../support/workflows';
 import { GIVEN_RUN_PATH, callbackEventsOf, callbackRetriesOf, givenRunVariant } from '../support/handoff';
+import { describeE2e } from '../support/e2e';
 
 // One sidecar and one n8n for the whole file: an n8n start costs tens of seconds on two
 // cores, so only the restart test restarts it (and it runs last).
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 const exampleWebhook = readExample(EXAMPLE_WEBHOOK);
 const exampleEmail = readExample(EXAMPLE_EMAIL_APPROVAL);
-
-// DW_SKIP_E2E=1 (npm test without n8n and Chromium) skips the files that need them.
-const describeE2e = process.env.DW_SKIP_E2E === '1' ? describe.skip : describe;
 
 describeE2e('n8n with the node package and the real sidecar', () => {
   let sidecar: SidecarProcess;

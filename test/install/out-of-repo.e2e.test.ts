@@ -17,13 +17,13 @@ import {
 import { readExample, startN8n, type N8nInstance } from '../support/n8n';
 import { artifactPath, makeTempDir, removeTempDirs } from '../support/temp';
 import { EXAMPLE_WEBHOOK, webhookPathOf } from '../support/workflows';
+import { describeE2e } from '../support/e2e';
 
 // The two packages as users get them, away from this repository: `npm pack` of the node
 // package and of the sidecar; the sidecar's tarball `npm install`ed into an empty folder
 // (dependencies from the registry; npm's own cache may serve them) without the optional
 // cloud SDKs, started by its `dynamic-workflows` bin; the node package's tarball installed
 // into a real n8n's community-package folder; the webhook example run end to end.
-const describeE2e = process.env.DW_SKIP_E2E === '1' ? describe.skip : describe;
 
 const OPTIONAL_SDKS = Object.keys(
   (JSON.parse(fs.readFileSync(path.join(ROOT, 'sidecar', 'package.json'), 'utf8')) as { optionalDependencies: Record<string, string> })
