@@ -7,7 +7,7 @@ const LAYERS = [
   ['errors'],
   ['core', 'bundle-text'],
   ['config', 'providers', 'store', 'tools', 'sandbox', 'callbacks', 'version'],
-  ['verification'],
+  ['verification', 'mcp'],
   ['offline', 'agents'],
   ['planner'],
   ['engine'],

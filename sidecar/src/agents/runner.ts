@@ -1,7 +1,9 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { createHash } from 'node:crypto';
-import { DwError, MaxTurnsError, SchemaRetriesExhaustedError, toErrorInfo } from '../errors/errors';
+import { DwError, MaxTurnsError, SchemaRetriesExhaustedError, ToolNotAllowedError, toErrorInfo } from '../errors/errors';
 import type { AgentEffort } from '../core/names';
+import { parseMcpToolName } from '../core/mcp';
+import type { McpTools } from '../mcp';
 import { addUsage, emptyUsage, type Usage } from '../core/types';
 import { priceUsage } from '../providers';
 import type { Message, MessageParams, ModelProvider } from '../providers/types';
@@ -53,6 +55,8 @@ export interface AgentDeps {
   readonly retry: RetryPolicy;
   readonly hooks: ModelCallHooks;
   readonly warmup?: PrefixWarmup;
+  /** The run's MCP tools (DW_MCP_SERVERS); without it an `mcp__…` tool is not allowed. @default none */
+  readonly mcp?: McpTools;
   /** Called after every model response, so budgets see spend as it happens. */
   readonly onUsage?: (u: Usage) => void;
 }
@@ -88,7 +92,8 @@ export async function runAgent(task: AgentTask, deps: AgentDeps, signal: AbortSi
 
 async function loop(task: AgentTask, deps: AgentDeps, signal: AbortSignal, usage: Usage): Promise<unknown> {
   const so = task.schema ? structuredOutput(task.schema) : null;
-  const tools: Anthropic.Tool[] = toolDefinitionsFor(task.tools).map((t) => ({ ...t }) as Anthropic.Tool);
+  const tools: Anthropic.Tool[] = await offeredTools(task.tools, deps, signal);
+  const offered = tools.map((t) => t.name);
   if (so) tools.push(so.tool as Anthropic.Tool);
   const system: Anthropic.TextBlockParam[] = [{ type: 'text', text: SUBAGENT_SYSTEM }];
   if (task.typeSystem) system.push({ type: 'text', text: task.typeSystem });
@@ -151,7 +156,7 @@ async function loop(task: AgentTask, deps: AgentDeps, signal: AbortSignal, usage
         });
         continue;
       }
-      results.push(await toolResult(use, task, deps));
+      results.push(await toolResult(use, offered, deps));
     }
     messages.push({ role: 'user', content: results });
   }
@@ -170,12 +175,33 @@ async function firstCallWarmed(first: boolean, params: MessageParams, deps: Agen
   }
 }
 
-async function toolResult(use: Anthropic.ToolUseBlock, task: AgentTask, deps: AgentDeps): Promise<Anthropic.ToolResultBlockParam> {
-  if (!task.tools.includes(use.name)) {
+/**
+ * The Messages API tools of `names`: built-in tools by name, MCP tools (`mcp__<server>__<tool>`,
+ * `mcp__<server>__*`) from the run's tool lists. An MCP server that cannot be reached fails the
+ * agent (`mcp_unavailable`) before its first model call.
+ */
+async function offeredTools(names: readonly string[], deps: AgentDeps, signal: AbortSignal): Promise<Anthropic.Tool[]> {
+  const mcpNames = names.filter((n) => parseMcpToolName(n) !== null);
+  const builtin = toolDefinitionsFor(names.filter((n) => parseMcpToolName(n) === null)).map((t) => ({ ...t }) as Anthropic.Tool);
+  if (mcpNames.length === 0) return builtin;
+  if (!deps.mcp) throw new ToolNotAllowedError(mcpNames.join(', '));
+  const mcp = await deps.mcp.definitions(mcpNames, signal);
+  return [
+    ...builtin,
+    ...mcp.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema as Anthropic.Tool.InputSchema })),
+  ];
+}
+
+async function toolResult(use: Anthropic.ToolUseBlock, offered: readonly string[], deps: AgentDeps): Promise<Anthropic.ToolResultBlockParam> {
+  if (!offered.includes(use.name)) {
     return { type: 'tool_result', tool_use_id: use.id, is_error: true, content: `Tool ${use.name} is not available to this agent` };
   }
   try {
-    const out = await runTool(use.name, (use.input ?? {}) as Record<string, unknown>, deps.toolContext);
+    const input = (use.input ?? {}) as Record<string, unknown>;
+    const out =
+      deps.mcp && parseMcpToolName(use.name) !== null
+        ? await deps.mcp.call(use.name, input, deps.toolContext.signal)
+        : await runTool(use.name, input, deps.toolContext);
     return { type: 'tool_result', tool_use_id: use.id, content: out };
   } catch (err) {
     const info = toErrorInfo(err);

@@ -4,6 +4,8 @@ import { ConfigError } from '../errors/errors';
 import { MAX_PROMPT_CHARS, RUN_LIMITS, RUN_LIMIT_KEYS, SIDECAR_LIMITS, type LimitSpec } from '../core/limits';
 import { BUILTIN_AGENT_TYPES, PROVIDER_NAMES, TOOL_NAMES, isProviderName, isToolName, type ProviderName } from '../core/names';
 import type { RunLimits } from '../core/types';
+import { isMcpAllowlistEntry } from '../core/mcp';
+import { mcpServers, type McpServerSpec } from './mcp-servers';
 
 /**
  * An operator-defined agent type (DW_AGENT_TYPES): what `agent(…, { agentType })` gives the agent.
@@ -68,6 +70,17 @@ export interface SidecarConfig {
   readonly workspaceRoots: readonly string[];
   /** Workspaces (relative to a root) where write_file is allowed (DW_WRITABLE_WORKSPACES, comma separated). @default none */
   readonly writableWorkspaces: readonly string[];
+  /**
+   * MCP servers whose tools subagents may use as `mcp__<server>__<tool>` (DW_MCP_SERVERS: JSON,
+   * or `@<file>`). @default none
+   */
+  readonly mcpServers: Readonly<Record<string, McpServerSpec>>;
+  /** Time one MCP tool call may take (DW_MCP_CALL_TIMEOUT_MS). @default 60_000 */
+  readonly mcpCallTimeoutMs: number;
+  /** Time to connect to an MCP server and list its tools (DW_MCP_CONNECT_TIMEOUT_MS). @default 15_000 */
+  readonly mcpConnectTimeoutMs: number;
+  /** Largest MCP tool result handed to a subagent, in bytes (DW_MCP_MAX_RESULT_BYTES). @default 262_144 */
+  readonly mcpMaxResultBytes: number;
   /** Hosts http_get may reach (DW_ALLOWED_HOSTS, comma separated). @default none */
   readonly allowedHosts: readonly string[];
   /**
@@ -148,6 +161,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     );
   }
   const roots = list(env.DW_WORKSPACE_ROOTS, path.delimiter).map((r) => path.resolve(cwd, r));
+  const servers = mcpServers(env.DW_MCP_SERVERS, env, cwd);
   return {
     host,
     port: num(env, L.port),
@@ -157,7 +171,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     provider: providerRaw,
     model: env.DW_MODEL || null,
     agentModel: env.DW_AGENT_MODEL || null,
-    agentTypes: agentTypes(env.DW_AGENT_TYPES),
+    agentTypes: agentTypes(env.DW_AGENT_TYPES, servers),
     limits,
     globalMaxParallel: num(env, L.globalMaxParallel),
     maxRuns: num(env, L.maxRuns),
@@ -170,6 +184,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxResultBytes: num(env, L.maxResultBytes),
     workspaceRoots: roots.length ? roots : [path.join(dataDir, 'workspaces')],
     writableWorkspaces: list(env.DW_WRITABLE_WORKSPACES, ','),
+    mcpServers: servers,
+    mcpCallTimeoutMs: num(env, L.mcpCallTimeoutMs),
+    mcpConnectTimeoutMs: num(env, L.mcpConnectTimeoutMs),
+    mcpMaxResultBytes: num(env, L.mcpMaxResultBytes),
     allowedHosts: list(env.DW_ALLOWED_HOSTS, ',').map((h) => h.toLowerCase()),
     callbackHosts: list(env.DW_CALLBACK_HOSTS, ','),
     callbackSecret: env.DW_CALLBACK_SECRET || token,
@@ -201,7 +219,10 @@ const PROFILE_FIELDS = ['system', 'tools', 'model'];
  * DW_AGENT_TYPES: `{ "<name>": { "system"?: string, "tools"?: string[], "model"?: string } }`.
  * Unset or empty defines none. Anything else than that shape stops the sidecar with `invalid_config`.
  */
-export function agentTypes(raw: string | undefined): Readonly<Record<string, AgentTypeProfile>> {
+export function agentTypes(
+  raw: string | undefined,
+  servers: Readonly<Record<string, McpServerSpec>> = {},
+): Readonly<Record<string, AgentTypeProfile>> {
   if (raw === undefined || raw.trim() === '') return {};
   const bad = (why: string): ConfigError =>
     new ConfigError(
@@ -234,9 +255,11 @@ export function agentTypes(raw: string | undefined): Readonly<Record<string, Age
     if (v.tools !== undefined) {
       if (!Array.isArray(v.tools) || !v.tools.every((t): t is string => typeof t === 'string'))
         throw bad(`"${name}".tools must be an array of tool names`);
-      const unknownTools = v.tools.filter((t) => !isToolName(t));
+      const unknownTools = v.tools.filter((t) => !isToolName(t) && !isMcpAllowlistEntry(t, Object.keys(servers)));
       if (unknownTools.length)
-        throw bad(`"${name}".tools names unknown tools ${unknownTools.map((t) => `"${t}"`).join(', ')} (tools: ${TOOL_NAMES.join(', ')})`);
+        throw bad(
+          `"${name}".tools names unknown tools ${unknownTools.map((t) => `"${t}"`).join(', ')} (tools: ${TOOL_NAMES.join(', ')}, or mcp__<server>__<tool> of a server in DW_MCP_SERVERS)`,
+        );
       profile.tools = [...new Set(v.tools)];
     }
     if (v.model !== undefined) {

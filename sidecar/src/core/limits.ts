@@ -154,6 +154,27 @@ export const SIDECAR_LIMITS = {
     max: 86_400_000,
     description: 'Longest callback retry delay',
   },
+  mcpCallTimeoutMs: {
+    env: 'DW_MCP_CALL_TIMEOUT_MS',
+    default: 60_000,
+    min: 100,
+    max: HOUR,
+    description: 'Time one MCP tool call may take; a slower call is a `mcp_timeout` tool error for the subagent',
+  },
+  mcpConnectTimeoutMs: {
+    env: 'DW_MCP_CONNECT_TIMEOUT_MS',
+    default: 15_000,
+    min: 100,
+    max: 600_000,
+    description: 'Time to connect to an MCP server and list its tools; slower is `mcp_unavailable` for the agent',
+  },
+  mcpMaxResultBytes: {
+    env: 'DW_MCP_MAX_RESULT_BYTES',
+    default: 262_144,
+    min: 1024,
+    max: 16 * 1_048_576,
+    description: 'Largest MCP tool result (as text) handed to a subagent; a larger one is a `mcp_result_too_large` tool error',
+  },
 } as const satisfies Record<string, LimitSpec>;
 
 export type SidecarLimitName = keyof typeof SIDECAR_LIMITS;
@@ -170,6 +191,21 @@ export const TEXT_CAPS = {
 
 /** Largest prompt (or system prompt) a script may give one agent; larger fails that agent with `prompt_too_large`. */
 export const MAX_PROMPT_CHARS = 1_000_000;
+
+/**
+ * What one MCP server's tool list may hold (a hostile or careless server cannot flood every
+ * subagent's prompt): more tools are left out, longer descriptions cut, larger schemas refused.
+ */
+export const MCP_LIST_CAPS = {
+  /** Tools kept from one server's list. */
+  tools: 128,
+  /** Characters of one tool's description. */
+  description: 4_096,
+  /** Bytes of one tool's input schema as JSON; a tool with a larger one is left out. */
+  schemaBytes: 65_536,
+  /** Pages of a paginated tools/list read. */
+  pages: 16,
+} as const;
 
 /** Cuts `s` to at most `max` characters, marking the cut. */
 export function capText(s: string, max: number): string {

@@ -14,7 +14,6 @@ import {
   toErrorInfo,
 } from '../errors/errors';
 import type { SidecarConfig } from '../config/config';
-import { TOOL_NAMES, isToolName } from '../core/names';
 import {
   emptyUsage,
   isTerminal,
@@ -35,12 +34,14 @@ import { resolveWorkspace } from '../tools';
 import type { ToolContext } from '../tools/types';
 import { EventLog } from '../store/events';
 import { Journal } from '../store/journal';
+import { McpToolLists } from '../store/mcp-tools';
 import { RunStore } from '../store/runs';
 import type { EngineApi, EventListener, ListAgentsQuery, ListRunsQuery } from './api';
 import { resolveLimits } from './limits';
 import { logRunEvent } from './log-lines';
 import { Planning } from './planning';
 import { RunContext } from './run-context';
+import { checkRunTools, mcpSessionFor } from './run-mcp';
 import { RunRecords } from './run-records';
 import { RunSlots } from './run-slots';
 
@@ -69,6 +70,7 @@ interface Execution {
 export class Engine implements EngineApi {
   private readonly runs: RunStore;
   private readonly journal: Journal;
+  private readonly mcpLists: McpToolLists;
   private readonly log: EventLog;
   private readonly records: RunRecords;
   private readonly planning: Planning;
@@ -83,6 +85,7 @@ export class Engine implements EngineApi {
     const { config } = deps;
     this.runs = new RunStore(deps.db);
     this.journal = new Journal(deps.db);
+    this.mcpLists = new McpToolLists(deps.db);
     this.log = new EventLog(deps.db);
     this.records = new RunRecords({
       runs: this.runs,
@@ -307,8 +310,7 @@ export class Engine implements EngineApi {
 
   private validate(spec: RunSpec): { limits: RunRecord['limits']; script: CheckedScript | null } {
     if (!spec || typeof spec.task !== 'string' || !spec.task.trim()) throw new ValidationError('`task` must be a non-empty string');
-    const tools = spec.options?.tools ?? [];
-    for (const t of tools) if (!isToolName(t)) throw new ValidationError(`Unknown tool \`${t}\`; known tools: ${TOOL_NAMES.join(', ')}`);
+    checkRunTools(spec.options?.tools ?? [], this.deps.config);
     if (spec.options?.workspace !== undefined) resolveWorkspace([...this.deps.config.workspaceRoots], spec.options.workspace);
     const limits = resolveLimits(this.deps.config, spec.options?.limits);
     let script: CheckedScript | null = null;
@@ -387,6 +389,7 @@ export class Engine implements EngineApi {
 
   private async runScript(run: RunRecord, script: CheckedScript, exec: Execution): Promise<void> {
     const { config } = this.deps;
+    const mcp = mcpSessionFor(run, config, this.mcpLists, this.records);
     const ctx = new RunContext(run, {
       journal: this.journal,
       records: this.records,
@@ -398,6 +401,7 @@ export class Engine implements EngineApi {
         retry: this.retry(),
         hooks: this.hooks(),
         warmup: this.warmup,
+        ...(mcp ? { mcp } : {}),
       },
       allowedTools: run.options.tools ?? [],
       defaultModel: config.agentModel ?? this.deps.provider.defaultModel,
@@ -449,6 +453,7 @@ export class Engine implements EngineApi {
       // agent, a late answer) can slip in between the terminal status and the execution's end.
       ctx.abort(new RunCancelledError('Run ended'));
       await ctx.settled();
+      await mcp?.dispose();
     }
     if (isTerminal(this.get(run.id).status)) return;
     // The first abort's reason stands (a shutdown leaves the run to resume on the next start).

@@ -15,6 +15,7 @@ import {
 import { MAX_PROMPT_CHARS, TEXT_CAPS, capText } from '../core/limits';
 import { resolveModel } from '../core/models';
 import { BUILTIN_AGENT_TYPES } from '../core/names';
+import { isToolAllowed } from '../core/mcp';
 import { AgentFailure, runAgent, thinkingBudget, type AgentDeps, type AgentTask } from '../agents/runner';
 import type { AgentTypeProfile } from '../config/config';
 import { emptyUsage, totalTokens, type AgentOptions, type AgentRecord, type RunRecord, type Usage } from '../core/types';
@@ -194,7 +195,7 @@ export class RunContext implements SandboxHost {
         ),
         emptyUsage(),
       );
-    const widened = tools.filter((t) => !this.deps.allowedTools.includes(t));
+    const widened = tools.filter((t) => !isToolAllowed(t, this.deps.allowedTools));
     if (widened.length) return this.fail(rec, new ToolNotAllowedError(widened.join(', ')), emptyUsage());
     const longest = Math.max(prompt.length, task.system?.length ?? 0);
     if (longest > MAX_PROMPT_CHARS) return this.fail(rec, new PromptTooLargeError(longest, MAX_PROMPT_CHARS), emptyUsage());

@@ -203,6 +203,36 @@ export class ToolNotAllowedError extends DwError {
     super('tool_not_allowed', `Tool ${tool} is not allowed for this run`, 403);
   }
 }
+// The operator's MCP servers (DW_MCP_SERVERS). Each ends one tool call (a tool error the
+// subagent reads) or, when the agent cannot be given its tools at all, that agent.
+/** An MCP server could not be connected or could not list its tools. */
+export class McpUnavailableError extends DwError {
+  constructor(server: string, reason: string) {
+    super('mcp_unavailable', `MCP server "${server}" is unavailable: ${reason}`, 502);
+  }
+}
+/** An allowed `mcp__<server>__<tool>` that the server's tool list (as recorded for the run) does not have. */
+export class McpToolNotFoundError extends DwError {
+  constructor(tool: string, server: string) {
+    super('mcp_tool_not_found', `MCP server "${server}" has no tool for ${tool} in this run's tool list`, 422);
+  }
+}
+export class McpTimeoutError extends DwError {
+  constructor(tool: string, ms: number) {
+    super('mcp_timeout', `MCP tool ${tool} did not answer within ${ms} ms (DW_MCP_CALL_TIMEOUT_MS)`, 504);
+  }
+}
+export class McpResultTooLargeError extends DwError {
+  constructor(tool: string, bytes: number, limit: number) {
+    super('mcp_result_too_large', `MCP tool ${tool} returned ${bytes} bytes; at most ${limit} (DW_MCP_MAX_RESULT_BYTES)`, 422);
+  }
+}
+/** The MCP tool ran and reported an error (`isError`), or the server refused the call. */
+export class McpToolError extends DwError {
+  constructor(tool: string, message: string) {
+    super('mcp_tool_error', `MCP tool ${tool} failed: ${message}`, 422);
+  }
+}
 export class WorkspaceError extends DwError {
   constructor(message: string) {
     super('workspace_denied', message, 403);

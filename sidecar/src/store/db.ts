@@ -89,5 +89,12 @@ function migrate(db: DatabaseSync): void {
       data TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS events_by_run ON events(run_id, id);
+    CREATE TABLE IF NOT EXISTS mcp_tools (
+      run_id TEXT NOT NULL,
+      server TEXT NOT NULL,
+      tools TEXT NOT NULL,
+      listed_at TEXT NOT NULL,
+      PRIMARY KEY (run_id, server)
+    );
   `);
 }

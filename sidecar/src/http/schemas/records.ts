@@ -1,5 +1,6 @@
 import { CALLBACK_EVENTS } from '../../callbacks/spec';
 import { TOOL_NAMES } from '../../core/names';
+import { MCP_TOOL_PATTERN } from '../../core/mcp';
 import { AGENT_STATUSES, RUN_STATUSES } from '../../core/types';
 import type { JsonSchema } from './requests';
 
@@ -79,7 +80,7 @@ export const AgentRecord: JsonSchema = {
     label: nullable({ type: 'string' }),
     phase: nullable({ type: 'string' }),
     prompt: { type: 'string' },
-    tools: { type: 'array', items: { type: 'string', enum: TOOL_NAMES } },
+    tools: { type: 'array', items: { anyOf: [{ type: 'string', enum: TOOL_NAMES }, { type: 'string', pattern: MCP_TOOL_PATTERN }] } },
     model: { type: 'string' },
     status: { type: 'string', enum: AGENT_STATUSES },
     result: {},

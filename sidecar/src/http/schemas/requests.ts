@@ -1,5 +1,6 @@
 import { RUN_LIMITS, RUN_LIMIT_KEYS } from '../../core/limits';
 import { TOOL_NAMES } from '../../core/names';
+import { MAX_RUN_TOOLS, MCP_TOOL_PATTERN } from '../../core/mcp';
 import { AGENT_STATUSES, RUN_STATUSES } from '../../core/types';
 import { CALLBACK_EVENTS, MAX_CALLBACK_URL_LENGTH } from '../../callbacks/spec';
 
@@ -89,7 +90,13 @@ export function optionsSchema(): JsonSchema {
       model: { ...name, description: 'Planner model' },
       agentModel: { ...name, description: 'Subagent model' },
       approvePlan: { type: 'boolean', description: 'Stop at awaiting_approval before running the script' },
-      tools: { type: 'array', maxItems: TOOL_NAMES.length, uniqueItems: true, items: { type: 'string', enum: TOOL_NAMES } },
+      tools: {
+        type: 'array',
+        maxItems: MAX_RUN_TOOLS,
+        uniqueItems: true,
+        items: { anyOf: [{ type: 'string', enum: TOOL_NAMES }, { type: 'string', maxLength: 64, pattern: MCP_TOOL_PATTERN }] },
+        description: 'Tools the agents may use: built-in names, and mcp__<server>__<tool> or mcp__<server>__* of the MCP servers in DW_MCP_SERVERS',
+      },
       workspace: { type: 'string', minLength: 1, maxLength: 256, description: 'Workspace folder under the configured roots' },
       limits: limitsSchema(),
     },

@@ -1,0 +1,28 @@
+// An MCP server on stdio built with the SDK's own server classes, started by tests as a
+// DW_MCP_SERVERS command: `echo` returns its text, `env` one variable of its environment.
+const { Server } = require('@modelcontextprotocol/sdk/server/index.js');
+const { StdioServerTransport } = require('@modelcontextprotocol/sdk/server/stdio.js');
+const { CallToolRequestSchema, ListToolsRequestSchema } = require('@modelcontextprotocol/sdk/types.js');
+
+const server = new Server({ name: 'dw-test-stdio', version: '1.0.0' }, { capabilities: { tools: {} } });
+server.setRequestHandler(ListToolsRequestSchema, () => ({
+  tools: [
+    {
+      name: 'echo',
+      description: 'Returns its text',
+      inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+    },
+    {
+      name: 'env',
+      description: 'Returns one environment variable of the server process',
+      inputSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+    },
+  ],
+}));
+server.setRequestHandler(CallToolRequestSchema, (req) => {
+  const args = req.params.arguments ?? {};
+  if (req.params.name === 'echo') return { content: [{ type: 'text', text: `echo: ${String(args.text)}` }] };
+  if (req.params.name === 'env') return { content: [{ type: 'text', text: String(process.env[String(args.name)] ?? '(unset)') }] };
+  return { isError: true, content: [{ type: 'text', text: `no tool ${req.params.name}` }] };
+});
+void server.connect(new StdioServerTransport());
