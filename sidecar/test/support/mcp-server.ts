@@ -49,12 +49,13 @@ export function standardTools(): TestTool[] {
   ];
 }
 
-/** The SDK's own low-level MCP server with these tools; `calls` counts tools/call per tool. */
+/** The SDK's own low-level MCP server with these tools; `calls` counts tools/call per tool, and tools/list as `#list`. */
 export function mcpServerWith(tools: readonly TestTool[], calls: Map<string, number>): Server {
   const server = new Server({ name: 'dw-test-server', version: '1.0.0' }, { capabilities: { tools: {} } });
-  server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema ?? { type: 'object' } })),
-  }));
+  server.setRequestHandler(ListToolsRequestSchema, () => {
+    calls.set('#list', (calls.get('#list') ?? 0) + 1);
+    return { tools: tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema ?? { type: 'object' } })) };
+  });
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     const tool = tools.find((t) => t.name === req.params.name);
     calls.set(req.params.name, (calls.get(req.params.name) ?? 0) + 1);
