@@ -19,7 +19,8 @@ Submit the script with the submit_workflow_script tool.
   - agent(prompt, opts?) -> Promise<string | object | null>: one subagent, a fresh conversation. opts: label (shown in the
     log), phase, schema (JSON Schema; the answer is validated and returned as an object), model, system (shared
     context; identical system text across agents is prompt-cached, so put long shared context there), tools (a subset
-    of the run's allowed tools: read_file, list_files, grep, write_file, http_get), maxTurns, effort ('low' | 'medium' |
+    of the run's allowed tools: read_file, list_files, grep, write_file, http_get, and the operator's MCP tools named
+    mcp__<server>__<tool>; mcp__<server>__* in the allowed list stands for every tool of that server), maxTurns, effort ('low' | 'medium' |
     'high' | 'max'), agentType ('general-purpose'). model takes an id or an alias: 'haiku' (fast, cheap), 'sonnet', 'opus'.
     An option set to undefined is ignored, so { ...base, model: cheap ? 'haiku' : undefined } works.
     Returns null when the agent failed; the failure is logged with its reason. Always handle null.
