@@ -113,6 +113,16 @@ export const description: INodeProperties[] = [
 		displayOptions: { show: showOnlyForStart },
 	},
 	{
+		displayName: 'Allowed MCP Tools',
+		name: 'mcpTools',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. mcp__n8n__*, mcp__files__read_file',
+		description:
+			"Tools of the sidecar's MCP servers (DW_MCP_SERVERS) the run's agents may use, comma separated: mcp__<server>__<tool>, or mcp__<server>__* for every tool of a server",
+		displayOptions: { show: showOnlyForStart },
+	},
+	{
 		displayName: 'Workspace',
 		name: 'workspace',
 		type: 'string',
@@ -223,7 +233,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		input,
 		options: {
 			approvePlan: this.getNodeParameter('approvePlan', itemIndex, false) as boolean,
-			tools: this.getNodeParameter('tools', itemIndex, []) as string[],
+			tools: [
+				...(this.getNodeParameter('tools', itemIndex, []) as string[]),
+				...mcpToolsOf(this.getNodeParameter('mcpTools', itemIndex, '') as string),
+			],
 			...nonEmpty('workspace', this.getNodeParameter('workspace', itemIndex, '') as string),
 			...nonEmpty('model', options.model),
 			...nonEmpty('agentModel', options.agentModel),
@@ -272,4 +285,9 @@ function limitsOf(values: IDataObject): { limits?: Partial<RunLimits> } {
 		if (typeof value === 'number' && Number.isFinite(value)) limits[name] = value;
 	}
 	return Object.keys(limits).length ? { limits } : {};
+}
+
+/** The Allowed MCP Tools field as names: comma or whitespace separated, duplicates dropped. */
+function mcpToolsOf(raw: string): string[] {
+	return [...new Set(raw.split(/[\s,]+/).filter((name) => name !== ''))];
 }

@@ -110,6 +110,17 @@ describe('Start', () => {
 		});
 	});
 
+	it('adds the Allowed MCP Tools to the tools, split at commas and spaces, duplicates dropped', async () => {
+		await execute.call(
+			startWith({ tools: ['read_file'], mcpTools: ' mcp__n8n__*, mcp__files__read_file,,mcp__n8n__* ' }),
+			0,
+		);
+
+		expect(request.mock.calls[0][1].body).toMatchObject({
+			options: { tools: ['read_file', 'mcp__n8n__*', 'mcp__files__read_file'] },
+		});
+	});
+
 	it('leaves the script out in generate mode, so the sidecar plans one', async () => {
 		await execute.call(startWith({ scriptMode: 'generate', script: 'return 1;' }), 0);
 
