@@ -86,7 +86,9 @@ describeE2e("a subagent uses a tool of an n8n workflow behind n8n's MCP Server T
   /** The trigger's tools as an MCP client sees them (the SDK client, as the sidecar uses it). */
   async function listTools(): Promise<ListedTool[]> {
     const client = new Client({ name: 'dw-e2e', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(endpoint), { requestInit: { headers: { Authorization: `Bearer ${BEARER}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(endpoint), { requestInit: { headers: { Authorization: `Bearer ${BEARER}` } } }),
+    );
     try {
       return (await client.listTools()).tools as ListedTool[];
     } finally {
@@ -105,7 +107,11 @@ describeE2e("a subagent uses a tool of an n8n workflow behind n8n's MCP Server T
       const answer = await agent('[offline:tool=${toolName} {"${arg}":"6 * 7"}] Compute 6 * 7 (${marker})');
       return { answer };`;
 
-    const started = await sidecar.api<{ id: string }>('POST', '/v1/runs', { task: `mcp e2e ${marker}`, script, options: { tools: ['mcp__n8n__*'] } });
+    const started = await sidecar.api<{ id: string }>('POST', '/v1/runs', {
+      task: `mcp e2e ${marker}`,
+      script,
+      options: { tools: ['mcp__n8n__*'] },
+    });
     expect(started.status).toBe(201);
     let run = await getRun(sidecar, started.body.id);
     const deadline = Date.now() + 120_000;
@@ -134,7 +140,10 @@ describeE2e("a subagent uses a tool of an n8n workflow behind n8n's MCP Server T
       await new Promise((r) => setTimeout(r, 200));
       r2 = await getRun(sidecar, refused.body.id);
     }
-    const agents = await sidecar.api<{ agents: { status: string; error: { code: string } | null }[] }>('GET', `/v1/runs/${refused.body.id}/agents`);
+    const agents = await sidecar.api<{ agents: { status: string; error: { code: string } | null }[] }>(
+      'GET',
+      `/v1/runs/${refused.body.id}/agents`,
+    );
     expect(agents.body.agents[0]).toMatchObject({ status: 'failed', error: { code: 'tool_not_allowed' } });
   }, 240_000);
 });

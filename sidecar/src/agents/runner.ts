@@ -192,7 +192,11 @@ async function offeredTools(names: readonly string[], deps: AgentDeps, signal: A
   ];
 }
 
-async function toolResult(use: Anthropic.ToolUseBlock, offered: readonly string[], deps: AgentDeps): Promise<Anthropic.ToolResultBlockParam> {
+async function toolResult(
+  use: Anthropic.ToolUseBlock,
+  offered: readonly string[],
+  deps: AgentDeps,
+): Promise<Anthropic.ToolResultBlockParam> {
   if (!offered.includes(use.name)) {
     return { type: 'tool_result', tool_use_id: use.id, is_error: true, content: `Tool ${use.name} is not available to this agent` };
   }

@@ -101,7 +101,8 @@ function server(name: string, v: Record<string, unknown>, bad: (why: string) => 
   const refsSet = (field: string, values: Record<string, string>): void => {
     for (const [k, t] of Object.entries(values))
       for (const ref of envRefs(t))
-        if (env[ref] === undefined) throw bad(`"${name}".${field}.${k} refers to \${${ref}}, which is not set in the sidecar's environment`);
+        if (env[ref] === undefined)
+          throw bad(`"${name}".${field}.${k} refers to \${${ref}}, which is not set in the sidecar's environment`);
   };
   if (isHttp) {
     if (typeof v.url !== 'string') throw bad(`"${name}".url must be a string`);

@@ -39,7 +39,9 @@ export function mcpSessionFor(run: RunRecord, config: SidecarConfig, lists: McpT
     maxResultBytes: config.mcpMaxResultBytes,
     journal: { load: (server) => lists.load(run.id, server), save: (server, tools) => lists.save(run.id, server, tools) },
     onListed: (server, count, skipped) => {
-      const left = skipped.length ? `; left out: ${skipped.slice(0, 10).join('; ')}${skipped.length > 10 ? ` and ${skipped.length - 10} more` : ''}` : '';
+      const left = skipped.length
+        ? `; left out: ${skipped.slice(0, 10).join('; ')}${skipped.length > 10 ? ` and ${skipped.length - 10} more` : ''}`
+        : '';
       records.emit(run.id, { type: 'log', message: `MCP server "${server}" lists ${count} tool${count === 1 ? '' : 's'}${left}` });
     },
   });

@@ -105,12 +105,14 @@ export class McpConnection {
     } catch (err) {
       if (signal?.aborted) throw abortReason(signal);
       if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) throw new McpTimeoutError(fullName, ms);
-      if (this.closedFlag) throw new McpUnavailableError(this.server, `the connection closed during the call (${describe(err, this.secrets, '')})`);
+      if (this.closedFlag)
+        throw new McpUnavailableError(this.server, `the connection closed during the call (${describe(err, this.secrets, '')})`);
       throw new McpToolError(fullName, describe(err, this.secrets, 'no answer'));
     }
     const text = resultText(result);
     const bytes = Buffer.byteLength(text, 'utf8');
-    if (result.isError === true) throw new McpToolError(fullName, redact(text.slice(0, 4_000), this.secrets) || 'the tool reported an error');
+    if (result.isError === true)
+      throw new McpToolError(fullName, redact(text.slice(0, 4_000), this.secrets) || 'the tool reported an error');
     if (bytes > this.options.maxResultBytes) throw new McpResultTooLargeError(fullName, bytes, this.options.maxResultBytes);
     return text;
   }

@@ -41,15 +41,23 @@ describe('DW_MCP_SERVERS', () => {
   test.each([
     ['not JSON', '{', /it is not JSON/],
     ['an array', '[]', /got an array/],
-    ['a bad server name', JSON.stringify({ 'a__b': { url: 'http://x/' } }), /the name "a__b" must be 1-32 letters, digits or "-"/],
-    ['both url and command', JSON.stringify({ s: { url: 'http://x/', command: 'y' } }), /"s" needs either "url" \(HTTP\) or "command" \(stdio\)/],
+    ['a bad server name', JSON.stringify({ a__b: { url: 'http://x/' } }), /the name "a__b" must be 1-32 letters, digits or "-"/],
+    [
+      'both url and command',
+      JSON.stringify({ s: { url: 'http://x/', command: 'y' } }),
+      /"s" needs either "url" \(HTTP\) or "command" \(stdio\)/,
+    ],
     ['an unknown field', JSON.stringify({ s: { url: 'http://x/', timeout: 1 } }), /"s" has unknown field "timeout"/],
     ['a non-http URL', JSON.stringify({ s: { url: 'file:///etc/passwd' } }), /"s".url must be http or https/],
     ['credentials in the URL', JSON.stringify({ s: { url: 'http://u:p@x/' } }), /must not hold credentials/],
     ['a bad transport', JSON.stringify({ s: { url: 'http://x/', transport: 'ws' } }), /"s".transport must be "http" or "sse"/],
     ['non-string headers', JSON.stringify({ s: { url: 'http://x/', headers: { a: 1 } } }), /"s".headers must be an object of strings/],
     ['non-string args', JSON.stringify({ s: { command: 'x', args: [1] } }), /"s".args must be an array of strings/],
-    ['an unset variable', JSON.stringify({ s: { url: 'http://x/', headers: { A: 'Bearer ${NOPE}' } } }), /"s".headers.A refers to \$\{NOPE\}, which is not set/],
+    [
+      'an unset variable',
+      JSON.stringify({ s: { url: 'http://x/', headers: { A: 'Bearer ${NOPE}' } } }),
+      /"s".headers.A refers to \$\{NOPE\}, which is not set/,
+    ],
   ])('refuses %s with invalid_config', (_, raw, message) => {
     let err: unknown;
     try {
@@ -70,9 +78,9 @@ describe('DW_MCP_SERVERS', () => {
     expect(Object.keys(config.mcpServers)).toEqual(['calc']);
     expect(config).toMatchObject({ mcpCallTimeoutMs: 1500, mcpConnectTimeoutMs: 15_000, mcpMaxResultBytes: 262_144 });
     expect(config.agentTypes.adder.tools).toEqual(['mcp__calc__add', 'mcp__calc__*', 'read_file']);
-    expect(() =>
-      loadConfig({ DW_DEV: '1', DW_AGENT_TYPES: JSON.stringify({ adder: { tools: ['mcp__calc__add'] } }) }),
-    ).toThrow(/unknown tools "mcp__calc__add"/);
+    expect(() => loadConfig({ DW_DEV: '1', DW_AGENT_TYPES: JSON.stringify({ adder: { tools: ['mcp__calc__add'] } }) })).toThrow(
+      /unknown tools "mcp__calc__add"/,
+    );
     expect(() => loadConfig({ DW_DEV: '1', DW_MCP_CALL_TIMEOUT_MS: '5' })).toThrow(/DW_MCP_CALL_TIMEOUT_MS/);
   });
 
@@ -89,7 +97,15 @@ describe('MCP tool names', () => {
     expect(parseMcpToolName('mcp__calc__add')).toEqual({ server: 'calc', tool: 'add' });
     expect(parseMcpToolName('mcp__calc__*')).toEqual({ server: 'calc', tool: '*' });
     expect(parseMcpToolName('mcp__n8n-tools__a__b')).toEqual({ server: 'n8n-tools', tool: 'a__b' });
-    for (const bad of ['read_file', 'mcp__', 'mcp__calc', 'mcp__calc__', 'mcp____add', 'mcp__calc__bad name', `mcp__calc__${'x'.repeat(60)}`])
+    for (const bad of [
+      'read_file',
+      'mcp__',
+      'mcp__calc',
+      'mcp__calc__',
+      'mcp____add',
+      'mcp__calc__bad name',
+      `mcp__calc__${'x'.repeat(60)}`,
+    ])
       expect(parseMcpToolName(bad)).toBeNull();
   });
 

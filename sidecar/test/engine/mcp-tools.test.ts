@@ -61,7 +61,10 @@ describe('subagents use the tools of MCP servers (DW_MCP_SERVERS)', () => {
     );
     expect(run.status).toBe('converged');
     expect(run.result).toMatchObject({ widened: null, all: null });
-    expect(agents[1]).toMatchObject({ status: 'failed', error: { code: 'tool_not_allowed', message: 'Tool mcp__calc__fail is not allowed for this run' } });
+    expect(agents[1]).toMatchObject({
+      status: 'failed',
+      error: { code: 'tool_not_allowed', message: 'Tool mcp__calc__fail is not allowed for this run' },
+    });
     expect(agents[2]).toMatchObject({ status: 'failed', error: { code: 'tool_not_allowed' } });
   });
 
@@ -142,6 +145,9 @@ describe('an MCP server that cannot be reached', () => {
     );
     expect(run.status).toBe('converged');
     expect(run.result).toEqual({ a: null, b: 'string' });
-    expect(agents[0]).toMatchObject({ status: 'failed', error: { code: 'mcp_unavailable', message: expect.stringContaining('MCP server "down" is unavailable') } });
+    expect(agents[0]).toMatchObject({
+      status: 'failed',
+      error: { code: 'mcp_unavailable', message: expect.stringContaining('MCP server "down" is unavailable') },
+    });
   });
 });

@@ -84,7 +84,11 @@ describe('MCP tools in the real sidecar', () => {
       const ok = await agent('[offline:tool=mcp__calc__add {"a":1,"b":1}] fine');
       const refused = await agent('[offline:tool=mcp__calc__slow {"ms":1}] refused', { tools: ['mcp__calc__slow'] });
       return { ok: typeof ok, refused };`;
-    const started = await sidecar.request<{ id: string }>('POST', '/v1/runs', { task: 'mcp', script, options: { tools: ['mcp__calc__add'] } });
+    const started = await sidecar.request<{ id: string }>('POST', '/v1/runs', {
+      task: 'mcp',
+      script,
+      options: { tools: ['mcp__calc__add'] },
+    });
     const done = await sidecar.waitForStatus(started.body.id, ['converged', 'failed', 'cancelled']);
     expect(done).toMatchObject({ status: 'converged', result: { ok: 'string', refused: null } });
     expect((await agentsOf(started.body.id))[1]).toMatchObject({ status: 'failed', error: { code: 'tool_not_allowed' } });
@@ -103,7 +107,11 @@ describe('MCP tools in the real sidecar', () => {
       const slow = await agent('[offline:tool=mcp__calc__slow {"ms":30000}] Wait for the slow tool');
       const after = await agent('[offline:tool=mcp__calc__add {"a":2,"b":2}] Then add');
       return { slow, after };`;
-    const started = await sidecar.request<{ id: string }>('POST', '/v1/runs', { task: 'mcp', script, options: { tools: ['mcp__calc__*'] } });
+    const started = await sidecar.request<{ id: string }>('POST', '/v1/runs', {
+      task: 'mcp',
+      script,
+      options: { tools: ['mcp__calc__*'] },
+    });
     const done = await sidecar.waitForStatus(started.body.id, ['converged', 'failed', 'cancelled']);
     expect(done.status).toBe('converged');
     const r = done.result as { slow: string; after: string };
@@ -119,7 +127,11 @@ describe('MCP tools in the real sidecar', () => {
       const second = await agent('[offline:sleep=4000] Still thinking when the sidecar dies');
       const third = await agent('[offline:tool=mcp__calc__add {"a":200,"b":2}] Add after the restart');
       return { first, second: typeof second, third };`;
-    const started = await sidecar.request<{ id: string }>('POST', '/v1/runs', { task: 'mcp crash', script, options: { tools: ['mcp__calc__add'] } });
+    const started = await sidecar.request<{ id: string }>('POST', '/v1/runs', {
+      task: 'mcp crash',
+      script,
+      options: { tools: ['mcp__calc__add'] },
+    });
     const id = started.body.id;
     const deadline = Date.now() + 30_000;
     for (;;) {

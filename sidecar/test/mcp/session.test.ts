@@ -83,7 +83,10 @@ describe('MCP tools over streamable HTTP (the SDK server)', () => {
     s = session({ calc: spec() }, { callTimeoutMs: 300 });
     const started = Date.now();
     const err = await errorOf(s.call('mcp__calc__slow', { ms: 5_000 }));
-    expect(err).toEqual({ code: 'mcp_timeout', message: expect.stringMatching(/mcp__calc__slow did not answer within 300 ms \(DW_MCP_CALL_TIMEOUT_MS\)/) });
+    expect(err).toEqual({
+      code: 'mcp_timeout',
+      message: expect.stringMatching(/mcp__calc__slow did not answer within 300 ms \(DW_MCP_CALL_TIMEOUT_MS\)/),
+    });
     expect(Date.now() - started).toBeLessThan(3_000);
     await expect(s.call('mcp__calc__add', { a: 1, b: 1 })).resolves.toBe('sum=2');
   });
@@ -169,7 +172,10 @@ describe('MCP tools over stdio (the SDK server as a child process)', () => {
   });
 
   test('a command that does not start is mcp_unavailable', async () => {
-    s = session({ nope: { transport: 'stdio', command: '/nonexistent/mcp-server', args: [], env: {}, cwd: null } }, { connectTimeoutMs: 2_000 });
+    s = session(
+      { nope: { transport: 'stdio', command: '/nonexistent/mcp-server', args: [], env: {}, cwd: null } },
+      { connectTimeoutMs: 2_000 },
+    );
     await expect(errorOf(s.definitions(['mcp__nope__x']))).resolves.toMatchObject({ code: 'mcp_unavailable' });
   });
 });

@@ -119,7 +119,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. mcp__n8n__*, mcp__files__read_file',
 		description:
-			"Tools of the sidecar's MCP servers (DW_MCP_SERVERS) the run's agents may use, comma separated: mcp__<server>__<tool>, or mcp__<server>__* for every tool of a server",
+			"Tools of the sidecar's MCP servers (DW_MCP_SERVERS) the run's agents may use, comma-separated: mcp__&lt;server&gt;__&lt;tool&gt;, or mcp__&lt;server&gt;__* for every tool of a server",
 		displayOptions: { show: showOnlyForStart },
 	},
 	{

@@ -80,7 +80,15 @@ export const AgentRecord: JsonSchema = {
     label: nullable({ type: 'string' }),
     phase: nullable({ type: 'string' }),
     prompt: { type: 'string' },
-    tools: { type: 'array', items: { anyOf: [{ type: 'string', enum: TOOL_NAMES }, { type: 'string', pattern: MCP_TOOL_PATTERN }] } },
+    tools: {
+      type: 'array',
+      items: {
+        anyOf: [
+          { type: 'string', enum: TOOL_NAMES },
+          { type: 'string', pattern: MCP_TOOL_PATTERN },
+        ],
+      },
+    },
     model: { type: 'string' },
     status: { type: 'string', enum: AGENT_STATUSES },
     result: {},

@@ -94,8 +94,14 @@ export function optionsSchema(): JsonSchema {
         type: 'array',
         maxItems: MAX_RUN_TOOLS,
         uniqueItems: true,
-        items: { anyOf: [{ type: 'string', enum: TOOL_NAMES }, { type: 'string', maxLength: 64, pattern: MCP_TOOL_PATTERN }] },
-        description: 'Tools the agents may use: built-in names, and mcp__<server>__<tool> or mcp__<server>__* of the MCP servers in DW_MCP_SERVERS',
+        items: {
+          anyOf: [
+            { type: 'string', enum: TOOL_NAMES },
+            { type: 'string', maxLength: 64, pattern: MCP_TOOL_PATTERN },
+          ],
+        },
+        description:
+          'Tools the agents may use: built-in names, and mcp__<server>__<tool> or mcp__<server>__* of the MCP servers in DW_MCP_SERVERS',
       },
       workspace: { type: 'string', minLength: 1, maxLength: 256, description: 'Workspace folder under the configured roots' },
       limits: limitsSchema(),

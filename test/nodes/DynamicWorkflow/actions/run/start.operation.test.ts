@@ -112,7 +112,10 @@ describe('Start', () => {
 
 	it('adds the Allowed MCP Tools to the tools, split at commas and spaces, duplicates dropped', async () => {
 		await execute.call(
-			startWith({ tools: ['read_file'], mcpTools: ' mcp__n8n__*, mcp__files__read_file,,mcp__n8n__* ' }),
+			startWith({
+				tools: ['read_file'],
+				mcpTools: ' mcp__n8n__*, mcp__files__read_file,,mcp__n8n__* ',
+			}),
 			0,
 		);
 
