@@ -57,7 +57,7 @@ describe('DW_AGENT_TYPES', () => {
     ['{"r":{"tools":"read_file"}}', /"r".tools must be an array of tool names/],
     [
       '{"r":{"tools":["read_file","bash"]}}',
-      /"r".tools names unknown tools "bash" \(tools: read_file, list_files, grep, write_file, http_get\)/,
+      /"r".tools names unknown tools "bash" \(tools: read_file, list_files, grep, write_file, http_get, or mcp__<server>__<tool> of a server in DW_MCP_SERVERS\)/,
     ],
     ['{"r":{"model":""}}', /"r".model must be a non-empty string/],
   ])('%s stops the sidecar with invalid_config: %s', (raw, why) => {
