@@ -223,8 +223,13 @@ export class McpTimeoutError extends DwError {
   }
 }
 export class McpResultTooLargeError extends DwError {
-  constructor(tool: string, bytes: number, limit: number) {
-    super('mcp_result_too_large', `MCP tool ${tool} returned ${bytes} bytes; at most ${limit} (DW_MCP_MAX_RESULT_BYTES)`, 422);
+  /** `cut`: the answer was not read past `bytes`. */
+  constructor(tool: string, bytes: number, limit: number, cut = false) {
+    super(
+      'mcp_result_too_large',
+      `MCP tool ${tool} returned ${cut ? 'more than ' : ''}${bytes} bytes; at most ${limit} (DW_MCP_MAX_RESULT_BYTES)`,
+      422,
+    );
   }
 }
 /** The MCP tool ran and reported an error (`isError`), or the server refused the call. */

@@ -10,6 +10,7 @@ import { McpResultTooLargeError, McpTimeoutError, McpToolError, McpUnavailableEr
 import { expandEnv, type McpServerSpec } from '../config/mcp-servers';
 import { redact } from '../providers/redact';
 import { VERSION } from '../version';
+import { answerTooLarge, cappedFetch } from './capped-fetch';
 import { resultText } from './result';
 import { keepListedTools, type ListedTools } from './tool-list';
 
@@ -52,7 +53,7 @@ export class McpConnection {
     const env = options.env ?? process.env;
     let made: ReturnType<typeof transportFor>;
     try {
-      made = transportFor(server, spec, env);
+      made = transportFor(server, spec, env, options.maxResultBytes);
     } catch (err) {
       throw new McpUnavailableError(server, err instanceof Error ? err.message : String(err));
     }
@@ -105,6 +106,8 @@ export class McpConnection {
     } catch (err) {
       if (signal?.aborted) throw abortReason(signal);
       if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) throw new McpTimeoutError(fullName, ms);
+      const cut = answerTooLarge(err);
+      if (cut) throw new McpResultTooLargeError(fullName, cut.maxBytes, this.options.maxResultBytes, true);
       if (this.closedFlag)
         throw new McpUnavailableError(this.server, `the connection closed during the call (${describe(err, this.secrets, '')})`);
       throw new McpToolError(fullName, describe(err, this.secrets, 'no answer'));
@@ -123,7 +126,17 @@ export class McpConnection {
   }
 }
 
-function transportFor(server: string, spec: McpServerSpec, env: Env): { transport: Transport; secrets: string[] } {
+/**
+ * Largest HTTP answer read from a server: room for the largest tool list the caps keep
+ * (MCP_LIST_CAPS) and for a result a little over DW_MCP_MAX_RESULT_BYTES, which is then refused
+ * by name (`mcp_result_too_large`) rather than cut off as a read error.
+ */
+export function maxAnswerBytes(maxResultBytes: number): number {
+  const list = MCP_LIST_CAPS.tools * (MCP_LIST_CAPS.schemaBytes + MCP_LIST_CAPS.description * 4);
+  return Math.max(list, 2 * maxResultBytes) + 1_048_576;
+}
+
+function transportFor(server: string, spec: McpServerSpec, env: Env, maxResultBytes: number): { transport: Transport; secrets: string[] } {
   const where = `DW_MCP_SERVERS "${server}"`;
   if (spec.transport === 'stdio') {
     const childEnv = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, expandEnv(v, env, `${where}.env.${k}`)]));
@@ -139,10 +152,9 @@ function transportFor(server: string, spec: McpServerSpec, env: Env): { transpor
   }
   const headers = Object.fromEntries(Object.entries(spec.headers).map(([k, v]) => [k, expandEnv(v, env, `${where}.headers.${k}`)]));
   const url = new URL(spec.url);
-  const transport =
-    spec.transport === 'sse'
-      ? new SSEClientTransport(url, { requestInit: { headers } })
-      : new StreamableHTTPClientTransport(url, { requestInit: { headers } });
+  // Redirects stay within the server's origin (the SDK's default), so the headers go nowhere else.
+  const opts = { requestInit: { headers }, fetch: cappedFetch(maxAnswerBytes(maxResultBytes)), redirectPolicy: 'same-origin' as const };
+  const transport = spec.transport === 'sse' ? new SSEClientTransport(url, opts) : new StreamableHTTPClientTransport(url, opts);
   return { transport, secrets: Object.values(headers) };
 }
 

@@ -104,6 +104,15 @@ describe('MCP tools over streamable HTTP (the SDK server)', () => {
     });
   });
 
+  test('an answer far over the limit is not read to its end: the call fails by name and the connection serves the next', async () => {
+    s = session({ calc: spec() });
+    const started = Date.now();
+    const err = await errorOf(s.call('mcp__calc__big', { bytes: 14_000_000 }));
+    expect(err).toMatchObject({ code: 'mcp_result_too_large', message: expect.stringContaining('mcp__calc__big') });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await expect(s.call('mcp__calc__add', { a: 1, b: 2 })).resolves.toBe('sum=3');
+  });
+
   test('a tool the list does not hold is mcp_tool_not_found; an unknown server is tool_not_allowed', async () => {
     s = session({ calc: spec() });
     await expect(errorOf(s.definitions(['mcp__calc__nope']))).resolves.toMatchObject({ code: 'mcp_tool_not_found' });
