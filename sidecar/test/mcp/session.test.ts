@@ -170,7 +170,11 @@ describe('MCP tools over stdio (the SDK server as a child process)', () => {
           cwd: null,
         },
       });
-      expect((await s.definitions(['mcp__local__*'])).map((d) => d.name)).toEqual(['mcp__local__echo', 'mcp__local__env']);
+      expect((await s.definitions(['mcp__local__*'])).map((d) => d.name)).toEqual([
+        'mcp__local__echo',
+        'mcp__local__env',
+        'mcp__local__exit',
+      ]);
       await expect(s.call('mcp__local__echo', { text: 'hi' })).resolves.toBe('echo: hi');
       await expect(s.call('mcp__local__env', { name: 'GIVEN' })).resolves.toBe('value from-the-sidecar-env');
       await expect(s.call('mcp__local__env', { name: 'DW_TEST_NOT_PASSED' })).resolves.toBe('(unset)');
@@ -178,6 +182,16 @@ describe('MCP tools over stdio (the SDK server as a child process)', () => {
       delete process.env.DW_TEST_STDIO_VALUE;
       delete process.env.DW_TEST_NOT_PASSED;
     }
+  });
+
+  test('a server that exits during a call is mcp_unavailable for that call; the next call starts it again', async () => {
+    s = session({ local: { transport: 'stdio', command: process.execPath, args: [STDIO_SERVER], env: {}, cwd: null } });
+    await expect(s.call('mcp__local__echo', { text: 'before' })).resolves.toBe('echo: before');
+    await expect(errorOf(s.call('mcp__local__exit', {}))).resolves.toMatchObject({
+      code: 'mcp_unavailable',
+      message: expect.stringContaining('the connection closed during the call'),
+    });
+    await expect(s.call('mcp__local__echo', { text: 'after' })).resolves.toBe('echo: after');
   });
 
   test('a command that does not start is mcp_unavailable', async () => {
