@@ -209,6 +209,32 @@ export class WorkspaceError extends DwError {
   }
 }
 
+/**
+ * `isolation: 'worktree'` needs a workspace the operator made writable (DW_WRITABLE_WORKSPACES):
+ * that agent fails, the script sees null.
+ */
+export class IsolationUnavailableError extends DwError {
+  constructor(reason: string) {
+    super('isolation_unavailable', `isolation: 'worktree' is unavailable: ${reason}`, 422);
+  }
+}
+/** A workspace that is not a git repository is copied for an isolated agent, up to a bound. */
+export class IsolationTooLargeError extends DwError {
+  constructor(what: string, limit: string) {
+    super(
+      'isolation_too_large',
+      `The workspace is too large to copy for an isolated agent: ${what}; at most ${limit} (a git repository gets a worktree instead)`,
+      422,
+    );
+  }
+}
+/** git (or the file system) refused to make or finish an agent's isolated copy. */
+export class IsolationFailedError extends DwError {
+  constructor(message: string) {
+    super('isolation_failed', message, 500);
+  }
+}
+
 // Model providers.
 export type ProviderErrorKind = 'rate_limited' | 'overloaded' | 'connection' | 'timeout' | 'server' | 'auth' | 'bad_request';
 export class ProviderError extends DwError {
