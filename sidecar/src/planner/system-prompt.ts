@@ -20,7 +20,9 @@ Submit the script with the submit_workflow_script tool.
     log), phase, schema (JSON Schema; the answer is validated and returned as an object), model, system (shared
     context; identical system text across agents is prompt-cached, so put long shared context there), tools (a subset
     of the run's allowed tools: read_file, list_files, grep, write_file, http_get), maxTurns, effort ('low' | 'medium' |
-    'high' | 'max'), agentType ('general-purpose'). model takes an id or an alias: 'haiku' (fast, cheap), 'sonnet', 'opus'.
+    'high' | 'max'), agentType ('general-purpose'), isolation ('worktree': the agent edits its own copy of the run's
+    writable workspace, kept on a branch when it changed files; null without a writable workspace). model takes an id
+    or an alias: 'haiku' (fast, cheap), 'sonnet', 'opus'.
     An option set to undefined is ignored, so { ...base, model: cheap ? 'haiku' : undefined } works.
     Returns null when the agent failed; the failure is logged with its reason. Always handle null.
   - parallel(thunks) -> Promise<array>: runs () => agent(...) thunks concurrently (the runtime caps concurrency), waits for
