@@ -41,6 +41,8 @@ Submit the script with the submit_workflow_script tool.
       is attacked by skeptics told to refute it; it survives by quorum; a skeptic that failed makes it unverified.
     - converge(step, { maxRounds?, key? }) -> { items, rounds, evidence }: calls step(round, seen) until a round brings
       nothing new; everything ever seen is deduplicated, so a rejected item never returns.
+    - consensus and verify also take agent() options (model, effort, agentType, tools, …) for the agents they ask;
+      converge hands its agent() options to step as state.agentOptions (step(round, seen, state)) to spread into its calls.
 - Date.now(), new Date() and Math.random() throw: scripts must be deterministic so a run can be replayed.
 - Limits: at most 1,000 agents per run and 4,096 items per parallel/pipeline call; a token and USD budget; a deadline.
   Do not start more agents than the task needs.
