@@ -11,6 +11,7 @@ import { EventLog } from '../../src/store/events';
 import { Journal } from '../../src/store/journal';
 import { RunStore } from '../../src/store/runs';
 import { makeRepo, worktreesOf } from '../support/git-repo';
+import { agentRecord } from '../support/records';
 
 const MAIN = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const DAY = 86_400_000;
@@ -147,26 +148,9 @@ describe('dynamic-workflows prune', () => {
       iso.open(repo, 'new', 2),
     ]);
     const db = openDatabase(dir);
-    new Journal(db).write({
-      runId: 'new',
-      seq: 1,
-      fingerprint: 'f',
-      occurrence: 0,
-      label: null,
-      phase: null,
-      prompt: 'p',
-      tools: [],
-      model: 'm',
-      isolation: { kind: 'worktree', changed: true, path: kept.dir, branch: 'dw/new/1', commit: 'c' },
-      status: 'done',
-      result: 'x',
-      error: null,
-      usage: emptyUsage(),
-      replayed: false,
-      attempts: 1,
-      startedAt: null,
-      endedAt: null,
-    });
+    new Journal(db).write(
+      agentRecord('new', 1, { isolation: { kind: 'worktree', changed: true, path: kept.dir, branch: 'dw/new/1', commit: 'c' } }),
+    );
     db.close();
     const out = capture();
     expect(await pruneCommand({ days: '5' }, { DW_DATA_DIR: dir }, out.stream, capture().stream)).toBe(0);
