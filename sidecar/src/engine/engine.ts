@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
@@ -29,7 +28,7 @@ import {
 } from '../core/types';
 import { DEFAULT_RETRY, type ModelCallHooks, type RetryPolicy } from '../agents/model-call';
 import { PrefixWarmup } from '../agents/prefix-warmup';
-import { Isolation } from '../isolation';
+import type { Isolation } from '../isolation';
 import type { ModelProvider } from '../providers/types';
 import { checkScript } from '../sandbox';
 import type { CheckedScript, ScriptSandbox } from '../sandbox/types';
@@ -39,7 +38,7 @@ import { EventLog } from '../store/events';
 import { Journal } from '../store/journal';
 import { RunStore } from '../store/runs';
 import type { EngineApi, EventListener, ListAgentsQuery, ListRunsQuery } from './api';
-import { leftoverCopies, type RunIsolation } from './isolation';
+import { isolationOf, leftoverCopies, type RunIsolation } from './isolation';
 import { resolveLimits } from './limits';
 import { logRunEvent } from './log-lines';
 import { Planning } from './planning';
@@ -107,7 +106,7 @@ export class Engine implements EngineApi {
     });
     this.slots = new RunSlots(config.maxRuns, config.maxSandboxMemoryMb);
     this.globalLimit = pLimit(config.globalMaxParallel);
-    this.isolation = new Isolation({ root: path.join(config.dataDir, 'isolation') });
+    this.isolation = isolationOf(config);
   }
 
   /**

@@ -1,8 +1,19 @@
+import path from 'node:path';
+import type { SidecarConfig } from '../config/config';
 import { isTerminal, type AgentRecord } from '../core/types';
-import type { Isolation } from '../isolation';
+import { DEFAULT_COPY_LIMITS, Isolation } from '../isolation';
 import type { RunStore } from '../store/runs';
 import type { Journal } from '../store/journal';
 import type { ToolContext } from '../tools/types';
+
+/** The isolation service of a data folder, with the operator's bounds. */
+export function isolationOf(config: Pick<SidecarConfig, 'dataDir' | 'maxIsolatedCopies' | 'isolationCopyMaxMb'>): Isolation {
+  return new Isolation({
+    root: path.join(config.dataDir, 'isolation'),
+    maxCopiesPerRun: config.maxIsolatedCopies,
+    copyLimits: { ...DEFAULT_COPY_LIMITS, maxBytes: config.isolationCopyMaxMb * 1024 * 1024 },
+  });
+}
 
 /** Whether a run's agents can have `isolation: 'worktree'`, and if not, why. */
 export type RunIsolation =

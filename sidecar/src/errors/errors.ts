@@ -228,6 +228,18 @@ export class IsolationTooLargeError extends DwError {
     );
   }
 }
+/** A run's isolated agents hold as many workspace copies as the operator allows (changed copies are kept). */
+export class IsolationLimitError extends DwError {
+  constructor(limit: number) {
+    super(
+      'isolation_limit',
+      limit === 0
+        ? "isolation: 'worktree' is turned off on this sidecar (DW_MAX_ISOLATED_COPIES is 0)"
+        : `This run's isolated agents already hold ${limit} workspace copies, the most allowed (DW_MAX_ISOLATED_COPIES); changed copies are kept until pruned`,
+      422,
+    );
+  }
+}
 /** git (or the file system) refused to make or finish an agent's isolated copy. */
 export class IsolationFailedError extends DwError {
   constructor(message: string) {

@@ -60,14 +60,14 @@ async function digest(abs: string, kind: Entry['kind']): Promise<string> {
 }
 
 /**
- * Copies `source` to `dest` (which must not exist) within `limits`: files with their mode,
+ * Copies `source` into `dest` (missing or empty) within `limits`: files with their mode,
  * symlinks as they are (a link out of the copy stays refused by the file tools). Returns the
  * manifest `changed()` compares the copy with later.
  */
 export async function copyTree(source: string, dest: string, limits: CopyLimits): Promise<Manifest> {
   const entries = await list(source, limits);
   const manifest = new Map<string, string>();
-  await fsp.mkdir(dest, { recursive: false });
+  await fsp.mkdir(dest, { recursive: true });
   for (const e of entries) {
     const from = path.join(source, e.rel);
     const to = path.join(dest, e.rel);

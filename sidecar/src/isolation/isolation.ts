@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentIsolation } from '../core/types';
-import { IsolationFailedError } from '../errors/errors';
+import { IsolationFailedError, IsolationLimitError } from '../errors/errors';
 import { changedSince, copyTree, DEFAULT_COPY_LIMITS, type CopyLimits, type Manifest } from './copy';
 import { git, KeyedSerializer } from './git';
 
@@ -12,6 +12,8 @@ export interface IsolationOptions {
   readonly root: string;
   /** @default DEFAULT_COPY_LIMITS */
   readonly copyLimits?: CopyLimits;
+  /** Copies one run may hold at once, kept ones included; 0 turns isolation off. @default 64 */
+  readonly maxCopiesPerRun?: number;
 }
 
 /** An isolated agent's own copy of the workspace, while the agent works in it. */
@@ -48,10 +50,14 @@ export class Isolation {
   private readonly serial = new KeyedSerializer();
   private readonly root: string;
   private readonly limits: CopyLimits;
+  private readonly maxCopies: number;
 
   constructor(opts: IsolationOptions) {
     this.root = path.resolve(opts.root);
     this.limits = opts.copyLimits ?? DEFAULT_COPY_LIMITS;
+    this.maxCopies = opts.maxCopiesPerRun ?? 64;
+    if (!Number.isInteger(this.maxCopies) || this.maxCopies < 0)
+      throw new RangeError(`Expected \`maxCopiesPerRun\` to be an integer >= 0, got ${this.maxCopies}`);
   }
 
   /** The folder of agent `seq` of run `runId`. */
@@ -68,18 +74,21 @@ export class Isolation {
   async open(workspace: string, runId: string, seq: number): Promise<IsolatedCopy> {
     const dir = this.dirOf(runId, seq);
     const branch = `dw/${runId}/${seq}`;
-    await this.remove(dir);
-    await fsp.mkdir(path.dirname(dir), { recursive: true });
     const repo = await repositoryTop(workspace);
+    await this.remove(dir);
+    await this.reserve(runId, dir);
     await this.writeNote(dir, { kind: repo ? 'worktree' : 'copy', repo });
-    if (!repo) {
-      try {
-        return { kind: 'copy', dir, branch, repo: null, gitDir: null, manifest: await copyTree(workspace, dir, this.limits) };
-      } catch (err) {
-        await this.remove(dir);
-        throw err;
-      }
+    // From here on a failure leaves nothing behind: the copy, its note and any worktree go.
+    try {
+      return await this.make(workspace, dir, branch, repo);
+    } catch (err) {
+      await this.remove(dir).catch(() => undefined);
+      throw err;
     }
+  }
+
+  private async make(workspace: string, dir: string, branch: string, repo: string | null): Promise<IsolatedCopy> {
+    if (!repo) return { kind: 'copy', dir, branch, repo: null, gitDir: null, manifest: await copyTree(workspace, dir, this.limits) };
     return this.serial.run(repo, async () => {
       await git(['worktree', 'add', '--detach', dir, 'HEAD'], repo).catch((err: unknown) => {
         throw noCommitYet(err, repo);
@@ -122,6 +131,14 @@ export class Isolation {
       if ((await names(runDir)).length === 0) await fsp.rm(runDir, { recursive: true, force: true });
     }
     return removed;
+  }
+
+  /** Creates the copy's (empty) folder, unless the run already holds as many copies as allowed. */
+  private reserve(runId: string, dir: string): Promise<void> {
+    return this.serial.run(`run:${runId}`, async () => {
+      if ((await names(path.dirname(dir))).length >= this.maxCopies) throw new IsolationLimitError(this.maxCopies);
+      await fsp.mkdir(dir, { recursive: true });
+    });
   }
 
   private async closeWorktree(copy: IsolatedCopy, message: string): Promise<AgentIsolation> {

@@ -168,3 +168,34 @@ describe('a workspace that is not a git repository', () => {
     expect(worktreesOf(outer)).toEqual([outer]);
   });
 });
+
+describe('the copies of one run', () => {
+  test('are bounded at once, kept ones included: beyond the bound isolation_limit, and 0 turns isolation off', async () => {
+    const repo = makeRepo(path.join(base, 'repo'), { 'a.txt': 'a\n' });
+    const bounded = new Isolation({ root: root(), maxCopiesPerRun: 2 });
+    const [first, second] = await Promise.all([bounded.open(repo, 'run-1', 1), bounded.open(repo, 'run-1', 2)]);
+    await expect(bounded.open(repo, 'run-1', 3)).rejects.toMatchObject({ code: 'isolation_limit', message: /DW_MAX_ISOLATED_COPIES/ });
+    // Another run has its own bound; the same agent run again replaces its own copy.
+    await bounded.close(await bounded.open(repo, 'run-2', 1), 'm');
+    await bounded.open(repo, 'run-1', 2);
+    fs.writeFileSync(path.join(first.dir, 'changed.txt'), 'x');
+    await bounded.close(first, 'kept');
+    await bounded.close(second, 'removed');
+    expect((await bounded.open(repo, 'run-1', 3)).dir).toBe(iso.dirOf('run-1', 3));
+    await expect(bounded.open(repo, 'run-1', 4)).rejects.toMatchObject({ code: 'isolation_limit' });
+    expect(fs.existsSync(iso.dirOf('run-1', 4))).toBe(false);
+
+    const off = new Isolation({ root: root(), maxCopiesPerRun: 0 });
+    await expect(off.open(repo, 'run-3', 1)).rejects.toMatchObject({ code: 'isolation_limit', message: /turned off/ });
+  });
+
+  test('many at once on a plain workspace never pass the bound', async () => {
+    const ws = path.join(base, 'plain');
+    fs.mkdirSync(ws);
+    fs.writeFileSync(path.join(ws, 'a.txt'), 'a');
+    const bounded = new Isolation({ root: root(), maxCopiesPerRun: 3 });
+    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => bounded.open(ws, 'run-4', i + 1)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(fs.readdirSync(path.join(root(), 'run-4')).filter((n) => !n.endsWith('.json'))).toHaveLength(3);
+  });
+});
