@@ -90,6 +90,8 @@ export class Isolation {
   private async make(workspace: string, dir: string, branch: string, repo: string | null): Promise<IsolatedCopy> {
     if (!repo) return { kind: 'copy', dir, branch, repo: null, gitDir: null, manifest: await copyTree(workspace, dir, this.limits) };
     return this.serial.run(repo, async () => {
+      // An earlier attempt of this agent (stopped by a shutdown, or restarted) may have left its branch.
+      if ((await git(['branch', '--list', branch], repo)).trim() !== '') await git(['branch', '-D', '-q', branch], repo);
       await git(['worktree', 'add', '--detach', dir, 'HEAD'], repo).catch((err: unknown) => {
         throw noCommitYet(err, repo);
       });

@@ -89,6 +89,16 @@ describe('a git workspace', () => {
     expect(worktreesOf(repo)).toEqual([repo, again.dir]);
   });
 
+  test('an agent run again after an attempt that committed starts without the branch of that attempt', async () => {
+    const first = await iso.open(repo, 'run-3', 2);
+    fs.writeFileSync(path.join(first.dir, 'attempt-1.txt'), 'x');
+    expect((await iso.close(first, 'attempt 1')).branch).toBe('dw/run-3/2');
+    const again = await iso.open(repo, 'run-3', 2);
+    expect(gitIn(repo, 'branch', '--list', 'dw/*')).toBe('');
+    expect(await iso.close(again, 'attempt 2')).toMatchObject({ changed: false, branch: null });
+    expect(gitIn(repo, 'branch', '--list', 'dw/*')).toBe('');
+  });
+
   test('sweep removes the copies it is told are left over, prunes the worktree list, and keeps the rest', async () => {
     const leftover = await iso.open(repo, 'run-4', 1);
     const kept = await iso.open(repo, 'run-4', 2);
