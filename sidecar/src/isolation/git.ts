@@ -7,9 +7,13 @@ const GIT_TIMEOUT_MS = 120_000;
 /**
  * Settings every git call gets: no hooks (a repository's hooks are code the sidecar would run),
  * no fsmonitor command, no signing prompt, and an identity for the commits of isolated agents
- * that does not depend on the host's git configuration.
+ * that does not depend on the host's git configuration. `safe.directory`: git runs only in
+ * workspaces the operator made writable and in the sidecar's own copies, and a workspace mounted
+ * from another user (a container's volume) must not make git refuse it as of "dubious ownership".
  */
 const SAFE_CONFIG = [
+  '-c',
+  'safe.directory=*',
   '-c',
   'core.hooksPath=/dev/null',
   '-c',

@@ -112,6 +112,15 @@ describe('a git workspace', () => {
     expect(fs.readdirSync(root())).toEqual([]);
   });
 
+  // Changing a folder's owner needs root (CI containers and this project's dev machine run as root).
+  (process.getuid?.() === 0 ? test : test.skip)('a repository owned by another user (a mounted volume) still gets a worktree', async () => {
+    fs.chownSync(repo, 12_345, 12_345);
+    fs.chownSync(path.join(repo, '.git'), 12_345, 12_345);
+    const copy = await iso.open(repo, 'run-10', 1);
+    fs.writeFileSync(path.join(copy.dir, 'x.txt'), 'x\n');
+    expect(await iso.close(copy, 'm')).toMatchObject({ kind: 'worktree', changed: true, branch: 'dw/run-10/1' });
+  });
+
   test('a repository without a commit cannot give a worktree: isolation_failed says why', async () => {
     const empty = path.join(base, 'empty');
     fs.mkdirSync(empty);
