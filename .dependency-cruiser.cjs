@@ -6,7 +6,7 @@
 const LAYERS = [
   ['errors'],
   ['core', 'bundle-text'],
-  ['config', 'providers', 'store', 'tools', 'sandbox', 'callbacks', 'version'],
+  ['config', 'providers', 'store', 'tools', 'sandbox', 'callbacks', 'isolation', 'version'],
   ['verification', 'mcp'],
   ['offline', 'agents'],
   ['planner'],

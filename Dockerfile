@@ -81,8 +81,9 @@ FROM ${NODE_IMAGE} AS sidecar
 # tini as PID 1: the server's last resort after a script wedged an isolate is to SIGKILL
 # itself, and the kernel ignores that signal from a PID-namespace init (node as PID 1).
 # tini also forwards SIGTERM/SIGINT to the server and reaps any child process.
+# git: agents with isolation: 'worktree' get a git worktree of a repository workspace.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tini \
+ && apt-get install -y --no-install-recommends tini git \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 dw \
  && useradd --system --uid 10001 --gid dw --home-dir /app --shell /usr/sbin/nologin dw \

@@ -53,8 +53,8 @@ program
   .command('prune')
   .description('Delete finished runs older than N days, with their events, journal and callbacks (unfinished runs are kept)')
   .option('--days <n>', 'age in days (default: DW_RETENTION_DAYS)')
-  .action((opts: { days?: string }) => {
-    process.exitCode = pruneCommand(opts);
+  .action(async (opts: { days?: string }) => {
+    process.exitCode = await pruneCommand(opts);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

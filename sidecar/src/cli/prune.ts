@@ -2,8 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, retentionDays } from '../config/config';
 import { toErrorInfo, ValidationError } from '../errors/errors';
+import { leftoverCopies } from '../engine/isolation';
+import { Isolation } from '../isolation';
 import { openDatabase } from '../store/db';
+import { Journal } from '../store/journal';
 import { pruneRuns, type PruneResult } from '../store/retention';
+import { RunStore } from '../store/runs';
 
 export interface PruneCommandOptions {
   /** Overrides DW_RETENTION_DAYS. */
@@ -15,15 +19,17 @@ type Env = Readonly<Record<string, string | undefined>>;
 /**
  * `dynamic-workflows prune [--days N]`: deletes finished runs older than N days (else
  * DW_RETENTION_DAYS) with their events, journal and callbacks from DW_DATA_DIR; unfinished
- * runs are kept. Prints what it deleted as JSON on stdout; exit 0, or 2 on a usage error.
+ * runs are kept. Then removes the workspace copies of isolated agents that no remaining run
+ * keeps (`isolationCopies`; the branches of kept worktrees stay in their repositories).
+ * Prints what it deleted as JSON on stdout; exit 0, or 2 on a usage error.
  * Safe while `serve` runs on the same folder (SQLite WAL; each batch is one transaction).
  */
-export function pruneCommand(
+export async function pruneCommand(
   opts: PruneCommandOptions,
   env: Env = process.env,
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
-): number {
+): Promise<number> {
   let days: number | null;
   let dataDir: string;
   try {
@@ -41,15 +47,18 @@ export function pruneCommand(
   }
   const file = path.join(dataDir, 'sidecar.db');
   let result: PruneResult = { runs: 0, events: 0, agents: 0, callbackDeliveries: 0, callbackRegistrations: 0 };
+  let isolationCopies = 0;
   if (fs.existsSync(file)) {
     const db = openDatabase(dataDir);
     try {
       result = pruneRuns(db, { days });
+      const isolation = new Isolation({ root: path.join(dataDir, 'isolation') });
+      isolationCopies = await isolation.sweep(leftoverCopies(new RunStore(db), new Journal(db)));
     } finally {
       db.close();
     }
   }
-  out.write(`${JSON.stringify({ days, dataDir, deleted: result })}\n`);
+  out.write(`${JSON.stringify({ days, dataDir, deleted: { ...result, isolationCopies } })}\n`);
   return 0;
 }
 

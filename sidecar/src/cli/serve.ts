@@ -32,6 +32,10 @@ export async function serveCommand(): Promise<void> {
   const app = buildServer({ engine: core.engine, config, callbacks, logger, version: VERSION, metrics, ...attachLivePage(config) });
   await app.listen({ host: config.host, port: config.port });
   const resumed = core.engine.resumeUnfinished();
+  void core.engine
+    .sweepIsolation()
+    .then((removed) => removed > 0 && logger.info({ removed }, 'leftover copies of isolated agents removed'))
+    .catch((err: unknown) => logger.warn({ err }, 'removing leftover copies of isolated agents failed'));
   callbacks.start();
   const stopPruning =
     config.retentionDays === null

@@ -58,6 +58,10 @@ export interface SidecarConfig {
   readonly maxEventBytes: number;
   /** Dispatches of one agent call, across restarts (DW_MAX_AGENT_ATTEMPTS). @default 3 */
   readonly maxAgentAttempts: number;
+  /** Workspace copies one run's isolated agents may hold at once, kept ones included (DW_MAX_ISOLATED_COPIES). @default 64 */
+  readonly maxIsolatedCopies: number;
+  /** Largest plain copy of a workspace for an isolated agent, MB (DW_ISOLATION_COPY_MAX_MB). @default 100 */
+  readonly isolationCopyMaxMb: number;
   /** Agents in flight across all runs of this sidecar (DW_GLOBAL_MAX_PARALLEL). @default 64 */
   readonly globalMaxParallel: number;
   /** Upper bound an operator allows a run to ask for in maxParallel (DW_MAX_PARALLEL_CEILING). @default 256 */
@@ -179,6 +183,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxEvents: num(env, L.maxEvents),
     maxEventBytes: num(env, L.maxEventBytes),
     maxAgentAttempts: num(env, L.maxAgentAttempts),
+    maxIsolatedCopies: num(env, L.maxIsolatedCopies),
+    isolationCopyMaxMb: num(env, L.isolationCopyMaxMb),
     maxParallelCeiling: ceiling,
     maxItems: num(env, L.maxItems),
     maxResultBytes: num(env, L.maxResultBytes),

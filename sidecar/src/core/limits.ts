@@ -132,6 +132,20 @@ export const SIDECAR_LIMITS = {
     max: 100,
     description: 'Times one agent call may be dispatched, counted across restarts',
   },
+  maxIsolatedCopies: {
+    env: 'DW_MAX_ISOLATED_COPIES',
+    default: 64,
+    min: 0,
+    max: 100_000,
+    description: "Workspace copies of one run's isolated agents at once, kept ones included (0: no isolation)",
+  },
+  isolationCopyMaxMb: {
+    env: 'DW_ISOLATION_COPY_MAX_MB',
+    default: 100,
+    min: 1,
+    max: 1_048_576,
+    description: 'Largest plain copy (MB of files) of a workspace that is not a git repository, for an isolated agent',
+  },
   planRepairs: { env: 'DW_PLAN_REPAIRS', default: 2, min: 0, max: 10, description: 'Planner repair attempts after a failed script check' },
   modelRetries: {
     env: 'DW_MODEL_RETRIES',

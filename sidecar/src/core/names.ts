@@ -26,12 +26,30 @@ export const isProviderName = (s: string): s is ProviderName => (PROVIDER_NAMES 
  * Options a script may pass to agent(); anything else is refused with its name (an option set to
  * `undefined` is ignored, whatever its name). `effort` and `agentType` are Claude Code's.
  */
-export const AGENT_OPTION_NAMES = ['label', 'phase', 'schema', 'model', 'system', 'tools', 'maxTurns', 'effort', 'agentType'] as const;
+export const AGENT_OPTION_NAMES = [
+  'label',
+  'phase',
+  'schema',
+  'model',
+  'system',
+  'tools',
+  'maxTurns',
+  'effort',
+  'agentType',
+  'isolation',
+] as const;
 export type AgentOptionName = (typeof AGENT_OPTION_NAMES)[number];
 
 /** Values of agent()'s `effort` option, as Claude Code's Workflow tool has them. */
 export const AGENT_EFFORTS = ['low', 'medium', 'high', 'max'] as const;
 export type AgentEffort = (typeof AGENT_EFFORTS)[number];
+
+/**
+ * Values of agent()'s `isolation` option, as Claude Code has them: `worktree` gives the agent its
+ * own copy of the run's writable workspace (a git worktree when it is a repository).
+ */
+export const AGENT_ISOLATIONS = ['worktree'] as const;
+export type AgentIsolationMode = (typeof AGENT_ISOLATIONS)[number];
 
 /**
  * Agent types every sidecar knows. `general-purpose` is the default subagent (Claude Code's

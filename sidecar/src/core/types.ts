@@ -1,5 +1,5 @@
 import type { ErrorInfo } from '../errors/errors';
-import type { AgentEffort } from './names';
+import type { AgentEffort, AgentIsolationMode } from './names';
 import type { Usage } from './usage';
 
 export type RunStatus = 'queued' | 'planning' | 'awaiting_approval' | 'running' | 'converged' | 'failed' | 'cancelled';
@@ -136,6 +136,22 @@ export interface AgentOptions {
   readonly effort?: AgentEffort;
   /** `general-purpose` (the default) or a type from DW_AGENT_TYPES; any other fails the agent with `unknown_agent_type`. */
   readonly agentType?: string;
+  /** `worktree`: the agent works in its own copy of the run's writable workspace (isolation/). */
+  readonly isolation?: AgentIsolationMode;
+}
+
+/** Where an isolated agent's copy of the workspace went when the agent ended. */
+export interface AgentIsolation {
+  /** `worktree` when the workspace is a git repository (a `git worktree`), else `copy` (a plain copy). */
+  readonly kind: 'worktree' | 'copy';
+  /** Whether the agent changed any file of its copy. Unchanged copies are removed. */
+  readonly changed: boolean;
+  /** The kept copy (absolute, under the data folder); null once removed. */
+  readonly path: string | null;
+  /** The branch holding the agent's changes (`dw/<runId>/<seq>`), worktrees only. */
+  readonly branch: string | null;
+  /** The commit on that branch. */
+  readonly commit: string | null;
 }
 
 export type AgentStatus = 'queued' | 'active' | 'done' | 'failed' | 'cancelled';
@@ -157,6 +173,8 @@ export interface AgentRecord {
   effort?: AgentEffort | null;
   /** The `agentType` the script asked for; absent on records written before it existed. */
   agentType?: string | null;
+  /** The copy an `isolation: 'worktree'` agent worked in, once it ended; absent otherwise. */
+  isolation?: AgentIsolation | null;
   status: AgentStatus;
   result: unknown;
   error: ErrorInfo | null;

@@ -27,6 +27,7 @@ import {
 } from '../core/types';
 import { DEFAULT_RETRY, type ModelCallHooks, type RetryPolicy } from '../agents/model-call';
 import { PrefixWarmup } from '../agents/prefix-warmup';
+import type { Isolation } from '../isolation';
 import type { ModelProvider } from '../providers/types';
 import { checkScript } from '../sandbox';
 import type { CheckedScript, ScriptSandbox } from '../sandbox/types';
@@ -37,6 +38,7 @@ import { Journal } from '../store/journal';
 import { McpToolLists } from '../store/mcp-tools';
 import { RunStore } from '../store/runs';
 import type { EngineApi, EventListener, ListAgentsQuery, ListRunsQuery } from './api';
+import { isolationOf, leftoverCopies, type RunIsolation } from './isolation';
 import { resolveLimits } from './limits';
 import { logRunEvent } from './log-lines';
 import { Planning } from './planning';
@@ -78,6 +80,7 @@ export class Engine implements EngineApi {
   private readonly globalLimit: LimitFunction;
   private readonly executions = new Map<string, Execution>();
   private readonly warmup = new PrefixWarmup();
+  private readonly isolation: Isolation;
   private inflight = 0;
   private closed = false;
 
@@ -106,6 +109,16 @@ export class Engine implements EngineApi {
     });
     this.slots = new RunSlots(config.maxRuns, config.maxSandboxMemoryMb);
     this.globalLimit = pLimit(config.globalMaxParallel);
+    this.isolation = isolationOf(config);
+  }
+
+  /**
+   * Removes the workspace copies of isolated agents that ended runs left behind (an agent stopped
+   * by a crash and never finished; a run pruned since), and prunes their repositories' worktree
+   * lists. Copies an agent record keeps (it changed files) stay. Returns how many it removed.
+   */
+  async sweepIsolation(): Promise<number> {
+    return this.isolation.sweep(leftoverCopies(this.runs, this.journal));
   }
 
   /** Resumes every run that was unfinished when the process stopped (replay from the journal). */
@@ -407,6 +420,7 @@ export class Engine implements EngineApi {
       defaultModel: config.agentModel ?? this.deps.provider.defaultModel,
       agentTypes: config.agentTypes,
       maxAgentAttempts: config.maxAgentAttempts,
+      isolation: this.isolationOf(run),
       controller: exec.controller,
       inFlight: {
         inc: () => {
@@ -473,6 +487,18 @@ export class Engine implements EngineApi {
       selfAddress: { host: this.deps.config.host, port: this.deps.config.port },
       fetch: this.deps.fetch,
     };
+  }
+
+  /** isolation: 'worktree' needs a workspace the operator made writable; the reason otherwise. */
+  private isolationOf(run: RunRecord): RunIsolation {
+    const ws = run.options.workspace;
+    if (ws === undefined) return { available: false, reason: 'this run has no workspace (the `workspace` option) to copy' };
+    if (!this.deps.config.writableWorkspaces.includes(ws))
+      return {
+        available: false,
+        reason: `workspace "${ws}" is read-only (the operator lists writable workspaces in DW_WRITABLE_WORKSPACES)`,
+      };
+    return { available: true, workspaceDir: resolveWorkspace([...this.deps.config.workspaceRoots], ws), service: this.isolation };
   }
 
   private retry(): RetryPolicy {

@@ -4,6 +4,7 @@ import {
   AgentAttemptsError,
   AgentLimitError,
   DwError,
+  IsolationUnavailableError,
   PromptTooLargeError,
   RunCancelledError,
   TokenBudgetError,
@@ -24,6 +25,7 @@ import type { Journal } from '../store/journal';
 import { AdaptiveConcurrency } from './concurrency';
 import { fingerprint } from './fingerprint';
 import { Gate } from './gate';
+import { inOwnCopy, type RunIsolation } from './isolation';
 import { Replay, isFinished } from './replay';
 import type { RunRecords } from './run-records';
 
@@ -43,6 +45,8 @@ export interface RunContextDeps {
   /** The execution's controller: cancel, deadline, shutdown and budgets abort it. */
   readonly controller: AbortController;
   readonly inFlight: { inc(): void; dec(): void };
+  /** Whether agents may ask for `isolation: 'worktree'` (a writable workspace), and the service making their copies. */
+  readonly isolation: RunIsolation;
   readonly onUsage?: (u: Usage) => void;
   readonly logger?: Pick<Logger, 'warn'>;
 }
@@ -148,7 +152,7 @@ export class RunContext implements SandboxHost {
       typeSystem: profile?.system ?? null,
       effort: opts.effort ?? null,
     };
-    const fp = callFingerprint(task, agentType, profile);
+    const fp = callFingerprint(task, agentType, profile, opts.isolation);
     const occurrence = this.occurrences.get(fp) ?? 0;
     this.occurrences.set(fp, occurrence + 1);
     this.records.count(this.id, { total: 1 });
@@ -186,6 +190,9 @@ export class RunContext implements SandboxHost {
     rec.label = label;
     rec.phase = phase;
 
+    const isolation = this.deps.isolation;
+    if (opts.isolation !== undefined && !isolation.available)
+      return this.fail(rec, new IsolationUnavailableError(isolation.reason), emptyUsage());
     if (agentType !== undefined && profile === undefined)
       return this.fail(
         rec,
@@ -206,7 +213,14 @@ export class RunContext implements SandboxHost {
     if (!prior) {
       const inherited = this.replay.inherited(fp, occurrence);
       if (inherited) {
-        Object.assign(rec, { status: 'done', result: inherited.result, replayed: true, endedAt: new Date().toISOString() });
+        // An isolated agent's copy is the parent's: its kept worktree and branch are the answer's.
+        Object.assign(rec, {
+          status: 'done',
+          result: inherited.result,
+          replayed: true,
+          endedAt: new Date().toISOString(),
+          ...(inherited.isolation ? { isolation: inherited.isolation } : {}),
+        });
         this.deps.journal.write(rec);
         this.records.count(this.id, { done: 1 });
         this.records.emit(this.id, { type: 'agent.completed', seq: rec.seq, label, phase, usage: rec.usage, replayed: true });
@@ -237,7 +251,7 @@ export class RunContext implements SandboxHost {
     // The queued event above may itself have aborted the run (its event budget).
     if (this.signal.aborted) onAbort();
     return this.concurrency
-      .run(() => this.deps.globalLimit(() => this.dispatch(rec, task)))
+      .run(() => this.deps.globalLimit(() => this.dispatch(rec, task, opts.isolation !== undefined)))
       .finally(() => this.signal.removeEventListener('abort', onAbort));
   }
 
@@ -264,7 +278,7 @@ export class RunContext implements SandboxHost {
     this.records.count(this.id, { queued: -1 });
   }
 
-  private async dispatch(rec: AgentRecord, task: AgentTask): Promise<unknown> {
+  private async dispatch(rec: AgentRecord, task: AgentTask, isolated: boolean): Promise<unknown> {
     // Cancelled while it waited for a slot (recorded by the abort listener in agent()).
     if (rec.status === 'cancelled') throw reasonOf(this.signal);
     try {
@@ -287,11 +301,12 @@ export class RunContext implements SandboxHost {
     let endCall!: () => void;
     const call = new Promise<void>((resolve) => (endCall = resolve));
     this.activeCalls.add(call);
-    try {
-      const { value, usage } = await runAgent(
+    const work = (toolContext: AgentDeps['toolContext']): Promise<{ value: unknown; usage: Usage }> =>
+      runAgent(
         task,
         {
           ...this.deps.agentDeps,
+          toolContext,
           hooks: {
             ...this.deps.agentDeps.hooks,
             onPushback: (ms) => {
@@ -311,6 +326,15 @@ export class RunContext implements SandboxHost {
         },
         this.signal,
       );
+    const base = this.deps.agentDeps.toolContext;
+    const iso = this.deps.isolation;
+    try {
+      const { value, usage } =
+        isolated && iso.available
+          ? await inOwnCopy(iso, rec, base, work, (err) =>
+              this.deps.logger?.warn({ runId: this.id, seq: rec.seq, err: toErrorInfo(err) }, 'could not finish an isolated copy: kept'),
+            )
+          : await work(base);
       this.records.count(this.id, { active: -1, done: 1 });
       Object.assign(rec, { status: 'done', result: value, usage, error: null, endedAt: new Date().toISOString() });
       this.deps.journal.transaction(() => {
@@ -375,13 +399,19 @@ function capDetail(detail: unknown): unknown {
 /**
  * The call's fingerprint: the task's, and besides it what the task does not show that changes
  * the answer: an operator's agent type with its whole profile (a changed profile is a new call),
- * and the effort when it is sent as a thinking budget.
+ * the effort when it is sent as a thinking budget, and isolation (the agent works in a copy).
  */
-function callFingerprint(task: AgentTask, agentType: string | undefined, profile: AgentTypeProfile | null | undefined): string {
+function callFingerprint(
+  task: AgentTask,
+  agentType: string | undefined,
+  profile: AgentTypeProfile | null | undefined,
+  isolation: AgentOptions['isolation'],
+): string {
   const thinking = thinkingBudget(task);
   return fingerprint(task, {
     ...(profile ? { agentType, profile } : {}),
     ...(thinking !== null ? { effort: task.effort } : {}),
+    ...(isolation !== undefined ? { isolation } : {}),
   });
 }
 

@@ -244,6 +244,44 @@ export class WorkspaceError extends DwError {
   }
 }
 
+/**
+ * `isolation: 'worktree'` needs a workspace the operator made writable (DW_WRITABLE_WORKSPACES):
+ * that agent fails, the script sees null.
+ */
+export class IsolationUnavailableError extends DwError {
+  constructor(reason: string) {
+    super('isolation_unavailable', `isolation: 'worktree' is unavailable: ${reason}`, 422);
+  }
+}
+/** A workspace that is not a git repository is copied for an isolated agent, up to a bound. */
+export class IsolationTooLargeError extends DwError {
+  constructor(what: string, limit: string) {
+    super(
+      'isolation_too_large',
+      `The workspace is too large to copy for an isolated agent: ${what}; at most ${limit} (a git repository gets a worktree instead)`,
+      422,
+    );
+  }
+}
+/** A run's isolated agents hold as many workspace copies as the operator allows (changed copies are kept). */
+export class IsolationLimitError extends DwError {
+  constructor(limit: number) {
+    super(
+      'isolation_limit',
+      limit === 0
+        ? "isolation: 'worktree' is turned off on this sidecar (DW_MAX_ISOLATED_COPIES is 0)"
+        : `This run's isolated agents already hold ${limit} workspace copies, the most allowed (DW_MAX_ISOLATED_COPIES); changed copies are kept until pruned`,
+      422,
+    );
+  }
+}
+/** git (or the file system) refused to make or finish an agent's isolated copy. */
+export class IsolationFailedError extends DwError {
+  constructor(message: string) {
+    super('isolation_failed', message, 500);
+  }
+}
+
 // Model providers.
 export type ProviderErrorKind = 'rate_limited' | 'overloaded' | 'connection' | 'timeout' | 'server' | 'auth' | 'bad_request';
 export class ProviderError extends DwError {

@@ -20,8 +20,10 @@ Submit the script with the submit_workflow_script tool.
     log), phase, schema (JSON Schema; the answer is validated and returned as an object), model, system (shared
     context; identical system text across agents is prompt-cached, so put long shared context there), tools (a subset
     of the run's allowed tools: read_file, list_files, grep, write_file, http_get, and the operator's MCP tools named
-    mcp__<server>__<tool>; mcp__<server>__* in the allowed list stands for every tool of that server), maxTurns, effort ('low' | 'medium' |
-    'high' | 'max'), agentType ('general-purpose'). model takes an id or an alias: 'haiku' (fast, cheap), 'sonnet', 'opus'.
+    mcp__<server>__<tool>; mcp__<server>__* in the allowed list stands for every tool of that server), maxTurns, effort
+    ('low' | 'medium' | 'high' | 'max'), agentType ('general-purpose'), isolation ('worktree': the agent edits its own
+    copy of the run's writable workspace, kept on a branch when it changed files; null without a writable workspace).
+    model takes an id or an alias: 'haiku' (fast, cheap), 'sonnet', 'opus'.
     An option set to undefined is ignored, so { ...base, model: cheap ? 'haiku' : undefined } works.
     Returns null when the agent failed; the failure is logged with its reason. Always handle null.
   - parallel(thunks) -> Promise<array>: runs () => agent(...) thunks concurrently (the runtime caps concurrency), waits for
@@ -40,6 +42,8 @@ Submit the script with the submit_workflow_script tool.
       is attacked by skeptics told to refute it; it survives by quorum; a skeptic that failed makes it unverified.
     - converge(step, { maxRounds?, key? }) -> { items, rounds, evidence }: calls step(round, seen) until a round brings
       nothing new; everything ever seen is deduplicated, so a rejected item never returns.
+    - consensus and verify also take agent() options (model, effort, agentType, tools, …) for the agents they ask;
+      converge hands its agent() options to step as state.agentOptions (step(round, seen, state)) to spread into its calls.
 - Date.now(), new Date() and Math.random() throw: scripts must be deterministic so a run can be replayed.
 - Limits: at most 1,000 agents per run and 4,096 items per parallel/pipeline call; a token and USD budget; a deadline.
   Do not start more agents than the task needs.

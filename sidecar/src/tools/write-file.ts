@@ -14,6 +14,8 @@ interface WriteFileInput {
   content: string;
 }
 
+const inGitFolder = (p: string): boolean => p.split(/[\\/]+/).some((seg) => seg.toLowerCase() === '.git');
+
 export const writeFileTool = defineTool<WriteFileInput>({
   name: 'write_file',
   description:
@@ -38,7 +40,12 @@ export const writeFileTool = defineTool<WriteFileInput>({
     const bytes = Buffer.byteLength(input.content, 'utf8');
     if (bytes > WRITE_FILE_MAX_BYTES)
       throw new ToolFailedError(`content is ${bytes} bytes; write_file takes at most ${WRITE_FILE_MAX_BYTES}`);
+    // A repository's metadata holds code git runs (hooks, config such as core.fsmonitor): an agent
+    // that could write it would run commands when the sidecar next calls git (isolated agents).
+    // Checked on the path as given and as resolved (a symlink to a .git folder).
     const target = await confine(ctx, input.path, { allowMissing: true });
+    if (inGitFolder(input.path) || inGitFolder(target.rel))
+      throw new WorkspaceError(`write_file is refused inside .git (got "${input.path}"): repository metadata is not the agent's to change`);
     if (target.exists && (await fsp.stat(target.abs)).isDirectory()) throw new ToolFailedError(`${target.rel} is a directory`);
     const parent = path.dirname(target.abs);
     await fsp.mkdir(parent, { recursive: true });

@@ -6,8 +6,12 @@ import { PassThrough } from 'node:stream';
 import { pruneCommand } from '../../src/cli/prune';
 import { emptyUsage, type RunRecord, type RunStatus } from '../../src/core/types';
 import { openDatabase } from '../../src/store/db';
+import { Isolation } from '../../src/isolation';
 import { EventLog } from '../../src/store/events';
+import { Journal } from '../../src/store/journal';
 import { RunStore } from '../../src/store/runs';
+import { makeRepo, worktreesOf } from '../support/git-repo';
+import { agentRecord } from '../support/records';
 
 const MAIN = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const DAY = 86_400_000;
@@ -81,59 +85,81 @@ describe('dynamic-workflows prune', () => {
     return d;
   };
 
-  it('--days deletes old finished runs, keeps running and recent ones, and prints what it deleted', () => {
+  it('--days deletes old finished runs, keeps running and recent ones, and prints what it deleted', async () => {
     const dir = dataDir();
     const out = capture();
     const err = capture();
-    expect(pruneCommand({ days: '5' }, { DW_DATA_DIR: dir }, out.stream, err.stream)).toBe(0);
+    expect(await pruneCommand({ days: '5' }, { DW_DATA_DIR: dir }, out.stream, err.stream)).toBe(0);
     expect(JSON.parse(out.text())).toEqual({
       days: 5,
       dataDir: dir,
-      deleted: { runs: 1, events: 1, agents: 0, callbackDeliveries: 0, callbackRegistrations: 0 },
+      deleted: { runs: 1, events: 1, agents: 0, callbackDeliveries: 0, callbackRegistrations: 0, isolationCopies: 0 },
     });
     expect(err.text()).toBe('');
     expect(remaining(dir)).toEqual(['busy', 'new']);
   });
 
-  it('takes the age from DW_RETENTION_DAYS when --days is not given, and --days wins over it', () => {
+  it('takes the age from DW_RETENTION_DAYS when --days is not given, and --days wins over it', async () => {
     const dir = dataDir();
-    expect(pruneCommand({}, { DW_DATA_DIR: dir, DW_RETENTION_DAYS: '30' }, capture().stream, capture().stream)).toBe(0);
+    expect(await pruneCommand({}, { DW_DATA_DIR: dir, DW_RETENTION_DAYS: '30' }, capture().stream, capture().stream)).toBe(0);
     expect(remaining(dir)).toEqual(['busy', 'new', 'old']);
-    expect(pruneCommand({ days: '0.5' }, { DW_DATA_DIR: dir, DW_RETENTION_DAYS: '30' }, capture().stream, capture().stream)).toBe(0);
+    expect(await pruneCommand({ days: '0.5' }, { DW_DATA_DIR: dir, DW_RETENTION_DAYS: '30' }, capture().stream, capture().stream)).toBe(0);
     expect(remaining(dir)).toEqual(['busy']);
   });
 
-  it('refuses to guess an age: no --days and no DW_RETENTION_DAYS is a usage error that deletes nothing', () => {
+  it('refuses to guess an age: no --days and no DW_RETENTION_DAYS is a usage error that deletes nothing', async () => {
     const dir = dataDir();
     const err = capture();
-    expect(pruneCommand({}, { DW_DATA_DIR: dir }, capture().stream, err.stream)).toBe(2);
+    expect(await pruneCommand({}, { DW_DATA_DIR: dir }, capture().stream, err.stream)).toBe(2);
     expect(err.text()).toMatch(/--days N or set DW_RETENTION_DAYS/);
     expect(remaining(dir)).toEqual(['busy', 'new', 'old']);
   });
 
-  it.each([['0'], ['-3'], ['soon'], ['']])('rejects --days %j with invalid_request', (days) => {
+  it.each([['0'], ['-3'], ['soon'], ['']])('rejects --days %j with invalid_request', async (days) => {
     const dir = dataDir();
     const err = capture();
-    expect(pruneCommand({ days }, { DW_DATA_DIR: dir }, capture().stream, err.stream)).toBe(2);
+    expect(await pruneCommand({ days }, { DW_DATA_DIR: dir }, capture().stream, err.stream)).toBe(2);
     expect(err.text()).toMatch(/^invalid_request: Expected `--days` to be a number of days > 0/);
     expect(remaining(dir)).toEqual(['busy', 'new', 'old']);
   });
 
-  it('rejects a bad DW_RETENTION_DAYS with invalid_config', () => {
+  it('rejects a bad DW_RETENTION_DAYS with invalid_config', async () => {
     const err = capture();
-    expect(pruneCommand({}, { DW_DATA_DIR: dataDir(), DW_RETENTION_DAYS: '0' }, capture().stream, err.stream)).toBe(2);
+    expect(await pruneCommand({}, { DW_DATA_DIR: dataDir(), DW_RETENTION_DAYS: '0' }, capture().stream, err.stream)).toBe(2);
     expect(err.text()).toMatch(/^invalid_config: Expected `DW_RETENTION_DAYS`/);
   });
 
-  it('does not create a data folder that does not exist', () => {
+  it('does not create a data folder that does not exist', async () => {
     const dir = path.join(os.tmpdir(), `dw-prune-missing-${process.pid}-${Date.now()}`);
     const out = capture();
-    expect(pruneCommand({ days: '1' }, { DW_DATA_DIR: dir }, out.stream, capture().stream)).toBe(0);
+    expect(await pruneCommand({ days: '1' }, { DW_DATA_DIR: dir }, out.stream, capture().stream)).toBe(0);
     expect(JSON.parse(out.text()).deleted.runs).toBe(0);
     expect(fs.existsSync(dir)).toBe(false);
   });
 
-  it('is registered with the real binary (dist/cli/main.js prune --days)', () => {
+  it('removes the copies of isolated agents that no remaining run keeps, and prunes the worktree list', async () => {
+    const dir = dataDir();
+    const repo = makeRepo(path.join(dir, 'repo'), { 'a.txt': 'a\n' });
+    const iso = new Isolation({ root: path.join(dir, 'isolation') });
+    const [ofOld, ofBusy, kept, stray] = await Promise.all([
+      iso.open(repo, 'old', 1),
+      iso.open(repo, 'busy', 1),
+      iso.open(repo, 'new', 1),
+      iso.open(repo, 'new', 2),
+    ]);
+    const db = openDatabase(dir);
+    new Journal(db).write(
+      agentRecord('new', 1, { isolation: { kind: 'worktree', changed: true, path: kept.dir, branch: 'dw/new/1', commit: 'c' } }),
+    );
+    db.close();
+    const out = capture();
+    expect(await pruneCommand({ days: '5' }, { DW_DATA_DIR: dir }, out.stream, capture().stream)).toBe(0);
+    expect(JSON.parse(out.text()).deleted).toMatchObject({ runs: 1, isolationCopies: 2 });
+    expect([ofOld, ofBusy, kept, stray].map((c) => fs.existsSync(c.dir))).toEqual([false, true, true, false]);
+    expect(worktreesOf(repo)).toEqual([repo, ofBusy.dir, kept.dir]);
+  });
+
+  it('is registered with the real binary (dist/cli/main.js prune --days)', async () => {
     if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build -w sidecar\` first`);
     const dir = dataDir();
     const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DW_DATA_DIR: dir };

@@ -5,22 +5,31 @@
  * shape Claude Code would give them.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { MODEL_ALIAS_TABLE } from '../../src/core/models';
 import { totalTokens } from '../../src/core/usage';
 import type { AgentRecord, RunRecord, RunSpec, StoredEvent } from '../../src/core/types';
 import { startHarness, type Harness } from '../support/engine-harness';
+import { gitIn, makeRepo, worktreesOf } from '../support/git-repo';
 
 const SCRIPTS = path.join(__dirname, 'scripts');
 const script = (name: string): string => fs.readFileSync(path.join(SCRIPTS, `${name}.workflow`), 'utf8');
 
 describe('Claude Code workflow scripts run unchanged', () => {
   let h: Harness;
+  // Workspaces: `repo`, a git repository the operator made writable; `notes`, a read-only folder.
+  let roots: string;
+  let repo: string;
   beforeAll(async () => {
-    h = await startHarness();
+    roots = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dw-compat-ws-')));
+    repo = makeRepo(path.join(roots, 'repo'), { 'README.md': '# repo\n', 'CHANGELOG.md': '# Changes\n' });
+    fs.mkdirSync(path.join(roots, 'notes'));
+    h = await startHarness({ env: { DW_WORKSPACE_ROOTS: roots, DW_WRITABLE_WORKSPACES: 'repo' } });
   });
   afterAll(async () => {
     await h.close();
+    fs.rmSync(roots, { recursive: true, force: true });
   });
   beforeEach(() => {
     h.model.reset();
@@ -202,5 +211,59 @@ describe('Claude Code workflow scripts run unchanged', () => {
     const broken = agents(done.id).find((a) => a.label === 'broken');
     expect(broken?.status).toBe('failed');
     expect(broken?.error?.code).toBeTruthy();
+  });
+
+  test("isolation: 'worktree' on a git workspace: a writer's change is kept on its branch, an agent that changes nothing leaves no worktree", async () => {
+    const done = await run('17-isolation-worktree', {
+      input: { files: ['CHANGELOG.md', 'docs/NEWS.md'] },
+      options: { workspace: 'repo', tools: ['read_file', 'write_file', 'list_files'] },
+    });
+    expect(done.result).toEqual({ edits: ['string', 'string'], looked: 'string' });
+    const [first, second, look] = agents(done.id);
+    for (const [a, file] of [
+      [first, 'CHANGELOG.md'],
+      [second, 'docs/NEWS.md'],
+    ] as const) {
+      const branch = `dw/${done.id}/${a.seq}`;
+      expect(a.isolation).toEqual({
+        kind: 'worktree',
+        changed: true,
+        path: path.join(h.dataDir, 'isolation', done.id, String(a.seq)),
+        branch,
+        commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+      });
+      expect(gitIn(repo, 'rev-parse', branch).trim()).toBe(a.isolation?.commit);
+      expect(gitIn(repo, 'show', `${branch}:${file}`)).toMatch(/^Written by the offline model for: /);
+      // The kept worktree holds the same change, for the user to look at before merging.
+      expect(fs.readFileSync(path.join(a.isolation?.path ?? '', file), 'utf8')).toBe(gitIn(repo, 'show', `${branch}:${file}`));
+    }
+    expect(look).toMatchObject({ status: 'done', isolation: { kind: 'worktree', changed: false, path: null, branch: null } });
+    expect(fs.existsSync(path.join(h.dataDir, 'isolation', done.id, String(look.seq)))).toBe(false);
+    expect(worktreesOf(repo)).toEqual([repo, first.isolation?.path, second.isolation?.path]);
+    // The workspace itself is as it was: on main, clean, the writers' files not in it.
+    expect(gitIn(repo, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('main');
+    expect(gitIn(repo, 'status', '--porcelain')).toBe('');
+    expect(fs.readFileSync(path.join(repo, 'CHANGELOG.md'), 'utf8')).toBe('# Changes\n');
+    expect(fs.existsSync(path.join(repo, 'docs'))).toBe(false);
+  });
+
+  test("isolation: 'worktree' without a writable workspace: that agent is null with isolation_unavailable, the others run", async () => {
+    for (const [options, reason] of [
+      [{}, /this run has no workspace/],
+      [{ workspace: 'notes', tools: ['read_file' as const] }, /workspace "notes" is read-only .*DW_WRITABLE_WORKSPACES/],
+    ] as const) {
+      h.model.reset();
+      const done = await run('18-isolation-unavailable', { options });
+      expect(done.result).toEqual({ isolated: null, plain: 'string' });
+      const [isolated, plain] = agents(done.id);
+      expect(isolated).toMatchObject({ status: 'failed', label: 'isolated', error: { code: 'isolation_unavailable' } });
+      expect(isolated.error?.message).toMatch(reason);
+      expect(plain.status).toBe('done');
+      const failed = events(done.id).find((e) => e.event.type === 'agent.failed');
+      expect(failed?.event).toMatchObject({ label: 'isolated', error: { code: 'isolation_unavailable' } });
+      // Refused before any model call, and nothing was copied.
+      expect(h.model.stats().ok).toBe(1);
+      expect(fs.existsSync(path.join(h.dataDir, 'isolation', done.id))).toBe(false);
+    }
   });
 });

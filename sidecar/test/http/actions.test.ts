@@ -1,27 +1,9 @@
 import type { AgentRecord, RunRecord } from '../../src/core/types';
-import { emptyUsage } from '../../src/core/types';
+import { agentRecord } from '../support/records';
 import { AUTH, makeHarness, type Harness } from './harness';
 
 function agent(runId: string, seq: number, status: AgentRecord['status']): AgentRecord {
-  return {
-    runId,
-    seq,
-    fingerprint: `fp${seq}`,
-    occurrence: 0,
-    label: `a${seq}`,
-    phase: 'scan',
-    prompt: 'p',
-    tools: [],
-    model: 'm',
-    status,
-    result: null,
-    error: null,
-    usage: emptyUsage(),
-    replayed: false,
-    attempts: 1,
-    startedAt: null,
-    endedAt: null,
-  };
+  return agentRecord(runId, seq, { label: `a${seq}`, phase: 'scan', status });
 }
 
 describe('action routes', () => {

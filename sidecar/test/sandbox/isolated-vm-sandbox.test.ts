@@ -184,8 +184,10 @@ describe('the script API', () => {
       ["agent('x', [])", /opts must be a plain object, got an array/],
       [
         "agent('x', { lable: 'typo' })",
-        /unknown option "lable"; known options: label, phase, schema, model, system, tools, maxTurns, effort, agentType/,
+        /unknown option "lable"; known options: label, phase, schema, model, system, tools, maxTurns, effort, agentType, isolation/,
       ],
+      ["agent('x', { isolation: 'container' })", /opts\.isolation must be 'worktree', got a string/],
+      ["agent('x', { isolation: true })", /opts\.isolation must be 'worktree', got a boolean/],
       ["agent('x', { effort: 'extreme' })", /opts\.effort must be one of 'low', 'medium', 'high', 'max', got a string/],
       ["agent('x', { agentType: 3 })", /opts\.agentType must be a string, got the number 3/],
       ["agent('x', { tools: 'grep' })", /opts\.tools must be an array of tool names, got a string/],
@@ -239,6 +241,7 @@ describe('the script API', () => {
           `
       const base = { label: 'b', model: undefined, isolation: undefined, somethingElse: undefined };
       await agent('x', { ...base, effort: 'high', agentType: 'general-purpose', phase: args ? 'p' : undefined });
+      await agent('y', { ...base, isolation: 'worktree' });
       return null;
     `,
           { host },
@@ -246,6 +249,7 @@ describe('the script API', () => {
       ),
     );
     expect(host.calls[0].opts).toEqual({ label: 'b', effort: 'high', agentType: 'general-purpose' });
+    expect(host.calls[1].opts).toEqual({ label: 'b', isolation: 'worktree' });
   });
 
   test('the (maxAgents+1)-th agent() call throws agent_limit and an uncaught one fails the run', async () => {

@@ -9,6 +9,7 @@ import { EventLog } from '../../src/store/events';
 import { Journal } from '../../src/store/journal';
 import { pruneRuns, schedulePrune, type PruneResult } from '../../src/store/retention';
 import { RunStore } from '../../src/store/runs';
+import { agentRecord } from '../support/records';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2030-06-01T00:00:00.000Z');
@@ -41,25 +42,7 @@ function run(id: string, status: RunStatus, updatedDaysAgo: number, patch: Parti
 }
 
 function agent(runId: string, seq: number): AgentRecord {
-  return {
-    runId,
-    seq,
-    fingerprint: `fp${seq}`,
-    occurrence: 0,
-    label: null,
-    phase: null,
-    prompt: 'p',
-    tools: [],
-    model: 'm',
-    status: 'done',
-    result: seq,
-    error: null,
-    usage: emptyUsage(),
-    replayed: false,
-    attempts: 1,
-    startedAt: null,
-    endedAt: null,
-  };
+  return agentRecord(runId, seq, { result: seq });
 }
 
 describe('pruneRuns', () => {

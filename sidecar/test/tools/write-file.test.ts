@@ -54,4 +54,15 @@ describe('write_file', () => {
     const content = 'z'.repeat(WRITE_FILE_MAX_BYTES + 1);
     await expect(runTool('write_file', { path: 'big.txt', content }, fx.ctx({ allowWrite: true }))).rejects.toThrow(/at most/);
   });
+
+  it('refuses paths inside .git, as given or through a symlink, so no agent writes hooks or git config', async () => {
+    const ctx = fx.ctx({ allowWrite: true });
+    fs.mkdirSync(path.join(fx.ws, '.git'));
+    fs.symlinkSync('.git', path.join(fx.ws, 'meta'));
+    for (const p of ['.git/config', '.git', 'sub/.GIT/hooks/pre-commit', 'meta/config']) {
+      await expect(runTool('write_file', { path: p, content: 'x' }, ctx)).rejects.toThrow(/refused inside \.git/);
+    }
+    expect(fs.readdirSync(path.join(fx.ws, '.git'))).toEqual([]);
+    expect(fs.existsSync(path.join(fx.ws, 'sub'))).toBe(false);
+  });
 });

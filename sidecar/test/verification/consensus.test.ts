@@ -136,4 +136,13 @@ describe('consensus', () => {
     expect(await bad('{ minAgents: 9, maxAgents: 5 }')).toMatch(/minAgents/);
     expect(await bad("{ angles: 'one' }")).toMatch(/angles/);
   });
+
+  it('passes effort and agentType to every agent it asks, and refuses an effort agent() does not know', async () => {
+    const { calls } = await consensus("{ n: 3, effort: 'high', agentType: 'general-purpose', model: 'haiku' }", ['42', '42', '42']);
+    expect(calls.map((c) => c.opts)).toEqual(
+      [1, 2, 3].map((i) => ({ effort: 'high', agentType: 'general-purpose', model: 'haiku', label: `consensus #${i}` })),
+    );
+    const run = await runScript(sandbox, "return await consensus('q', { effort: 'extreme' });", () => 'x');
+    expect(run.outcome.ok ? '' : run.outcome.error.message).toMatch(/opts\.effort must be one of 'low', 'medium', 'high', 'max'/);
+  });
 });

@@ -107,4 +107,26 @@ describe('converge', () => {
     expect(run.outcome.ok).toBe(false);
     if (!run.outcome.ok) expect(run.outcome.error.message).toMatch(/step must return an array/);
   });
+
+  it('hands the agent() options it is given (effort, agentType, …) to the step as state.agentOptions, a fresh copy each round', async () => {
+    const { r, calls } = await converge(
+      `return await converge(async (round, seen, state) => {
+        const given = Object.keys(state.agentOptions).sort().join();
+        state.agentOptions.effort = 'max';
+        return [await agent('idea ' + round, { ...state.agentOptions, label: 'step ' + round }), given];
+      }, { maxRounds: 2, effort: 'medium', agentType: 'general-purpose', until: (s) => s.agentOptions.effort !== 'medium' });`,
+    );
+    expect(r.items).toEqual(['idea 1', 'agentType,effort', 'idea 2']);
+    expect(calls.map((c) => c.opts)).toEqual([
+      { effort: 'max', agentType: 'general-purpose', label: 'step 1' },
+      { effort: 'max', agentType: 'general-purpose', label: 'step 2' },
+    ]);
+  });
+
+  it('without agent() options, state.agentOptions is empty', async () => {
+    const { r } = await converge(
+      "return await converge((round, seen, state) => ['options ' + JSON.stringify(state.agentOptions)], { maxRounds: 1 });",
+    );
+    expect(r.items).toEqual(['options {}']);
+  });
 });

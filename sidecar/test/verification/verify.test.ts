@@ -135,4 +135,15 @@ describe('verify', () => {
     expect(calls).toHaveLength(0);
     expect(rounds).toHaveLength(0);
   });
+
+  it('passes effort and agentType to every skeptic, beside its verdict schema', async () => {
+    const { calls } = await verify(['F1', 'F2'], "{ skeptics: 2, effort: 'low', agentType: 'general-purpose' }", {
+      F1: ['valid'],
+      F2: ['refuted'],
+    });
+    expect(calls).toHaveLength(4);
+    for (const c of calls) {
+      expect(c.opts).toMatchObject({ effort: 'low', agentType: 'general-purpose', schema: expect.objectContaining({ type: 'object' }) });
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { CALLBACK_EVENTS } from '../../callbacks/spec';
-import { TOOL_NAMES } from '../../core/names';
+import { AGENT_EFFORTS, TOOL_NAMES } from '../../core/names';
 import { MCP_TOOL_PATTERN } from '../../core/mcp';
 import { AGENT_STATUSES, RUN_STATUSES } from '../../core/types';
 import type { JsonSchema } from './requests';
@@ -54,7 +54,7 @@ export const RunRecord: JsonSchema = {
     result: { description: "The script's return value once converged" },
     error: nullable(ref('ErrorInfo')),
     parentId: nullable({ type: 'string' }),
-    meta: nullable({ type: 'object' }),
+    meta: nullable(ref('ScriptMeta')),
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
     hasScript: { type: 'boolean' },
@@ -66,6 +66,41 @@ export const RunRecord: JsonSchema = {
       format: 'date-time',
       description: 'When the script deadline passes; fixed when the script first starts',
     }),
+  },
+};
+
+export const PhaseDetail: JsonSchema = {
+  type: 'object',
+  required: ['title'],
+  properties: { title: { type: 'string' }, detail: { type: 'string' }, model: { type: 'string' } },
+};
+
+export const ScriptMeta: JsonSchema = {
+  type: 'object',
+  description: "The script's `meta` (other keys it wrote are kept as they are)",
+  properties: {
+    name: { type: 'string' },
+    description: { type: 'string' },
+    whenToUse: { type: 'string', description: "When to pick this script (Claude Code's `whenToUse`)" },
+    phases: { type: 'array', items: { type: 'string' }, description: 'Phase titles, in order' },
+    phaseDetails: {
+      type: 'array',
+      items: ref('PhaseDetail'),
+      description: 'The phases as the script wrote them, when it wrote `{ title, detail?, model? }` objects',
+    },
+  },
+};
+
+export const AgentIsolation: JsonSchema = {
+  type: 'object',
+  description: "Where an `isolation: 'worktree'` agent's copy of the workspace went when it ended",
+  required: ['kind', 'changed', 'path', 'branch', 'commit'],
+  properties: {
+    kind: { type: 'string', enum: ['worktree', 'copy'], description: '`worktree` for a git repository, else a plain copy' },
+    changed: { type: 'boolean', description: 'Whether the agent changed files; an unchanged copy is removed' },
+    path: nullable({ type: 'string', description: 'The kept copy, under the data folder; null once removed' }),
+    branch: nullable({ type: 'string', description: 'The branch `dw/<runId>/<seq>` holding the changes (worktrees)' }),
+    commit: nullable({ type: 'string', description: 'The commit on that branch' }),
   },
 };
 
@@ -90,6 +125,9 @@ export const AgentRecord: JsonSchema = {
       },
     },
     model: { type: 'string' },
+    effort: nullable({ type: 'string', enum: AGENT_EFFORTS, description: 'The `effort` the script asked for' }),
+    agentType: nullable({ type: 'string', description: 'The `agentType` the script asked for' }),
+    isolation: nullable(ref('AgentIsolation')),
     status: { type: 'string', enum: AGENT_STATUSES },
     result: {},
     error: nullable(ref('ErrorInfo')),
@@ -149,6 +187,9 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   ErrorBody,
   Usage,
   RunRecord,
+  PhaseDetail,
+  ScriptMeta,
+  AgentIsolation,
   AgentRecord,
   StoredEvent,
   CallbackRegistration,

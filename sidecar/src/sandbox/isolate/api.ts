@@ -2,7 +2,7 @@
  * The script API of the core prelude (runs inside the isolate): agent, parallel, pipeline, phase,
  * log, budget, args, and the private run/emit/status functions handed back to the host.
  */
-import { AGENT_EFFORTS, AGENT_OPTION_NAMES, type SCRIPT_API_GLOBALS } from '../../core/names';
+import { AGENT_EFFORTS, AGENT_ISOLATIONS, AGENT_OPTION_NAMES, type SCRIPT_API_GLOBALS } from '../../core/names';
 import {
   checkJson,
   coded,
@@ -40,6 +40,7 @@ type ScriptApi = Record<(typeof SCRIPT_API_GLOBALS)[number], unknown>;
 const AGENT_OPTIONS: readonly string[] = AGENT_OPTION_NAMES;
 const AGENT_OPTION_SET: ReadonlySet<string> = new Set(AGENT_OPTIONS);
 const EFFORTS: readonly string[] = AGENT_EFFORTS;
+const ISOLATIONS: readonly string[] = AGENT_ISOLATIONS;
 const APPLY = { arguments: { copy: true }, result: { promise: true, copy: true } };
 
 function optionError(key: string, expected: string, v: unknown): TypeError {
@@ -74,6 +75,10 @@ function agentOptions(opts: unknown): Record<string, unknown> {
         break;
       case 'effort':
         if (typeof v !== 'string' || EFFORTS.indexOf(v) < 0) throw optionError(key, "one of '" + EFFORTS.join("', '") + "'", v);
+        out[key] = v;
+        break;
+      case 'isolation':
+        if (typeof v !== 'string' || ISOLATIONS.indexOf(v) < 0) throw optionError(key, "'" + ISOLATIONS.join("', '") + "'", v);
         out[key] = v;
         break;
       case 'tools':

@@ -30,7 +30,7 @@ interface Vote {
  * in its favour, so unanimous agents stop after minAgents, and only split panels cost more.
  * Failed agents (null) are not votes; they are listed in the evidence.
  *
- * Options (besides agent() options: schema, tools, model, system, maxTurns, phase):
+ * Options (besides agent() options: schema, tools, model, system, maxTurns, phase, effort, agentType):
  *   minAgents  agents in the first round                          @default 3
  *   maxAgents  most agents in all                                 @default 11
  *   margin     lead over the runner-up that decides               @default 3

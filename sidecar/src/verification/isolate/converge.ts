@@ -2,7 +2,7 @@
  * converge(): repeat a step until it brings nothing new. Runs inside the isolate.
  */
 import { keyFunction } from './keys';
-import { functionOption, intOption, optionError, readOptions, stringOption } from './options';
+import { agentOptionsOf, functionOption, intOption, optionError, readOptions, stringOption } from './options';
 import { roundEvent } from './rounds';
 
 type Decision = 'accepted' | 'rejected';
@@ -12,6 +12,8 @@ interface State {
   readonly items: unknown[];
   readonly rejected: unknown[];
   readonly fresh?: unknown[];
+  /** The agent() options converge was given, for the step to spread into its own calls. */
+  readonly agentOptions: Record<string, unknown>;
 }
 
 type Step = (round: number, seen: unknown[], state: State) => unknown;
@@ -27,7 +29,11 @@ type Until = (state: State) => unknown;
  * item never comes back, and a step that only repeats itself ends the loop. It stops when
  * a round brings nothing new (stopped: 'nothing_new'), when until(state) is true
  * ('until'), or after maxRounds ('max_rounds'). seen is everything seen so far, in order;
- * state is { round, items, rejected, fresh }.
+ * state is { round, items, rejected, fresh, agentOptions }.
+ *
+ * converge calls no agent itself: the agent() options it is given (effort, agentType, model,
+ * tools, system, maxTurns, phase, schema) reach the step as state.agentOptions, a fresh copy
+ * each round, to spread into its calls: agent(p, { ...state.agentOptions, label }).
  *
  * Options:
  *   maxRounds  most rounds                                        @default 5
@@ -45,6 +51,7 @@ export async function converge(step: unknown, options?: unknown): Promise<Record
   const keyOf = keyFunction(helper, o.key);
   const until = functionOption<Until>(helper, o, 'until');
   const label = stringOption(helper, o, 'label', 'converge');
+  const agentOptions = agentOptionsOf(o);
 
   const decided = new Map<string, Decision>(); // item key -> 'accepted' | 'rejected'
   const seen: unknown[] = [];
@@ -55,7 +62,14 @@ export async function converge(step: unknown, options?: unknown): Promise<Record
   let stopped = 'max_rounds';
   while (rounds < maxRounds) {
     rounds++;
-    const proposal = splitProposal(await stepFn(rounds, seen.slice(), { round: rounds, items: items.slice(), rejected: rejected.slice() }));
+    const proposal = splitProposal(
+      await stepFn(rounds, seen.slice(), {
+        round: rounds,
+        items: items.slice(),
+        rejected: rejected.slice(),
+        agentOptions: Object.assign({}, agentOptions),
+      }),
+    );
     const fresh: unknown[] = [];
     const freshRejected: unknown[] = [];
     let repeats = 0;
@@ -90,7 +104,14 @@ export async function converge(step: unknown, options?: unknown): Promise<Record
       stopped = 'nothing_new';
       break;
     }
-    if (until && (await until({ round: rounds, items: items.slice(), rejected: rejected.slice(), fresh: fresh.slice() }))) {
+    const state = {
+      round: rounds,
+      items: items.slice(),
+      rejected: rejected.slice(),
+      fresh: fresh.slice(),
+      agentOptions: Object.assign({}, agentOptions),
+    };
+    if (until && (await until(state))) {
       stopped = 'until';
       break;
     }

@@ -6,8 +6,8 @@
 /** A helper's options, as the script passed them. */
 export type Options = Readonly<Record<string, unknown>>;
 
-// Keys every helper passes through to agent() unchanged.
-const AGENT_OPTIONS: readonly string[] = ['schema', 'tools', 'model', 'system', 'maxTurns', 'phase'];
+// Keys every helper passes through to agent() unchanged (converge hands them to its step as state.agentOptions).
+const AGENT_OPTIONS: readonly string[] = ['schema', 'tools', 'model', 'system', 'maxTurns', 'phase', 'effort', 'agentType'];
 
 export function optionError(helper: string, message: string): TypeError {
   return new TypeError(helper + ': ' + message);

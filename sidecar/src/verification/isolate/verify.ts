@@ -51,7 +51,7 @@ const VERDICT_SCHEMA = {
  * could settle it. All findings of a round are judged in parallel; rounds are barriers,
  * so the calls are issued in the same order on every run.
  *
- * Options (besides agent() options: tools, model, system, maxTurns, phase):
+ * Options (besides agent() options: tools, model, system, maxTurns, phase, effort, agentType):
  *   skeptics     skeptics per finding in the first round          @default 3
  *   maxSkeptics  most skeptics per finding                         @default skeptics
  *   margin       lead of one verdict that settles a finding early  @default 1
