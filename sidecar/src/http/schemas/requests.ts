@@ -1,4 +1,4 @@
-import { RUN_LIMITS, RUN_LIMIT_KEYS } from '../../core/limits';
+import { MAX_SCRIPT_CHARS, MAX_TASK_CHARS, RUN_LIMITS, RUN_LIMIT_KEYS } from '../../core/limits';
 import { TOOL_NAMES } from '../../core/names';
 import { AGENT_STATUSES, RUN_STATUSES } from '../../core/types';
 import { CALLBACK_EVENTS, MAX_CALLBACK_URL_LENGTH } from '../../callbacks/spec';
@@ -6,8 +6,7 @@ import { CALLBACK_EVENTS, MAX_CALLBACK_URL_LENGTH } from '../../callbacks/spec';
 /** JSON Schemas of what clients send; fastify validates with them and /openapi.json documents them. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
-export const MAX_TASK_CHARS = 100_000;
-export const MAX_SCRIPT_CHARS = 200_000;
+export { MAX_SCRIPT_CHARS, MAX_TASK_CHARS };
 /** Deepest nesting accepted in `input`: deeper JSON is a stack-overflow hazard for everything downstream. */
 export const MAX_INPUT_DEPTH = 64;
 
