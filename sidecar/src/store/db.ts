@@ -89,5 +89,11 @@ function migrate(db: DatabaseSync): void {
       data TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS events_by_run ON events(run_id, id);
+    CREATE TABLE IF NOT EXISTS child_scripts (
+      run_id TEXT NOT NULL,
+      ref TEXT NOT NULL,
+      record TEXT NOT NULL,
+      PRIMARY KEY (run_id, ref)
+    );
   `);
 }

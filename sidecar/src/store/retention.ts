@@ -60,6 +60,7 @@ function deleteBatch(db: DatabaseSync, ids: string[], callbacks: boolean, out: P
   try {
     out.events += del('events', 'run_id');
     out.agents += del('agents', 'run_id');
+    del('child_scripts', 'run_id');
     if (callbacks) {
       // Deliveries first: they reference their registration.
       out.callbackDeliveries += del('callback_deliveries', 'run_id');
