@@ -72,6 +72,8 @@ export type RunRecord = {
 	result: JsonValue;
 	error: ErrorInfo | null;
 	parentId: string | null;
+	/** The saved workflow the run's script came from (sidecars before saved workflows leave it out). */
+	workflow?: string | null;
 	meta: JsonObject | null;
 	createdAt: string;
 	updatedAt: string;
