@@ -166,6 +166,11 @@ export class WorkflowNestingError extends DwError {
     );
   }
 }
+export class WorkflowLimitError extends DwError {
+  constructor(limit: number) {
+    super('workflow_limit', `workflow() limit reached: a run may call workflow() at most ${limit} times (its maxAgents)`, 422);
+  }
+}
 export class ScriptTooLargeError extends DwError {
   constructor(chars: number, limit: number) {
     super('script_too_large', `The script is ${chars} characters; at most ${limit}`, 413);

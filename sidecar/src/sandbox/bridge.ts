@@ -4,6 +4,7 @@ import {
   DeterminismError,
   ItemLimitError,
   MemoryLimitError,
+  WorkflowLimitError,
   WorkflowNestingError,
   WorkflowNotFoundError,
   toErrorInfo,
@@ -107,6 +108,8 @@ function limitMessage(kind: string, arg: unknown, limits: SandboxLimits, maxColl
       return new AgentLimitError(Number(arg)).message;
     case 'item_limit':
       return new ItemLimitError(Number(arg), limits.maxItems).message;
+    case 'workflow_limit':
+      return new WorkflowLimitError(Number(arg)).message;
     case 'workflow_nesting':
       return new WorkflowNestingError().message;
     case 'collection':

@@ -116,3 +116,13 @@ describe('workflow() in the sandbox', () => {
     expect(host.calls.map((c) => c.prompt)).toEqual(['p1', 'c1']);
   });
 });
+
+test('workflow() calls are bounded by the run’s maxAgents: workflow_limit ends the run, even inside parallel()', async () => {
+  const host = new FakeHost({ workflows: {} });
+  const outcome = await sandbox.run(runOf(`for (;;) await parallel([() => workflow('missing')]);`, { host, limits: { maxAgents: 5 } }));
+  expect(failure(outcome)).toEqual({
+    code: 'workflow_limit',
+    message: 'workflow() limit reached: a run may call workflow() at most 5 times (its maxAgents)',
+  });
+  expect(host.timeline.filter((t) => t.startsWith('workflow:'))).toHaveLength(5);
+});

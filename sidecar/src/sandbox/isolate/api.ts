@@ -350,6 +350,8 @@ export function installApi(
   function workflow(nameOrRef: unknown, args?: unknown): Promise<unknown> {
     const ref = workflowRef(nameOrRef);
     const copy = childArgs(args);
+    // Each call crosses to the host and reads a file: bounded like agents, so a loop cannot spin until the deadline.
+    if (workflowCalls >= LIMITS.maxAgents) throw coded('workflow_limit', host.message('workflow_limit', LIMITS.maxAgents));
     workflowCalls += 1;
     return host.workflow.apply(undefined, [ref], APPLY).then(function (r: WorkflowReply): Promise<unknown> {
       if (r === null || typeof r !== 'object' || r.ok !== true) throw recoverableFromHost(r && !r.ok ? r.error : undefined);

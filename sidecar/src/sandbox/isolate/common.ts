@@ -28,6 +28,7 @@ export interface CodedError extends Error {
 // Codes that end the run: parallel()/pipeline() pass these on instead of turning them into null.
 export const RUN_LEVEL: ReadonlySet<unknown> = new Set([
   'agent_limit',
+  'workflow_limit',
   'item_limit',
   'determinism',
   'budget_tokens',
@@ -39,6 +40,7 @@ export const RUN_LEVEL: ReadonlySet<unknown> = new Set([
 ]);
 const ERROR_NAMES: Readonly<Record<string, string>> = {
   agent_limit: 'AgentLimitError',
+  workflow_limit: 'WorkflowLimitError',
   item_limit: 'ItemLimitError',
   determinism: 'DeterminismError',
   budget_tokens: 'TokenBudgetError',

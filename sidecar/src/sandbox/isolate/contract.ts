@@ -75,7 +75,7 @@ export interface WorkflowReference {
 }
 
 /** Messages the host formats (the shared error classes), keyed by kind. */
-export type MessageKind = 'determinism' | 'agent_limit' | 'item_limit' | 'collection' | 'workflow_nesting';
+export type MessageKind = 'determinism' | 'agent_limit' | 'item_limit' | 'collection' | 'workflow_nesting' | 'workflow_limit';
 
 /**
  * The arguments the host hands to the prelude's `install`, in order: the agent Reference, then
