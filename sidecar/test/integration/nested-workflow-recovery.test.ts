@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createOfflineModelServer } from '../../src/offline';
-import { SidecarProcess } from '../support/sidecar-process';
+import { useSidecarWithTestModel } from '../support/sidecar-process';
 
 const CHILD = `export const meta = { name: 'fan', description: 'One agent per item' };
 const r = await parallel(args.items.map((i) => () => agent('nested crash item ' + i, { label: 'item ' + i })));
@@ -17,20 +16,11 @@ return { answered, summary: typeof summary };`;
  * the saved file was edited meanwhile), and no completed agent of the child is asked again.
  */
 describe('a workflow() child across a SIGKILL', () => {
-  const model = createOfflineModelServer({ latencyMs: 40 });
-  let sidecar: SidecarProcess;
-
-  beforeAll(async () => {
-    const { url } = await model.listen(0, '127.0.0.1');
-    sidecar = new SidecarProcess({ DW_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-test-not-a-real-key', ANTHROPIC_BASE_URL: url });
-    await sidecar.start();
-  });
-  afterAll(async () => {
-    await sidecar.kill();
-    await model.close();
-  });
+  const env = useSidecarWithTestModel({ latencyMs: 40 });
+  const { model } = env;
 
   test('the restarted run converges and its child pays only for the agents in flight at the kill', async () => {
+    const { sidecar } = env;
     expect((await sidecar.request('POST', '/v1/workflows', { name: 'fan', script: CHILD })).status).toBe(201);
     const started = await sidecar.request<{ id: string }>('POST', '/v1/runs', { task: 'nested crash', script: PARENT });
     expect(started.status).toBe(201);

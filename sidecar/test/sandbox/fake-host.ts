@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, type ErrorInfo } from '../../src/errors/errors';
 import type { AgentOptions, WorkflowRef } from '../../src/core/types';
-import type { CheckedScript, ChildWorkflow, SandboxHost, SandboxLimits, ScriptRun } from '../../src/sandbox/types';
+import type { CheckedScript, ChildWorkflow, SandboxHost, SandboxLimits, SandboxOutcome, ScriptRun } from '../../src/sandbox/types';
 
 export interface AgentCall {
   readonly seq: number;
@@ -95,4 +95,16 @@ export function runOf(source: string, over: Partial<Omit<ScriptRun, 'limits'>> &
     limits: { ...LIMITS, ...over.limits },
     signal: over.signal ?? new AbortController().signal,
   };
+}
+
+/** The result of an outcome that must have succeeded. */
+export function ok(outcome: SandboxOutcome): unknown {
+  if (!outcome.ok) throw new Error(`expected success, got ${outcome.error.code}: ${outcome.error.message}`);
+  return outcome.result;
+}
+
+/** The error of an outcome that must have failed. */
+export function failure(outcome: SandboxOutcome): { code: string; message: string } {
+  if (outcome.ok) throw new Error(`expected a failure, got ${JSON.stringify(outcome.result)}`);
+  return outcome.error;
 }

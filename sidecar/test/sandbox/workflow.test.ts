@@ -1,18 +1,8 @@
 import { IsolatedVmSandbox } from '../../src/sandbox';
-import type { SandboxOutcome } from '../../src/sandbox/types';
-import { FakeHost, runOf } from './fake-host';
+import { FakeHost, failure, ok, runOf } from './fake-host';
 
 const sandbox = new IsolatedVmSandbox();
 afterAll(() => sandbox.dispose());
-
-function ok(outcome: SandboxOutcome): unknown {
-  if (!outcome.ok) throw new Error(`expected success, got ${outcome.error.code}: ${outcome.error.message}`);
-  return outcome.result;
-}
-function failure(outcome: SandboxOutcome): { code: string; message: string } {
-  if (outcome.ok) throw new Error(`expected a failure, got ${JSON.stringify(outcome.result)}`);
-  return outcome.error;
-}
 
 const CHILD = `export const meta = { name: 'child' };
 const n = await agent('child ' + args.topic);
