@@ -12,6 +12,7 @@ import {
 	MAX_WAIT_LIMIT_MINUTES,
 } from './actions/run/runAndWait.operation';
 import { router } from './actions/router';
+import { getSavedWorkflows } from './methods/loadOptions';
 
 /**
  * What n8n shows as the tool node's description and takes as the default of its manual Tool
@@ -63,6 +64,10 @@ export class DynamicWorkflow implements INodeType {
 			},
 			...run.description,
 		],
+	};
+
+	methods = {
+		loadOptions: { getSavedWorkflows },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -72,6 +72,8 @@ export type RunRecord = {
 	result: JsonValue;
 	error: ErrorInfo | null;
 	parentId: string | null;
+	/** The saved workflow the run's script came from (sidecars before saved workflows leave it out). */
+	workflow?: string | null;
 	meta: JsonObject | null;
 	createdAt: string;
 	updatedAt: string;
@@ -89,7 +91,10 @@ export type RunList = {
 
 /** The body of POST /v1/runs. */
 export type StartRunBody = {
-	task: string;
+	/** Optional with `workflow`: the sidecar takes the saved workflow's description. */
+	task?: string;
+	/** Run this saved workflow of the sidecar (GET /v1/workflows) instead of planning a script. */
+	workflow?: string;
 	/** An item's JSON or a parsed JSON parameter: the script's `args`. */
 	input?: IDataObject | JsonValue;
 	script?: string;
@@ -118,3 +123,16 @@ export type CallbackPayload = {
 	error?: ErrorInfo | null;
 	usage: Usage;
 };
+
+/** One entry of GET /v1/workflows: a saved workflow of the sidecar, with what its `meta` says. */
+export type SavedWorkflowSummary = {
+	name: string;
+	description: string | null;
+	whenToUse: string | null;
+	phases: string[];
+	valid: boolean;
+	error?: ErrorInfo;
+};
+
+/** GET /v1/workflows */
+export type WorkflowList = { workflows: SavedWorkflowSummary[] };

@@ -4,6 +4,7 @@ import type {
 	IExecuteFunctions,
 	IHttpRequestMethods,
 	IHttpRequestOptions,
+	ILoadOptionsFunctions,
 	IN8nHttpFullResponse,
 	JsonValue,
 } from 'n8n-workflow';
@@ -29,7 +30,7 @@ export type SidecarRequest = {
  * sidecar that cannot be reached into a SidecarApiError with code `sidecar_unreachable`.
  */
 export async function sidecarRequest<T>(
-	context: IExecuteFunctions,
+	context: IExecuteFunctions | ILoadOptionsFunctions,
 	request: SidecarRequest,
 	itemIndex?: number,
 ): Promise<T> {

@@ -22,10 +22,11 @@ program
 program
   .command('run')
   .description('Run one task in this process; progress on stderr, the final run record as JSON on stdout')
-  .argument('<task>', 'what the workflow should do')
+  .argument('[task]', 'what the workflow should do (optional with --workflow)')
   .option('--script <file>', 'use this workflow script instead of planning one')
+  .option('--workflow <name>', 'run this saved workflow (DW_WORKFLOWS_DIR) instead of planning one')
   .option('--input <json>', 'JSON input, available to the script as args')
-  .action(async (task: string, opts: { script?: string; input?: string }) => {
+  .action(async (task: string | undefined, opts: { script?: string; input?: string; workflow?: string }) => {
     process.exitCode = await runCommand(task, opts);
   });
 

@@ -9,13 +9,24 @@ import { ProgressReporter } from './progress';
 export interface RunCommandOptions {
   readonly script?: string;
   readonly input?: string;
+  /** Run this saved workflow (DW_WORKFLOWS_DIR) instead of planning a script. */
+  readonly workflow?: string;
 }
 
 /**
- * `dynamic-workflows run "<task>"`: one run in this process, live progress on stderr, the
- * final run record as JSON on the last line of stdout; exit 0 only when it converged.
+ * `dynamic-workflows run "<task>"` or `run --workflow NAME`: one run in this process, live
+ * progress on stderr, the final run record as JSON on the last line of stdout; exit 0 only when it
+ * converged, 2 when the command line is wrong.
  */
-export async function runCommand(task: string, opts: RunCommandOptions): Promise<number> {
+export async function runCommand(task: string | undefined, opts: RunCommandOptions): Promise<number> {
+  if (task === undefined && opts.workflow === undefined) {
+    process.stderr.write('Give a task, or --workflow NAME to run a saved workflow\n');
+    return 2;
+  }
+  if (opts.workflow !== undefined && opts.script !== undefined) {
+    process.stderr.write('Give --script or --workflow, not both\n');
+    return 2;
+  }
   const env = { ...process.env, DW_DEV: process.env.DW_DEV ?? '1', DW_HOST: '127.0.0.1' };
   const config = loadConfig(env);
   let input: unknown = undefined;
@@ -43,7 +54,12 @@ export async function runCommand(task: string, opts: RunCommandOptions): Promise
   }
   let exitCode = 1;
   try {
-    const started = await core.engine.start({ task, input, script });
+    const started = await core.engine.start({
+      ...(task !== undefined ? { task } : {}),
+      ...(opts.workflow !== undefined ? { workflow: opts.workflow } : {}),
+      input,
+      script,
+    });
     const progress = new ProgressReporter(process.stderr, () => core.engine.get(started.id));
     progress.start();
     const stop = () => {

@@ -72,6 +72,8 @@ export interface SidecarConfig {
   readonly maxResultBytes: number;
   /** Folders under which run workspaces live, separated by the path delimiter (DW_WORKSPACE_ROOTS). @default '<dataDir>/workspaces' */
   readonly workspaceRoots: readonly string[];
+  /** The saved workflows: one `<name>.js` file each (DW_WORKFLOWS_DIR). @default '<dataDir>/workflows' */
+  readonly workflowsDir: string;
   /** Workspaces (relative to a root) where write_file is allowed (DW_WRITABLE_WORKSPACES, comma separated). @default none */
   readonly writableWorkspaces: readonly string[];
   /**
@@ -189,6 +191,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxItems: num(env, L.maxItems),
     maxResultBytes: num(env, L.maxResultBytes),
     workspaceRoots: roots.length ? roots : [path.join(dataDir, 'workspaces')],
+    workflowsDir: env.DW_WORKFLOWS_DIR ? path.resolve(cwd, env.DW_WORKFLOWS_DIR) : path.join(dataDir, 'workflows'),
     writableWorkspaces: list(env.DW_WRITABLE_WORKSPACES, ','),
     mcpServers: servers,
     mcpCallTimeoutMs: num(env, L.mcpCallTimeoutMs),

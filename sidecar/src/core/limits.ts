@@ -203,6 +203,12 @@ export const TEXT_CAPS = {
   log: 8_192,
 } as const;
 
+/** Longest task of a run, in characters. */
+export const MAX_TASK_CHARS = 100_000;
+
+/** Largest workflow script in characters: a run's script, a saved workflow, a workflow() child. */
+export const MAX_SCRIPT_CHARS = 200_000;
+
 /** Largest prompt (or system prompt) a script may give one agent; larger fails that agent with `prompt_too_large`. */
 export const MAX_PROMPT_CHARS = 1_000_000;
 

@@ -58,8 +58,14 @@ export type AgentIsolationMode = (typeof AGENT_ISOLATIONS)[number];
  */
 export const BUILTIN_AGENT_TYPES = ['general-purpose'] as const;
 
-/** The script API the core prelude installs. */
-export const SCRIPT_API_GLOBALS = ['args', 'agent', 'parallel', 'pipeline', 'phase', 'log', 'budget'] as const;
+/** The script API the core prelude installs: Claude Code's script surface. */
+export const SCRIPT_API_GLOBALS = ['args', 'agent', 'parallel', 'pipeline', 'phase', 'log', 'budget', 'workflow'] as const;
+
+/**
+ * What a script started by workflow() sees under its own names instead of the parent's globals: its
+ * own `args`, and a `workflow` that refuses (one level of nesting).
+ */
+export const CHILD_WORKFLOW_PARAMS = ['args', 'workflow'] as const;
 
 /** The verification helpers the verification prelude installs. */
 export const VERIFICATION_GLOBALS = ['consensus', 'verify', 'converge'] as const;

@@ -53,7 +53,10 @@ export type CallbackEvent = 'converged' | 'failed' | 'cancelled' | 'awaiting_app
 
 /** The body of POST /v1/runs. */
 export interface RunSpec {
-  readonly task: string;
+  /** What the run is for; optional with `workflow` (the saved workflow's description stands in). */
+  readonly task?: string;
+  /** Run the saved workflow of this name (DW_WORKFLOWS_DIR) instead of planning a script. */
+  readonly workflow?: string;
   readonly input?: unknown;
   readonly script?: string;
   readonly options?: RunOptions;
@@ -85,6 +88,8 @@ export interface RunRecord {
   error: ErrorInfo | null;
   /** The run whose journal this run reuses (rerun), if any. */
   parentId: string | null;
+  /** The saved workflow the run's script came from (`workflow` in the start body); absent on older records. */
+  workflow?: string | null;
   meta: ScriptMeta | null;
   createdAt: string;
   updatedAt: string;
@@ -121,6 +126,9 @@ export interface ScriptMeta {
 }
 
 export type { AgentEffort } from './names';
+
+/** What a script passes to workflow(): a saved workflow's name, or a script inside the workflows folder. */
+export type WorkflowRef = string | { readonly scriptPath: string };
 
 /** Options a script passes to agent(). */
 export interface AgentOptions {
@@ -189,7 +197,7 @@ export interface AgentRecord {
 /** Events of a run, as stored and streamed over SSE. */
 export type RunEvent =
   | { type: 'run.status'; status: RunStatus; error?: ErrorInfo | null }
-  | { type: 'run.script'; source: 'planner' | 'user' | 'rerun' }
+  | { type: 'run.script'; source: 'planner' | 'user' | 'rerun' | 'workflow'; workflow?: string }
   | { type: 'phase'; name: string }
   | { type: 'agent.queued'; seq: number; label: string | null; phase: string | null }
   | { type: 'agent.started'; seq: number; label: string | null; phase: string | null }

@@ -1,4 +1,5 @@
 import type { AgentRecord, AgentStatus, RunRecord, RunSpec, RunStatus, StoredEvent } from '../core/types';
+import type { SavedWorkflow, SavedWorkflowSummary } from '../store/workflows';
 
 export interface ListRunsQuery {
   readonly status?: RunStatus;
@@ -16,6 +17,26 @@ export interface ListAgentsQuery {
 }
 
 export type EventListener = (e: StoredEvent) => void;
+
+/** The body of POST /v1/workflows: a script, or the id of a run whose script to save. */
+export interface SaveWorkflowRequest {
+  readonly name: string;
+  readonly script?: string;
+  readonly fromRun?: string;
+  /** Replace a saved workflow of the same name. @default false (`workflow_exists`, 409) */
+  readonly replace?: boolean;
+}
+
+/** Saved workflows (DW_WORKFLOWS_DIR): named scripts, run by name or called with workflow(). */
+export interface WorkflowsApi {
+  list(): SavedWorkflowSummary[];
+  /** @throws WorkflowNotFoundError */
+  get(name: string): SavedWorkflow;
+  /** Checks the script like a run's; @throws WorkflowExistsError unless `replace`. */
+  save(req: SaveWorkflowRequest): { workflow: SavedWorkflow; created: boolean };
+  /** @throws WorkflowNotFoundError */
+  delete(name: string): void;
+}
 
 /**
  * What the HTTP service (and the CLI) need of the engine. Methods throw DwError subclasses
@@ -41,6 +62,8 @@ export interface EngineApi {
   events(runId: string | null, afterId: number, limit?: number): StoredEvent[];
   /** Live events as they are stored; returns an unsubscribe function. */
   subscribe(runId: string | null, listener: EventListener): () => void;
+  /** The saved workflows; `start({ workflow })` runs one by name. */
+  readonly workflows: WorkflowsApi;
   /** Agents in flight across the sidecar right now (for metrics and the global cap). */
   inFlight(): number;
   close(): Promise<void>;

@@ -33,6 +33,7 @@ import { checkScript } from '../sandbox';
 import type { CheckedScript, ScriptSandbox } from '../sandbox/types';
 import { resolveWorkspace } from '../tools';
 import type { ToolContext } from '../tools/types';
+import { ChildScripts } from '../store/child-scripts';
 import { EventLog } from '../store/events';
 import { Journal } from '../store/journal';
 import { McpToolLists } from '../store/mcp-tools';
@@ -46,6 +47,7 @@ import { RunContext } from './run-context';
 import { checkRunTools, mcpSessionFor } from './run-mcp';
 import { RunRecords } from './run-records';
 import { RunSlots } from './run-slots';
+import { SavedWorkflows } from './workflows';
 
 /** What the engine is built from; the composition root (cli/serve) wires the real ones. */
 export interface EngineDeps {
@@ -78,6 +80,8 @@ export class Engine implements EngineApi {
   private readonly planning: Planning;
   private readonly slots: RunSlots;
   private readonly globalLimit: LimitFunction;
+  private readonly childScripts: ChildScripts;
+  readonly workflows: SavedWorkflows;
   private readonly executions = new Map<string, Execution>();
   private readonly warmup = new PrefixWarmup();
   private readonly isolation: Isolation;
@@ -110,6 +114,13 @@ export class Engine implements EngineApi {
     this.slots = new RunSlots(config.maxRuns, config.maxSandboxMemoryMb);
     this.globalLimit = pLimit(config.globalMaxParallel);
     this.isolation = isolationOf(config);
+    this.childScripts = new ChildScripts(deps.db);
+    this.workflows = new SavedWorkflows(config.workflowsDir, (runId) => {
+      this.get(runId);
+      const script = this.runs.script(runId);
+      if (script === null) throw new InvalidStateError(`Run ${runId} has no script yet: it is still being planned`);
+      return script;
+    });
   }
 
   /**
@@ -131,15 +142,16 @@ export class Engine implements EngineApi {
     return runs.length;
   }
 
-  async start(spec: RunSpec): Promise<RunRecord> {
+  async start(body: RunSpec): Promise<RunRecord> {
     this.assertOpen();
+    const spec = this.workflows.startSpec(body);
     const checked = this.validate(spec);
     const now = new Date().toISOString();
     const run: RunRecord = {
       id: randomUUID(),
       status: 'queued',
       phase: null,
-      task: spec.task,
+      task: checked.task,
       input: spec.input ?? null,
       options: spec.options ?? {},
       limits: checked.limits,
@@ -148,6 +160,7 @@ export class Engine implements EngineApi {
       result: null,
       error: null,
       parentId: null,
+      workflow: spec.workflow ?? null,
       meta: checked.script?.meta ?? null,
       createdAt: now,
       updatedAt: now,
@@ -157,7 +170,8 @@ export class Engine implements EngineApi {
       estimate: null,
       deadlineAt: null,
     };
-    return this.create(run, spec, checked.script, checked.script ? 'user' : null);
+    const origin = spec.workflow !== undefined ? 'workflow' : checked.script ? 'user' : null;
+    return this.create(run, spec, checked.script, origin);
   }
 
   get(id: string): RunRecord {
@@ -239,6 +253,8 @@ export class Engine implements EngineApi {
       result: null,
       error: null,
       parentId: parent.id,
+      // An edited script is no longer the saved workflow's.
+      workflow: opts.script === undefined ? (parent.workflow ?? null) : null,
       meta: script.meta,
       createdAt: now,
       updatedAt: now,
@@ -313,16 +329,19 @@ export class Engine implements EngineApi {
     await Promise.allSettled([...this.executions.values()].map((e) => e.done));
   }
 
-  private create(run: RunRecord, spec: RunSpec, script: CheckedScript | null, source: 'user' | 'rerun' | null): RunRecord {
+  private create(run: RunRecord, spec: RunSpec, script: CheckedScript | null, source: 'user' | 'rerun' | 'workflow' | null): RunRecord {
     this.records.insert(run, spec, script?.source ?? null);
     this.records.emit(run.id, { type: 'run.status', status: 'queued' });
-    if (source) this.records.emit(run.id, { type: 'run.script', source });
+    if (source === 'workflow' && spec.workflow !== undefined)
+      this.records.emit(run.id, { type: 'run.script', source, workflow: spec.workflow });
+    else if (source) this.records.emit(run.id, { type: 'run.script', source });
     this.schedule(run.id);
     return this.get(run.id);
   }
 
-  private validate(spec: RunSpec): { limits: RunRecord['limits']; script: CheckedScript | null } {
+  private validate(spec: RunSpec): { task: string; limits: RunRecord['limits']; script: CheckedScript | null } {
     if (!spec || typeof spec.task !== 'string' || !spec.task.trim()) throw new ValidationError('`task` must be a non-empty string');
+    const task = spec.task;
     checkRunTools(spec.options?.tools ?? [], this.deps.config);
     if (spec.options?.workspace !== undefined) resolveWorkspace([...this.deps.config.workspaceRoots], spec.options.workspace);
     const limits = resolveLimits(this.deps.config, spec.options?.limits);
@@ -335,7 +354,7 @@ export class Engine implements EngineApi {
         throw new ScriptCheckError(toErrorInfo(err).message);
       }
     }
-    return { limits, script };
+    return { task, limits, script };
   }
 
   private setPaused(id: string, paused: boolean): RunRecord {
@@ -405,6 +424,8 @@ export class Engine implements EngineApi {
     const mcp = mcpSessionFor(run, config, this.mcpLists, this.records);
     const ctx = new RunContext(run, {
       journal: this.journal,
+      workflows: this.workflows.library,
+      childScripts: this.childScripts,
       records: this.records,
       globalLimit: this.globalLimit,
       agentDeps: {

@@ -11,6 +11,7 @@ import {
   ToolNotAllowedError,
   UnknownAgentTypeError,
   UsdBudgetError,
+  ValidationError,
   toErrorInfo,
 } from '../errors/errors';
 import { MAX_PROMPT_CHARS, TEXT_CAPS, capText } from '../core/limits';
@@ -19,9 +20,12 @@ import { BUILTIN_AGENT_TYPES } from '../core/names';
 import { isToolAllowed } from '../core/mcp';
 import { AgentFailure, runAgent, thinkingBudget, type AgentDeps, type AgentTask } from '../agents/runner';
 import type { AgentTypeProfile } from '../config/config';
-import { emptyUsage, totalTokens, type AgentOptions, type AgentRecord, type RunRecord, type Usage } from '../core/types';
-import type { SandboxHost } from '../sandbox/types';
+import { emptyUsage, totalTokens, type AgentOptions, type AgentRecord, type RunRecord, type Usage, type WorkflowRef } from '../core/types';
+import { checkScript } from '../sandbox/check';
+import type { ChildWorkflow, SandboxHost } from '../sandbox/types';
+import type { ChildScripts } from '../store/child-scripts';
 import type { Journal } from '../store/journal';
+import type { WorkflowLibrary } from '../store/workflows';
 import { AdaptiveConcurrency } from './concurrency';
 import { fingerprint } from './fingerprint';
 import { Gate } from './gate';
@@ -32,6 +36,10 @@ import type { RunRecords } from './run-records';
 /** What a run context needs from the engine around it. */
 export interface RunContextDeps {
   readonly journal: Journal;
+  /** The saved workflows workflow() runs (DW_WORKFLOWS_DIR). */
+  readonly workflows: WorkflowLibrary;
+  /** The child scripts this run's workflow() calls ran, as first read. */
+  readonly childScripts: ChildScripts;
   /** The writer of the run's record and events. */
   readonly records: RunRecords;
   readonly globalLimit: LimitFunction;
@@ -128,6 +136,38 @@ export class RunContext implements SandboxHost {
       total: { tokens: this.run.limits.maxTokens, usd: this.run.limits.maxUsd },
       spent: { tokens: totalTokens(u), usd: u.usd },
     };
+  }
+
+  /**
+   * workflow(ref): the child's script, the one journaled for this run and reference when there is
+   * one (a replay runs what the first execution ran, whatever the file says now), else read from
+   * the workflows folder, checked, and journaled before the child starts.
+   */
+  async workflow(ref: WorkflowRef): Promise<ChildWorkflow> {
+    if (this.signal.aborted) throw reasonOf(this.signal);
+    if (typeof ref !== 'string' && typeof ref?.scriptPath !== 'string')
+      throw new ValidationError("workflow(nameOrRef): expected a saved workflow's name or { scriptPath }");
+    const key = JSON.stringify(typeof ref === 'string' ? ref : { scriptPath: ref.scriptPath });
+    let child = this.deps.childScripts.get(this.id, key);
+    const journaled = child !== null;
+    if (child === null) {
+      const read = this.readChild(ref);
+      checkScript(read.script);
+      child = this.deps.childScripts.record({ runId: this.id, ref: key, ...read, at: new Date().toISOString() });
+    }
+    this.log(
+      `workflow(${capText(key, TEXT_CAPS.label)}): ${child.name} (sha256 ${child.sha256.slice(0, 12)}${journaled ? ', from the journal' : ''})`,
+    );
+    return { name: child.name, source: child.script };
+  }
+
+  private readChild(ref: WorkflowRef): { name: string; script: string; sha256: string } {
+    if (typeof ref === 'string') {
+      const saved = this.deps.workflows.get(ref);
+      return { name: saved.name, script: saved.script, sha256: saved.sha256 };
+    }
+    const found = this.deps.workflows.resolve(ref.scriptPath);
+    return { name: found.relativePath, script: found.script, sha256: found.sha256 };
   }
 
   async agent(_sandboxSeq: number, prompt: string, opts: AgentOptions): Promise<unknown> {

@@ -136,6 +136,47 @@ export class InvalidStateError extends DwError {
   }
 }
 
+// Saved workflows (DW_WORKFLOWS_DIR) and workflow().
+export class WorkflowNotFoundError extends DwError {
+  constructor(name: string) {
+    super('workflow_not_found', `No saved workflow named "${name}"`, 404);
+  }
+}
+export class WorkflowExistsError extends DwError {
+  constructor(name: string) {
+    super('workflow_exists', `A saved workflow named "${name}" exists already; send \`replace: true\` to replace it`, 409);
+  }
+}
+export class WorkflowNameError extends DwError {
+  constructor(name: string, pattern: string) {
+    super('invalid_workflow_name', `Invalid workflow name ${JSON.stringify(name.slice(0, 120))}: expected ${pattern}`, 400);
+  }
+}
+export class WorkflowPathError extends DwError {
+  constructor(scriptPath: string, why: string) {
+    super('workflow_path_denied', `workflow({ scriptPath: ${JSON.stringify(scriptPath.slice(0, 300))} }): ${why}`, 403);
+  }
+}
+export class WorkflowNestingError extends DwError {
+  constructor() {
+    super(
+      'workflow_nesting',
+      'workflow() called from a workflow that workflow() started: one level of nesting only (call both from the parent script instead)',
+      422,
+    );
+  }
+}
+export class WorkflowLimitError extends DwError {
+  constructor(limit: number) {
+    super('workflow_limit', `workflow() limit reached: a run may call workflow() at most ${limit} times (its maxAgents)`, 422);
+  }
+}
+export class ScriptTooLargeError extends DwError {
+  constructor(chars: number, limit: number) {
+    super('script_too_large', `The script is ${chars} characters; at most ${limit}`, 413);
+  }
+}
+
 // Requests and configuration.
 export class ValidationError extends DwError {
   constructor(message: string) {

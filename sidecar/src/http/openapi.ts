@@ -95,6 +95,7 @@ function operation(route: CollectedRoute & { docs: RouteDocs }): Record<string, 
     responses['400'] = errorResponse('Invalid request (`invalid_request`, `invalid_json`)');
   if (!route.public) responses['401'] = errorResponse('Missing or wrong bearer token (`unauthorized`)');
   if (route.url.includes(':id')) responses['404'] ??= errorResponse('No such run (`run_not_found`)');
+  if (route.url.includes(':name')) responses['404'] ??= errorResponse('No such saved workflow (`workflow_not_found`)');
   responses.default = errorResponse('Any other error, as `{error: {code, message}}`');
   const body = schema?.body as { type?: unknown } | undefined;
   return {

@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { openApiRoutes } from './routes/openapi';
 import { runsRoutes } from './routes/runs';
+import { workflowsRoutes } from './routes/workflows';
 import { DEFAULT_SSE_OPTIONS, SseHub, type SseOptions } from './sse';
 import { createValidatorCompiler } from './validation';
 
@@ -133,6 +134,7 @@ export function buildServer(deps: BuildServerDeps): FastifyInstance {
   actionsRoutes(app, ctx);
   callbacksRoutes(app, ctx);
   eventsRoutes(app, ctx);
+  workflowsRoutes(app, ctx);
   metricsRoutes(app, ctx);
   openApiRoutes(app, ctx);
   for (const plugin of deps.plugins ?? []) void app.register(plugin);

@@ -1,14 +1,28 @@
 import ivm from 'isolated-vm';
-import { AgentLimitError, DeterminismError, ItemLimitError, MemoryLimitError, toErrorInfo, type ErrorInfo } from '../errors/errors';
-import type { AgentOptions } from '../core/types';
-import type { SandboxHost, SandboxLimits } from './types';
+import {
+  AgentLimitError,
+  DeterminismError,
+  ItemLimitError,
+  MemoryLimitError,
+  WorkflowLimitError,
+  WorkflowNestingError,
+  WorkflowNotFoundError,
+  toErrorInfo,
+  type ErrorInfo,
+} from '../errors/errors';
+import type { AgentOptions, WorkflowRef } from '../core/types';
+import type { ChildWorkflow, SandboxHost, SandboxLimits } from './types';
 
 /** What the isolate gets back from one agent call; never a rejection, so codes survive the crossing. */
 type AgentReply = { ok: true; value: unknown } | { ok: false; error: ErrorInfo };
+/** What the isolate gets back from one workflow() call: the id of the compiled child, or why not. */
+type WorkflowReply = { ok: true; id: number } | { ok: false; error: ErrorInfo };
 
 export interface BridgeEvents {
-  /** An agent call finished on the host (its reply is on its way into the isolate). */
+  /** An agent or workflow() call finished on the host (its reply is on its way into the isolate). */
   onAgentSettled(): void;
+  /** Compiles a child script in the run's context and registers it with the prelude; resolves with its id. */
+  compileChild(child: ChildWorkflow): Promise<number>;
 }
 
 /**
@@ -17,11 +31,12 @@ export interface BridgeEvents {
  * isolate promise); the rest are synchronous ivm.Callbacks. Arguments and results are copies.
  */
 export class HostBridge {
-  /** Agent calls the host has received. */
+  /** Agent and workflow() calls the host has received. */
   received = 0;
-  /** Agent calls the host has not answered yet. */
+  /** Agent and workflow() calls the host has not answered yet. */
   pending = 0;
   private readonly agentRef: ivm.Reference<(seq: number, prompt: string, opts: AgentOptions) => Promise<AgentReply>>;
+  private readonly workflowRef: ivm.Reference<(ref: WorkflowRef) => Promise<WorkflowReply>>;
 
   constructor(
     private readonly host: SandboxHost,
@@ -40,9 +55,22 @@ export class HostBridge {
         events.onAgentSettled();
       }
     });
+    this.workflowRef = new ivm.Reference(async (ref: WorkflowRef): Promise<WorkflowReply> => {
+      this.received += 1;
+      this.pending += 1;
+      try {
+        if (!host.workflow) throw new WorkflowNotFoundError(typeof ref === 'string' ? ref : String(ref.scriptPath));
+        return { ok: true, id: await events.compileChild(await host.workflow(ref)) };
+      } catch (err) {
+        return { ok: false, error: toErrorInfo(err) };
+      } finally {
+        this.pending -= 1;
+        events.onAgentSettled();
+      }
+    });
   }
 
-  /** The closure arguments $0..$5 of CORE_PRELUDE, in order. */
+  /** The closure arguments $0..$6 of CORE_PRELUDE, in order (see InstallArguments). */
   preludeArguments(limits: SandboxLimits, maxCollectionEntries: number): ivm.Transferable[] {
     const host = this.host;
     return [
@@ -61,11 +89,13 @@ export class HostBridge {
         host.emit(String(type), payload);
       }),
       new ivm.Callback((kind: string, arg: unknown) => limitMessage(kind, arg, limits, maxCollectionEntries)),
+      this.workflowRef,
     ];
   }
 
   release(): void {
     this.agentRef.release();
+    this.workflowRef.release();
   }
 }
 
@@ -78,6 +108,10 @@ function limitMessage(kind: string, arg: unknown, limits: SandboxLimits, maxColl
       return new AgentLimitError(Number(arg)).message;
     case 'item_limit':
       return new ItemLimitError(Number(arg), limits.maxItems).message;
+    case 'workflow_limit':
+      return new WorkflowLimitError(Number(arg)).message;
+    case 'workflow_nesting':
+      return new WorkflowNestingError().message;
     case 'collection':
       return `${new MemoryLimitError(limits.memoryMb).message}: a ${String(arg)} may hold at most ${maxCollectionEntries} entries at this memoryMb`;
     default:

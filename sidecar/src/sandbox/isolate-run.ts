@@ -1,5 +1,6 @@
 import ivm from 'isolated-vm';
-import { CpuLimitError, DwError, ScriptError, ValidationError, type ErrorInfo } from '../errors/errors';
+import { CpuLimitError, DwError, RunCancelledError, ScriptError, ValidationError, type ErrorInfo } from '../errors/errors';
+import { CHILD_WORKFLOW_PARAMS } from '../core/names';
 import { HostBridge } from './bridge';
 import { cpuWatchdog } from './cpu-watchdog';
 import { collectionCap, validateLimits } from './limits';
@@ -13,8 +14,9 @@ import {
   type PreludeModule,
   type PreludeResult,
 } from './prelude';
-import { SCRIPT_FILENAME, toRunnable } from './transform';
-import type { SandboxLimits, SandboxOutcome, ScriptRun } from './types';
+import type { ChildFactory } from './isolate/contract';
+import { SCRIPT_FILENAME, childFilename, toRunnable } from './transform';
+import type { ChildWorkflow, SandboxLimits, SandboxOutcome, ScriptRun } from './types';
 
 export interface RunSettings {
   readonly preludeModules: readonly PreludeModule[];
@@ -42,6 +44,8 @@ export class IsolateRun {
   private isolate: ivm.Isolate | null = null;
   private bridge: HostBridge | null = null;
   private status: ivm.Reference<() => number> | null = null;
+  private context: ivm.Context | null = null;
+  private register: ivm.Reference<PreludeApi['register']> | null = null;
   private unwatch: (() => void) | null = null;
   private stallCheckQueued = false;
   private readonly onAbort = (): void => this.end(abortInfo(this.run.signal.reason));
@@ -77,8 +81,12 @@ export class IsolateRun {
     const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb, onCatastrophicError: (m) => this.catastrophe(m, limits) });
     this.isolate = isolate;
     const context = await isolate.createContext();
+    this.context = context;
     if (this.settled) return;
-    const bridge = new HostBridge(run.host, { onAgentSettled: () => this.scheduleStallCheck() });
+    const bridge = new HostBridge(run.host, {
+      onAgentSettled: () => this.scheduleStallCheck(),
+      compileChild: (child) => this.compileChild(child, timeout),
+    });
     this.bridge = bridge;
     const preludeArgs = [...bridge.preludeArguments(limits, collectionCap(limits.memoryMb)), config];
     const prelude = await isolate.compileScript(corePrelude(), { filename: CORE_PRELUDE_FILE });
@@ -89,6 +97,7 @@ export class IsolateRun {
     const emitFn = await api.get('emit', { reference: true });
     const lockFn = await api.get('lock', { reference: true });
     this.status = await api.get('status', { reference: true });
+    this.register = await api.get('register', { reference: true });
     for (const { source, filename } of settings.preludeModules) {
       await context.evalClosure(moduleSource(source), [emitFn.derefInto()], { timeout, filename, lineOffset: -1 });
     }
@@ -110,6 +119,24 @@ export class IsolateRun {
     this.finish(resultOutcome(result, limits));
   }
 
+  /**
+   * Compiles a workflow() child in the run's context (same isolate: same heap, CPU watchdog, guards
+   * and agent()), as a function of its own `args` and `workflow`, and hands it to the prelude.
+   */
+  private async compileChild(child: ChildWorkflow, timeout: number): Promise<number> {
+    const { isolate, context, register } = this;
+    if (this.settled || isolate === null || context === null || register === null) throw new RunCancelledError('Run ended');
+    const runnable = toRunnable(child.source, { params: CHILD_WORKFLOW_PARAMS });
+    const script = await isolate.compileScript(runnable.code, { filename: childFilename(child.name), lineOffset: runnable.lineOffset });
+    const factory: ivm.Reference<ChildFactory> = await script.run(context, { reference: true, timeout });
+    try {
+      return await register.apply(undefined, [factory.derefInto()], { timeout });
+    } finally {
+      factory.release();
+      script.release();
+    }
+  }
+
   private fail(err: unknown): void {
     if (this.settled) return;
     if (err instanceof DwError) return this.end(err.toJSON());
@@ -124,7 +151,7 @@ export class IsolateRun {
   /**
    * A script that awaits something no agent call will ever settle would otherwise sit idle
    * until the run's deadline. When no agent call is pending, ask the isolate (behind whatever
-   * it still has queued) how many agents it issued; two idle answers in a row end the run.
+   * it still has queued) how many agent() and workflow() calls it issued; two idle answers in a row end the run.
    */
   private scheduleStallCheck(): void {
     if (this.stallCheckQueued || this.settled) return;
@@ -164,6 +191,7 @@ export class IsolateRun {
     this.run.signal.removeEventListener('abort', this.onAbort);
     try {
       this.status?.release();
+      this.register?.release();
       this.bridge?.release();
       if (this.isolate && !this.isolate.isDisposed) this.isolate.dispose();
     } catch {

@@ -1,5 +1,5 @@
 import type { ErrorInfo } from '../errors/errors';
-import type { AgentOptions, ScriptMeta } from '../core/types';
+import type { AgentOptions, ScriptMeta, WorkflowRef } from '../core/types';
 
 /** A script after the static check: source as written plus what the check extracted. */
 export interface CheckedScript {
@@ -22,6 +22,19 @@ export interface SandboxHost {
   budget(): { total: { tokens: number; usd: number }; spent: { tokens: number; usd: number } };
   /** Structured events from the verification helpers (verify.round …). */
   emit(type: string, payload: Record<string, unknown>): void;
+  /**
+   * The script called workflow(ref): the child's script, already checked, which the sandbox runs in
+   * the same isolate with the same host. Rejects with a named error (`workflow_not_found`,
+   * `workflow_path_denied`, `script_invalid`, …) that the script may catch. A host without it
+   * (benchmarks, tests) has no saved workflows: every call is `workflow_not_found`.
+   */
+  workflow?(ref: WorkflowRef): Promise<ChildWorkflow>;
+}
+
+/** A script workflow() runs: `name` is what its stack frames show (the saved name or its path). */
+export interface ChildWorkflow {
+  readonly name: string;
+  readonly source: string;
 }
 
 export interface SandboxLimits {

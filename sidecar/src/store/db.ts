@@ -96,5 +96,11 @@ function migrate(db: DatabaseSync): void {
       listed_at TEXT NOT NULL,
       PRIMARY KEY (run_id, server)
     );
+    CREATE TABLE IF NOT EXISTS child_scripts (
+      run_id TEXT NOT NULL,
+      ref TEXT NOT NULL,
+      record TEXT NOT NULL,
+      PRIMARY KEY (run_id, ref)
+    );
   `);
 }

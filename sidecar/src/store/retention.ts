@@ -61,6 +61,7 @@ function deleteBatch(db: DatabaseSync, ids: string[], callbacks: boolean, out: P
     out.events += del('events', 'run_id');
     out.agents += del('agents', 'run_id');
     if (hasTable(db, 'mcp_tools')) del('mcp_tools', 'run_id');
+    del('child_scripts', 'run_id');
     if (callbacks) {
       // Deliveries first: they reference their registration.
       out.callbackDeliveries += del('callback_deliveries', 'run_id');

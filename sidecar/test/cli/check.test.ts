@@ -99,6 +99,15 @@ return verify(cfg);`),
     );
     expect(Object.entries(used).filter(([, n]) => n.length > 0)).toEqual([['09-spent-delta.workflow', ['budget.usd']]]);
   });
+
+  it("workflow() by name or by scriptPath is Claude Code's surface, not an extension; so are the saved children", () => {
+    expect(
+      findExtensions("const r = await workflow('audit', { files: args.files });\nreturn await workflow({ scriptPath: 'lib/x.js' }, r);"),
+    ).toEqual([]);
+    const saved = path.join(COMPAT, 'saved');
+    for (const f of [...fs.readdirSync(saved).filter((n) => n.endsWith('.workflow')), 'lib/outline.workflow'])
+      expect([f, findExtensions(fs.readFileSync(path.join(saved, f), 'utf8'))]).toEqual([f, []]);
+  });
 });
 
 describe('checkCommand', () => {

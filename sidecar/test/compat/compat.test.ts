@@ -266,4 +266,90 @@ describe('Claude Code workflow scripts run unchanged', () => {
       expect(fs.existsSync(path.join(h.dataDir, 'isolation', done.id))).toBe(false);
     }
   });
+
+  describe('workflow(): saved workflows nested one level', () => {
+    const SAVED = path.join(SCRIPTS, 'saved');
+    beforeAll(() => {
+      for (const name of ['review-files', 'gives-up', 'calls-another']) {
+        h.engine.workflows.save({ name, script: fs.readFileSync(path.join(SAVED, `${name}.workflow`), 'utf8'), replace: true });
+      }
+      fs.mkdirSync(path.join(h.config.workflowsDir, 'lib'), { recursive: true });
+      fs.copyFileSync(path.join(SAVED, 'lib', 'outline.workflow'), path.join(h.config.workflowsDir, 'lib', 'outline.js'));
+      // A real script just outside the folder: refused for where it is, not missing.
+      fs.writeFileSync(path.join(path.dirname(h.config.workflowsDir), 'outside.js'), 'return 1;');
+    });
+
+    test("by name: the child gets its own args, its agents are the run's, and its return value reaches the parent", async () => {
+      const done = await run('19-workflow-by-name', { input: { files: ['a.ts', 'b.ts', 'c.ts'] } });
+      expect(done.result).toEqual({ reviewed: 3, notes: 3, summary: 'string', parentArgs: 3 });
+      expect(agents(done.id).map((a) => [a.seq, a.label, a.phase])).toEqual([
+        [1, 'review a.ts', 'Review'],
+        [2, 'review b.ts', 'Review'],
+        [3, 'review c.ts', 'Review'],
+        [4, 'summary', 'Summarise'],
+      ]);
+      expect(done.counts).toMatchObject({ total: 4, done: 4 });
+      const logs = events(done.id).flatMap((e) => (e.event.type === 'log' ? [e.event.message] : []));
+      expect(logs.some((m) => /^workflow\("review-files"\): review-files \(sha256 [0-9a-f]{12}\)$/.test(m))).toBe(true);
+    });
+
+    test('by scriptPath inside the workflows folder, called twice with different args', async () => {
+      const done = await run('20-workflow-by-path', { input: { topic: 'tides' } });
+      expect(done.result).toEqual({
+        first: { topic: 'tides', sections: 2, drafted: true },
+        second: { topic: 'a second topic', sections: 1, drafted: true },
+        argsUntouched: 'tides',
+      });
+      expect(done.counts.total).toBe(3);
+    });
+
+    test('a missing workflow, a path outside the folder, a child that throws and a second level are errors the parent catches', async () => {
+      const done = await run('21-workflow-errors-caught');
+      expect(done.result).toEqual({
+        missing: 'workflow_not_found',
+        outside: 'workflow_path_denied',
+        thrown: 'gave up on tides after one step',
+        nested: 'workflow_nesting',
+        carriedOn: 'string',
+      });
+      // The child's agent before it threw is the run's, like the parent's own.
+      expect(agents(done.id).map((a) => a.label)).toEqual(['look', 'after']);
+    });
+
+    test('a replay of the parent replays the child from the journal: no model call for its finished agents, even after the saved file changed', async () => {
+      const input = { files: ['a.ts', 'b.ts'], marker: '[offline:fail]' };
+      const first = await run('22-workflow-replay', { input });
+      expect(first.result).toEqual({ reviewed: 2, decided: false });
+      const calls = h.model.stats().ok;
+      // Edited after the run: a replay must still run what the run ran.
+      const edited = fs.readFileSync(path.join(SAVED, 'review-files.workflow'), 'utf8').replace('for bugs', 'for style');
+      h.engine.workflows.save({ name: 'review-files', script: edited, replace: true });
+      try {
+        const decide = agents(first.id).find((a) => a.label === 'decide');
+        expect(decide?.status).toBe('failed');
+        await h.engine.restartAgent(first.id, decide?.seq ?? -1);
+        const replayed = await h.engine.waitFor(first.id);
+        expect(replayed.status).toBe('converged');
+        expect(replayed.result).toEqual({ reviewed: 2, decided: false });
+        // The restarted agent went to the model again (and failed again); the child's two did not.
+        expect(h.model.stats().ok).toBe(calls);
+        expect(agents(first.id).map((a) => [a.label, a.status])).toEqual([
+          ['review a.ts', 'done'],
+          ['review b.ts', 'done'],
+          ['decide', 'failed'],
+        ]);
+        const logs = events(first.id).flatMap((e) => (e.event.type === 'log' ? [e.event.message] : []));
+        expect(logs.filter((m) => m.startsWith('workflow("review-files")')).map((m) => m.endsWith(', from the journal)'))).toEqual([
+          false,
+          true,
+        ]);
+      } finally {
+        h.engine.workflows.save({
+          name: 'review-files',
+          script: fs.readFileSync(path.join(SAVED, 'review-files.workflow'), 'utf8'),
+          replace: true,
+        });
+      }
+    });
+  });
 });

@@ -17,7 +17,7 @@ describe('authentication', () => {
 
   it.each(guarded.map((r) => [r.method, r.path]))('%s %s answers 401 without a token', async (method, path) => {
     const res = await h.app.inject({
-      method: method as 'GET' | 'POST',
+      method: method as 'GET' | 'POST' | 'DELETE',
       url: concrete(path, runId),
       payload: method === 'POST' ? { task: 'x' } : undefined,
     });
@@ -38,7 +38,7 @@ describe('authentication', () => {
       `Bearer  ${TOKEN} extra`,
     ]) {
       const res = await h.app.inject({
-        method: method as 'GET' | 'POST',
+        method: method as 'GET' | 'POST' | 'DELETE',
         url: concrete(path, runId),
         headers: { authorization },
         remoteAddress: `10.0.1.${i}`,

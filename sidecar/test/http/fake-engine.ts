@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { EngineApi, EventListener, ListAgentsQuery, ListRunsQuery } from '../../src/engine/api';
+import { SavedWorkflows } from '../../src/engine/workflows';
 import {
   emptyUsage,
   isTerminal,
@@ -17,6 +21,14 @@ const LIMITS = { maxParallel: 16, maxAgents: 1000, maxTokens: 2_000_000, maxUsd:
 export class FakeEngine implements EngineApi {
   readonly runs = new Map<string, RunRecord>();
   readonly scripts = new Map<string, string>();
+  /** The real saved workflows, in a folder of their own (removed by dispose()). */
+  readonly workflowsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-fake-workflows-'));
+  readonly workflows = new SavedWorkflows(this.workflowsDir, (id) => {
+    if (!this.runs.has(id)) throw new RunNotFoundError(id);
+    const script = this.scripts.get(id);
+    if (script === undefined) throw new InvalidStateError(`Run ${id} has no script yet`);
+    return script;
+  });
   readonly agentLogs = new Map<string, AgentRecord[]>();
   readonly stored: StoredEvent[] = [];
   readonly calls: Array<{ method: string; args: unknown[] }> = [];
@@ -209,4 +221,8 @@ export class FakeEngine implements EngineApi {
   }
 
   async close(): Promise<void> {}
+
+  dispose(): void {
+    fs.rmSync(this.workflowsDir, { recursive: true, force: true });
+  }
 }

@@ -73,6 +73,7 @@ export function makeHarness(opts: HarnessOptions = {}): Harness {
       await app.close();
       await callbacks.stop();
       db.close();
+      engine.dispose();
     },
   };
 }

@@ -47,13 +47,14 @@ describe('GET /openapi.json', () => {
 
   it('describes requests with the schemas that validate them', () => {
     const start = doc.paths['/v1/runs']!.post!.requestBody!.content['application/json']!.schema as {
-      required: string[];
+      anyOf: { required: string[] }[];
       properties: {
         task: { maxLength: number };
         options: { properties: { limits: { properties: { maxParallel: { maximum: number } } } } };
       };
     };
-    expect(start.required).toEqual(['task']);
+    // A task, or a saved workflow (which brings its description as the task).
+    expect(start.anyOf.map((s) => s.required)).toEqual([['task'], ['workflow']]);
     expect(start.properties.task.maxLength).toBe(100_000);
     expect(start.properties.options.properties.limits.properties.maxParallel.maximum).toBe(RUN_LIMITS.maxParallel.max);
     const agents = doc.paths['/v1/runs/{id}/agents']!.get!.parameters.map((p) => `${p.in}:${p.name}`);

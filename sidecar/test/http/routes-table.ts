@@ -1,6 +1,6 @@
 /** Every route of the README's HTTP API table (GET / aside), plus /metrics and /openapi.json. */
 export interface RouteRow {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   readonly path: string;
   readonly public?: boolean;
   readonly stream?: boolean;
@@ -22,10 +22,14 @@ export const ROUTES: readonly RouteRow[] = [
   { method: 'POST', path: '/v1/runs/:id/pause' },
   { method: 'POST', path: '/v1/runs/:id/resume' },
   { method: 'POST', path: '/v1/runs/:id/agents/:seq/restart' },
+  { method: 'GET', path: '/v1/workflows' },
+  { method: 'POST', path: '/v1/workflows' },
+  { method: 'GET', path: '/v1/workflows/:name' },
+  { method: 'DELETE', path: '/v1/workflows/:name' },
   { method: 'GET', path: '/metrics' },
   { method: 'GET', path: '/openapi.json' },
 ];
 
 export function concrete(path: string, id: string, seq = 0): string {
-  return path.replace(':id', encodeURIComponent(id)).replace(':seq', String(seq));
+  return path.replace(':id', encodeURIComponent(id)).replace(':seq', String(seq)).replace(':name', 'a-saved-workflow');
 }

@@ -1,25 +1,16 @@
 import { createOfflineModelServer } from '../../src/offline';
-import { SidecarProcess } from '../support/sidecar-process';
+import { SidecarProcess, useSidecarWithTestModel } from '../support/sidecar-process';
 
 /**
  * The model server lives in the test process, so it outlives the sidecar it serves and can
  * count every call; the sidecar reaches it as an Anthropic-compatible ANTHROPIC_BASE_URL.
  */
 describe('durable execution across a SIGKILL', () => {
-  const model = createOfflineModelServer({ latencyMs: 40 });
-  let sidecar: SidecarProcess;
-
-  beforeAll(async () => {
-    const { url } = await model.listen(0, '127.0.0.1');
-    sidecar = new SidecarProcess({ DW_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-test-not-a-real-key', ANTHROPIC_BASE_URL: url });
-    await sidecar.start();
-  });
-  afterAll(async () => {
-    await sidecar.kill();
-    await model.close();
-  });
+  const env = useSidecarWithTestModel({ latencyMs: 40 });
+  const { model } = env;
 
   test('a 300-agent run killed mid-way completes after restart with the same result and no second call for any completed agent', async () => {
+    const { sidecar } = env;
     const script = `
       phase('fan-out');
       const r = await parallel(Array.from({ length: 300 }, (_, i) => () => agent('crash item ' + i, { label: 'item ' + i })));

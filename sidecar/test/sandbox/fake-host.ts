@@ -1,6 +1,6 @@
-import type { ErrorInfo } from '../../src/errors/errors';
-import type { AgentOptions } from '../../src/core/types';
-import type { CheckedScript, SandboxHost, SandboxLimits, ScriptRun } from '../../src/sandbox/types';
+import { WorkflowNotFoundError, type ErrorInfo } from '../../src/errors/errors';
+import type { AgentOptions, WorkflowRef } from '../../src/core/types';
+import type { CheckedScript, ChildWorkflow, SandboxHost, SandboxLimits, SandboxOutcome, ScriptRun } from '../../src/sandbox/types';
 
 export interface AgentCall {
   readonly seq: number;
@@ -18,6 +18,8 @@ export interface FakeHostOptions {
   /** A run-level error to reject with instead of answering. */
   readonly reject?: (seq: number, prompt: string) => ErrorInfo | null;
   readonly budget?: { total: { tokens: number; usd: number }; spent: { tokens: number; usd: number } };
+  /** Child scripts workflow() finds, by name or by scriptPath; any other is `workflow_not_found`. */
+  readonly workflows?: Readonly<Record<string, string>>;
 }
 
 // Unref'd: a slow fake agent left behind by an aborted run must not hold Jest open.
@@ -68,6 +70,14 @@ export class FakeHost implements SandboxHost {
     this.emitted.push({ type, payload });
     this.timeline.push(`emit:${type}`);
   }
+
+  async workflow(ref: WorkflowRef): Promise<ChildWorkflow> {
+    const name = typeof ref === 'string' ? ref : ref.scriptPath;
+    this.timeline.push(`workflow:${name}`);
+    const source = this.options.workflows?.[name];
+    if (source === undefined) throw new WorkflowNotFoundError(name);
+    return { name, source };
+  }
 }
 
 export const LIMITS: SandboxLimits = { memoryMb: 64, cpuMs: 2000, maxAgents: 1000, maxItems: 4096, maxResultBytes: 1_000_000 };
@@ -85,4 +95,16 @@ export function runOf(source: string, over: Partial<Omit<ScriptRun, 'limits'>> &
     limits: { ...LIMITS, ...over.limits },
     signal: over.signal ?? new AbortController().signal,
   };
+}
+
+/** The result of an outcome that must have succeeded. */
+export function ok(outcome: SandboxOutcome): unknown {
+  if (!outcome.ok) throw new Error(`expected success, got ${outcome.error.code}: ${outcome.error.message}`);
+  return outcome.result;
+}
+
+/** The error of an outcome that must have failed. */
+export function failure(outcome: SandboxOutcome): { code: string; message: string } {
+  if (outcome.ok) throw new Error(`expected a failure, got ${JSON.stringify(outcome.result)}`);
+  return outcome.error;
 }

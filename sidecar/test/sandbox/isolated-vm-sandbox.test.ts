@@ -1,18 +1,8 @@
 import { AgentLimitError, ItemLimitError, ResultTooLargeError } from '../../src/errors/errors';
 import { IsolatedVmSandbox } from '../../src/sandbox';
-import type { SandboxOutcome } from '../../src/sandbox/types';
-import { FakeHost, runOf } from './fake-host';
+import { FakeHost, failure, ok, runOf } from './fake-host';
 
 const sandbox = new IsolatedVmSandbox();
-
-function ok(outcome: SandboxOutcome): unknown {
-  if (!outcome.ok) throw new Error(`expected success, got ${outcome.error.code}: ${outcome.error.message}`);
-  return outcome.result;
-}
-function failure(outcome: SandboxOutcome): { code: string; message: string } {
-  if (outcome.ok) throw new Error(`expected a failure, got ${JSON.stringify(outcome.result)}`);
-  return outcome.error;
-}
 
 describe('the script API', () => {
   test('agent, parallel and pipeline compose into the returned result', async () => {

@@ -20,7 +20,8 @@ async function addedGlobals(): Promise<{ core: string[]; verification: string[];
       limits: { maxAgents: 1, maxItems: 1, maxResultBytes: 1, maxCollectionEntries: 1 },
       lockGlobals: [],
     });
-    const api = (await install.apply(undefined, [new ivm.Reference(() => undefined), noop, noop, noop, noop, noop, config], {
+    const ref = new ivm.Reference(() => undefined);
+    const api = (await install.apply(undefined, [ref, noop, noop, noop, noop, noop, ref, config], {
       result: { reference: true },
     })) as ivm.Reference<Record<string, unknown>>;
     const afterCore = (await context.eval(NAMES, { copy: true })) as string[];

@@ -163,6 +163,7 @@ describe('what a script cannot reach', () => {
         'setInterval',
         'setTimeout',
         'unescape',
+        'workflow',
       ].sort(),
     );
   });

@@ -3,21 +3,11 @@ import { SourceMap } from 'node:module';
 import path from 'node:path';
 import { BUNDLE_DIR } from '../../src/bundle-text';
 import { IsolatedVmSandbox } from '../../src/sandbox';
-import type { SandboxOutcome } from '../../src/sandbox/types';
 import { VERIFICATION_PRELUDE } from '../../src/verification';
-import { FakeHost, runOf } from './fake-host';
+import { FakeHost, failure, ok, runOf } from './fake-host';
 
 const sandbox = new IsolatedVmSandbox({ preludeModules: [VERIFICATION_PRELUDE] });
 const sidecar = path.join(__dirname, '..', '..');
-
-function ok(outcome: SandboxOutcome): unknown {
-  if (!outcome.ok) throw new Error(`expected success, got ${outcome.error.code}: ${outcome.error.message}`);
-  return outcome.result;
-}
-function failure(outcome: SandboxOutcome): { code: string; message: string } {
-  if (outcome.ok) throw new Error(`expected a failure, got ${JSON.stringify(outcome.result)}`);
-  return outcome.error;
-}
 
 /** The first stack frame in `file` (name:line:column), mapped through the bundle's source map to its TypeScript source. */
 function originOf(stack: string, file: string): { source: string; line: number; text: string } {

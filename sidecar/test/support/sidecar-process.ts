@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createOfflineModelServer } from '../../src/offline';
 
 const MAIN = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
@@ -171,4 +172,33 @@ export async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Registers beforeAll/afterAll for a built sidecar whose model is an offline model server in the
+ * test process: the server outlives the sidecar it serves (a SIGKILL, a restart) and counts every
+ * call; the sidecar reaches it as an Anthropic-compatible ANTHROPIC_BASE_URL.
+ */
+export function useSidecarWithTestModel(knobs: Parameters<typeof createOfflineModelServer>[0]): {
+  readonly model: ReturnType<typeof createOfflineModelServer>;
+  readonly sidecar: SidecarProcess;
+} {
+  const model = createOfflineModelServer(knobs);
+  let sidecar: SidecarProcess | null = null;
+  beforeAll(async () => {
+    const { url } = await model.listen(0, '127.0.0.1');
+    sidecar = new SidecarProcess({ DW_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-test-not-a-real-key', ANTHROPIC_BASE_URL: url });
+    await sidecar.start();
+  });
+  afterAll(async () => {
+    await sidecar?.kill();
+    await model.close();
+  });
+  return {
+    model,
+    get sidecar(): SidecarProcess {
+      if (!sidecar) throw new Error('the sidecar starts in beforeAll');
+      return sidecar;
+    },
+  };
 }

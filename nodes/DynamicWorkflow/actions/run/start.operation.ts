@@ -16,6 +16,7 @@ import { getJsonParameter } from './jsonParameter';
 const showOnlyForStart = { resource: ['run'], operation: ['start', 'runAndWait'] };
 const showOnlyForStartWithJsonInput = { ...showOnlyForStart, inputSource: ['json'] };
 const showOnlyForStartWithOwnScript = { ...showOnlyForStart, scriptMode: ['script'] };
+const showOnlyForStartWithSavedWorkflow = { ...showOnlyForStart, scriptMode: ['workflow'] };
 
 const EXAMPLE_SCRIPT = `// \`args\` is the run's input; what the script returns is the run's result.
 const answer = await agent(\`Answer briefly: \${JSON.stringify(args)}\`, { label: 'answer' });
@@ -39,7 +40,18 @@ export const description: INodeProperties[] = [
 		description:
 			'What the run should achieve. Claude plans the script from it, and it is kept with the run.',
 		typeOptions: { rows: 3 },
-		displayOptions: { show: showOnlyForStart },
+		displayOptions: { show: showOnlyForStart, hide: { scriptMode: ['workflow'] } },
+	},
+	{
+		displayName: 'Task',
+		name: 'task',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. Audit the files of this release',
+		description:
+			"What this run is for, kept with the run; leave empty to use the saved workflow's description",
+		typeOptions: { rows: 3 },
+		displayOptions: { show: showOnlyForStartWithSavedWorkflow },
 	},
 	{
 		displayName: 'Input',
@@ -87,6 +99,11 @@ export const description: INodeProperties[] = [
 				value: 'script',
 				description: 'Run the script below; planning is skipped',
 			},
+			{
+				name: 'Use a Saved Workflow',
+				value: 'workflow',
+				description: 'Run a script saved on the sidecar under a name; planning is skipped',
+			},
 		],
 		default: 'generate',
 		displayOptions: { show: showOnlyForStart },
@@ -101,6 +118,17 @@ export const description: INodeProperties[] = [
 			'A dynamic-workflow script: globals args, agent(), parallel(), pipeline(), phase(), log(), budget and the verification helpers',
 		typeOptions: { editor: 'jsEditor', rows: 12 },
 		displayOptions: { show: showOnlyForStartWithOwnScript },
+	},
+	{
+		displayName: 'Saved Workflow Name or ID',
+		name: 'workflow',
+		type: 'options',
+		required: true,
+		typeOptions: { loadOptionsMethod: 'getSavedWorkflows' },
+		default: '',
+		description:
+			'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+		displayOptions: { show: showOnlyForStartWithSavedWorkflow },
 	},
 	{
 		displayName: 'Allowed Tools',
@@ -216,8 +244,11 @@ type StartOptions = {
 };
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<RunRecord> {
-	const task = (this.getNodeParameter('task', itemIndex) as string).trim();
-	if (!task) {
+	const scriptMode = this.getNodeParameter('scriptMode', itemIndex, 'generate') as
+		'generate' | 'script' | 'workflow';
+	const task = String(this.getNodeParameter('task', itemIndex, '') ?? '').trim();
+	// A saved workflow brings its own task (its description) when none is given.
+	if (!task && scriptMode !== 'workflow') {
 		throw new NodeOperationError(this.getNode(), 'Task is empty', { itemIndex });
 	}
 
@@ -229,7 +260,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 
 	const options = this.getNodeParameter('options', itemIndex, {}) as StartOptions;
 	const body: StartRunBody = {
-		task,
+		...(task ? { task } : {}),
 		input,
 		options: {
 			approvePlan: this.getNodeParameter('approvePlan', itemIndex, false) as boolean,
@@ -244,9 +275,16 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		},
 	};
 
-	const scriptMode = this.getNodeParameter('scriptMode', itemIndex, 'generate') as
-		'generate' | 'script';
-	if (scriptMode === 'script') {
+	if (scriptMode === 'workflow') {
+		const workflow = String(this.getNodeParameter('workflow', itemIndex, '') ?? '').trim();
+		if (!workflow) {
+			throw new NodeOperationError(this.getNode(), 'No saved workflow chosen', {
+				itemIndex,
+				description: "Choose one of the sidecar's saved workflows, or set Script to Generate",
+			});
+		}
+		body.workflow = workflow;
+	} else if (scriptMode === 'script') {
 		const script = this.getNodeParameter('script', itemIndex, '') as string;
 		if (!script.trim()) {
 			throw new NodeOperationError(this.getNode(), 'Script Code is empty', {

@@ -54,6 +54,7 @@ export const RunRecord: JsonSchema = {
     result: { description: "The script's return value once converged" },
     error: nullable(ref('ErrorInfo')),
     parentId: nullable({ type: 'string' }),
+    workflow: nullable({ type: 'string', description: 'The saved workflow the script came from' }),
     meta: nullable(ref('ScriptMeta')),
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
@@ -182,6 +183,39 @@ export const Health: JsonSchema = {
   properties: { ok: { type: 'boolean', const: true }, version: { type: 'string' } },
 };
 
+export const SavedWorkflow: JsonSchema = {
+  type: 'object',
+  required: ['name', 'sha256', 'valid'],
+  properties: {
+    name: { type: 'string' },
+    description: nullable({ type: 'string' }),
+    whenToUse: nullable({ type: 'string' }),
+    phases: { type: 'array', items: { type: 'string' } },
+    meta: nullable({ type: 'object' }),
+    sha256: { type: 'string', description: 'Hex SHA-256 of the script' },
+    chars: count,
+    updatedAt: { type: 'string', format: 'date-time' },
+    valid: { type: 'boolean', description: 'False for a file that does not pass the script check (see `error`)' },
+    error: ref('ErrorInfo'),
+  },
+};
+
+export const SavedWorkflowWithScript: JsonSchema = {
+  allOf: [ref('SavedWorkflow'), { type: 'object', required: ['script'], properties: { script: { type: 'string' } } }],
+};
+
+export const WorkflowList: JsonSchema = {
+  type: 'object',
+  required: ['workflows'],
+  properties: { workflows: { type: 'array', items: ref('SavedWorkflow') } },
+};
+
+export const WorkflowDeleted: JsonSchema = {
+  type: 'object',
+  required: ['name', 'deleted'],
+  properties: { name: { type: 'string' }, deleted: { type: 'boolean', const: true } },
+};
+
 export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   ErrorInfo,
   ErrorBody,
@@ -196,4 +230,8 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   RunList,
   AgentList,
   Health,
+  SavedWorkflow,
+  SavedWorkflowWithScript,
+  WorkflowList,
+  WorkflowDeleted,
 };

@@ -1,14 +1,14 @@
-import { RUN_LIMITS, RUN_LIMIT_KEYS } from '../../core/limits';
+import { MAX_SCRIPT_CHARS, MAX_TASK_CHARS, RUN_LIMITS, RUN_LIMIT_KEYS } from '../../core/limits';
 import { TOOL_NAMES } from '../../core/names';
 import { MAX_RUN_TOOLS, MCP_TOOL_PATTERN } from '../../core/mcp';
 import { AGENT_STATUSES, RUN_STATUSES } from '../../core/types';
 import { CALLBACK_EVENTS, MAX_CALLBACK_URL_LENGTH } from '../../callbacks/spec';
+import { WORKFLOW_NAME_PATTERN } from '../../store/workflows';
 
 /** JSON Schemas of what clients send; fastify validates with them and /openapi.json documents them. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
-export const MAX_TASK_CHARS = 100_000;
-export const MAX_SCRIPT_CHARS = 200_000;
+export { MAX_SCRIPT_CHARS, MAX_TASK_CHARS };
 /** Deepest nesting accepted in `input`: deeper JSON is a stack-overflow hazard for everything downstream. */
 export const MAX_INPUT_DEPTH = 64;
 
@@ -110,14 +110,27 @@ export function optionsSchema(): JsonSchema {
   };
 }
 
+const workflowName = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 64,
+  pattern: WORKFLOW_NAME_PATTERN,
+  description: 'A saved workflow\'s name: letters, digits, "_" and "-"',
+};
+
 export function startBody(): JsonSchema {
   return {
     type: 'object',
-    required: ['task'],
+    // A saved workflow brings its own task (its description) when none is given.
+    anyOf: [
+      { required: ['task'], properties: { task: { type: 'string' } } },
+      { required: ['workflow'], properties: { workflow: { type: 'string' } } },
+    ],
     properties: {
       task: { type: 'string', minLength: 1, maxLength: MAX_TASK_CHARS, pattern: NOT_BLANK },
       input,
       script: { ...script, description: 'Skips planning when given' },
+      workflow: { ...workflowName, description: 'Run this saved workflow (skips planning); not with `script`' },
       options: optionsSchema(),
       callback: callbackBody,
     },
@@ -141,6 +154,25 @@ export const approveBody: JsonSchema = {
 export const cancelBody = optionalObject({ reason: { type: 'string', maxLength: 1_000 } });
 export const rerunBody = optionalObject({ script, input });
 export const emptyBody = optionalObject({});
+
+export const workflowParams: JsonSchema = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: workflowName },
+  additionalProperties: false,
+};
+
+export const saveWorkflowBody: JsonSchema = {
+  type: 'object',
+  required: ['name'],
+  properties: {
+    name: workflowName,
+    script: { ...script, description: 'The script to save; or `fromRun`' },
+    fromRun: { ...runId, description: 'Save the script of this run' },
+    replace: { type: 'boolean', description: 'Replace a saved workflow of the same name (else 409 `workflow_exists`)' },
+  },
+  additionalProperties: false,
+};
 
 export const listRunsQuery: JsonSchema = {
   type: 'object',

@@ -1,6 +1,6 @@
 /**
  * The script API of the core prelude (runs inside the isolate): agent, parallel, pipeline, phase,
- * log, budget, args, and the private run/emit/status functions handed back to the host.
+ * log, budget, args, workflow, and the private run/emit/status/register functions handed back to the host.
  */
 import { AGENT_EFFORTS, AGENT_ISOLATIONS, AGENT_OPTION_NAMES, type SCRIPT_API_GLOBALS } from '../../core/names';
 import {
@@ -17,13 +17,25 @@ import {
   isFatal,
   isInteger,
   isPlainObject,
+  jsonParse,
+  jsonStringify,
   mathMax,
   MAX_LOG_CHARS,
   objectKeys,
   PromiseCtor,
+  recoverableFromHost,
   TypeErrorCtor,
 } from './common';
-import type { AgentReference, AgentReply, BudgetSnapshot, MessageKind, PreludeConfig } from './contract';
+import type {
+  AgentReference,
+  AgentReply,
+  BudgetSnapshot,
+  ChildFactory,
+  MessageKind,
+  PreludeConfig,
+  WorkflowReference,
+  WorkflowReply,
+} from './contract';
 import { run } from './result';
 
 export interface ApiHost {
@@ -33,6 +45,7 @@ export interface ApiHost {
   readonly budget: () => BudgetSnapshot;
   readonly emit: (type: string, payload: Record<string, unknown>) => void;
   readonly message: (kind: MessageKind, arg: unknown) => string;
+  readonly workflow: WorkflowReference;
 }
 
 type ScriptApi = Record<(typeof SCRIPT_API_GLOBALS)[number], unknown>;
@@ -113,14 +126,47 @@ function settleAgent(r: AgentReply): unknown {
   throw fromHost(r && !r.ok ? r.error : undefined);
 }
 
-function crossingFailed(e: unknown): never {
-  throw coded('internal', 'agent(): the call could not cross the sandbox boundary: ' + errorText(e));
+function crossingFailed(what: string): (e: unknown) => never {
+  return function (e: unknown): never {
+    throw coded('internal', what + '(): the call could not cross the sandbox boundary: ' + errorText(e));
+  };
+}
+const agentCrossingFailed = crossingFailed('agent'),
+  workflowCrossingFailed = crossingFailed('workflow');
+
+const WORKFLOW_USAGE = "workflow(nameOrRef, args?): nameOrRef must be a saved workflow's name or { scriptPath: '…' }";
+
+/** The reference as it crosses to the host: a name, or `{ scriptPath }` and nothing else. */
+function workflowRef(nameOrRef: unknown): string | { scriptPath: string } {
+  if (typeof nameOrRef === 'string' && nameOrRef.trim() !== '') return nameOrRef;
+  if (isPlainObject(nameOrRef)) {
+    const keys = objectKeys(nameOrRef);
+    const scriptPath = nameOrRef.scriptPath;
+    if (keys.length === 1 && typeof scriptPath === 'string' && scriptPath.trim() !== '') return { scriptPath: scriptPath };
+  }
+  throw new TypeErrorCtor(WORKFLOW_USAGE + ', got ' + describeValue(nameOrRef));
+}
+
+/** The child gets its own copy of args, as JSON would carry it (undefined stays undefined). */
+function childArgs(args: unknown): unknown {
+  if (args === undefined) return undefined;
+  let json: string | undefined;
+  try {
+    json = jsonStringify(args);
+  } catch (e) {
+    throw new TypeErrorCtor('workflow(nameOrRef, args): args must be JSON: ' + errorText(e));
+  }
+  if (json === undefined) throw new TypeErrorCtor('workflow(nameOrRef, args): args must be JSON, got ' + describeValue(args));
+  return jsonParse(json);
 }
 
 type Start = (i: number) => unknown;
 
 /** Installs the script API on the global object; returns the private functions for the host. */
-export function installApi(host: ApiHost, config: PreludeConfig): { run: typeof run; emit: ApiHost['emit']; status: () => number } {
+export function installApi(
+  host: ApiHost,
+  config: PreludeConfig,
+): { run: typeof run; emit: ApiHost['emit']; status: () => number; register: (factory: ChildFactory) => number } {
   const LIMITS = config.limits;
   let issued = 0;
 
@@ -131,7 +177,7 @@ export function installApi(host: ApiHost, config: PreludeConfig): { run: typeof 
     const clean = agentOptions(opts);
     if (issued >= LIMITS.maxAgents) throw coded('agent_limit', host.message('agent_limit', LIMITS.maxAgents));
     issued += 1;
-    return host.agent.apply(undefined, [issued, prompt, clean], APPLY).then(settleAgent, crossingFailed);
+    return host.agent.apply(undefined, [issued, prompt, clean], APPLY).then(settleAgent, agentCrossingFailed);
   }
 
   function checkItems(n: number): void {
@@ -292,10 +338,40 @@ export function installApi(host: ApiHost, config: PreludeConfig): { run: typeof 
     host.emit(type, payload);
   }
 
-  const API: ScriptApi = { args: config.hasArgs ? config.args : undefined, agent, parallel, pipeline, phase, log, budget };
+  // Children compiled by the host, waiting for the workflow() call that asked for them.
+  const children = new Map<number, ChildFactory>();
+  let registered = 0;
+  function register(factory: ChildFactory): number {
+    registered += 1;
+    children.set(registered, factory);
+    return registered;
+  }
+  function nested(): never {
+    throw recoverableFromHost({ code: 'workflow_nesting', message: host.message('workflow_nesting', null) });
+  }
+  // The child runs in this isolate with the same agent(), budget and journal: its agents count
+  // towards the run's and replay with it. Its `args` and `workflow` are its own (CHILD_WORKFLOW_PARAMS).
+  let workflowCalls = 0;
+  function workflow(nameOrRef: unknown, args?: unknown): Promise<unknown> {
+    const ref = workflowRef(nameOrRef);
+    const copy = childArgs(args);
+    // Each call crosses to the host and reads a file: bounded like agents, so a loop cannot spin until the deadline.
+    if (workflowCalls >= LIMITS.maxAgents) throw coded('workflow_limit', host.message('workflow_limit', LIMITS.maxAgents));
+    workflowCalls += 1;
+    return host.workflow.apply(undefined, [ref], APPLY).then(function (r: WorkflowReply): Promise<unknown> {
+      if (r === null || typeof r !== 'object' || r.ok !== true) throw recoverableFromHost(r && !r.ok ? r.error : undefined);
+      const factory = children.get(r.id);
+      children.delete(r.id);
+      if (factory === undefined) throw coded('internal', 'workflow(): the host answered with a child it never registered');
+      return factory(copy, nested)();
+    }, workflowCrossingFailed);
+  }
+
+  const API: ScriptApi = { args: config.hasArgs ? config.args : undefined, agent, parallel, pipeline, phase, log, budget, workflow };
   const apiNames = objectKeys(API) as Array<keyof ScriptApi>;
   for (let i = 0; i < apiNames.length; i++) {
     defineProperty(g, apiNames[i], { value: API[apiNames[i]], writable: false, enumerable: false, configurable: false });
   }
-  return { run, emit, status: () => issued };
+  // What the host has been asked for: its stall check compares this with the calls it received.
+  return { run, emit, status: () => issued + workflowCalls, register };
 }

@@ -11,7 +11,8 @@ export const freeze = Object.freeze,
   isArray = Array.isArray,
   isInteger = Number.isInteger,
   mathMax = Math.max;
-export const jsonStringify = JSON.stringify;
+export const jsonStringify = JSON.stringify,
+  jsonParse = JSON.parse;
 export const PromiseCtor = Promise,
   ErrorCtor = Error,
   TypeErrorCtor = TypeError,
@@ -27,6 +28,7 @@ export interface CodedError extends Error {
 // Codes that end the run: parallel()/pipeline() pass these on instead of turning them into null.
 export const RUN_LEVEL: ReadonlySet<unknown> = new Set([
   'agent_limit',
+  'workflow_limit',
   'item_limit',
   'determinism',
   'budget_tokens',
@@ -38,6 +40,7 @@ export const RUN_LEVEL: ReadonlySet<unknown> = new Set([
 ]);
 const ERROR_NAMES: Readonly<Record<string, string>> = {
   agent_limit: 'AgentLimitError',
+  workflow_limit: 'WorkflowLimitError',
   item_limit: 'ItemLimitError',
   determinism: 'DeterminismError',
   budget_tokens: 'TokenBudgetError',
@@ -50,10 +53,15 @@ const fatalErrors = new WeakSet<object>();
 // Errors whose code came from the host: the outcome keeps that code whatever it is.
 const hostErrors = new WeakSet<object>();
 
-export function coded(code: string | undefined, message: string, name?: string): CodedError {
+function makeCoded(code: string | undefined, message: string, name: string | undefined): CodedError {
   const e = new ErrorCtor(message);
   defineProperty(e, 'name', { value: name || (code !== undefined && ERROR_NAMES[code]) || 'Error', writable: true, configurable: true });
   if (code !== undefined) defineProperty(e, 'code', { value: code, enumerable: true, configurable: true });
+  return e;
+}
+
+export function coded(code: string | undefined, message: string, name?: string): CodedError {
+  const e = makeCoded(code, message, name);
   fatalErrors.add(e);
   return e;
 }
@@ -61,6 +69,17 @@ export function coded(code: string | undefined, message: string, name?: string):
 export function fromHost(info: { readonly code?: unknown; readonly message?: unknown } | null | undefined): CodedError {
   const code = info && typeof info.code === 'string' ? info.code : 'internal';
   const e = coded(code, info && typeof info.message === 'string' ? info.message : 'Host error');
+  hostErrors.add(e);
+  return e;
+}
+
+/**
+ * An error with the host's code that the script may handle like its own: inside parallel() or
+ * pipeline() it becomes null, and only when nothing catches it does the run fail, with its code.
+ */
+export function recoverableFromHost(info: { readonly code?: unknown; readonly message?: unknown } | null | undefined): CodedError {
+  const code = info && typeof info.code === 'string' ? info.code : 'internal';
+  const e = makeCoded(code, info && typeof info.message === 'string' ? info.message : 'Host error', 'WorkflowError');
   hostErrors.add(e);
   return e;
 }

@@ -31,9 +31,17 @@ export interface PreludeApi {
   run(main: () => unknown): Promise<PreludeResult>;
   emit(type: string, payload: Record<string, unknown>): void;
   lock(): void;
-  /** How many agents the script has issued. */
+  /** How many agent() and workflow() calls the script has issued. */
   status(): number;
+  /** Keeps a compiled child script (see WorkflowReply) until its workflow() call starts it; returns its id. */
+  register(factory: ChildFactory): number;
 }
+
+/**
+ * A child script as the host compiles it for workflow(): called with the child's `args` and the
+ * `workflow` it sees (one that refuses), it returns the child's body as an async function.
+ */
+export type ChildFactory = (args: unknown, workflow: (...a: unknown[]) => never) => () => Promise<unknown>;
 
 /** The host's budget snapshot, as the budget callback returns it. */
 export interface BudgetSnapshot {
@@ -55,12 +63,24 @@ export interface AgentReference {
   apply(receiver: undefined, args: readonly unknown[], options: object): Promise<AgentReply>;
 }
 
+/**
+ * What a workflow() call resolves with inside the isolate: the id under which the host registered
+ * the compiled child (PreludeApi.register), or the error that refused it (never a rejection).
+ */
+export type WorkflowReply = { readonly ok: true; readonly id: number } | { readonly ok: false; readonly error: HostErrorInfo };
+
+/** The host's workflow function as the isolate sees it: an isolated-vm Reference, applied asynchronously. */
+export interface WorkflowReference {
+  apply(receiver: undefined, args: readonly unknown[], options: object): Promise<WorkflowReply>;
+}
+
 /** Messages the host formats (the shared error classes), keyed by kind. */
-export type MessageKind = 'determinism' | 'agent_limit' | 'item_limit' | 'collection';
+export type MessageKind = 'determinism' | 'agent_limit' | 'item_limit' | 'collection' | 'workflow_nesting' | 'workflow_limit';
 
 /**
  * The arguments the host hands to the prelude's `install`, in order: the agent Reference, then
- * synchronous Callbacks (phase, log, budget, emit, message), then the config as JSON.
+ * synchronous Callbacks (phase, log, budget, emit, message), the workflow Reference, then the
+ * config as JSON.
  */
 export type InstallArguments = [
   agent: AgentReference,
@@ -69,6 +89,7 @@ export type InstallArguments = [
   budget: () => BudgetSnapshot,
   emit: (type: string, payload: Record<string, unknown>) => void,
   message: (kind: MessageKind, arg: unknown) => string,
+  workflow: WorkflowReference,
   configJson: string,
 ];
 

@@ -108,7 +108,7 @@ export function createRunState(initial: RunRecord): RunState {
           return 'record';
         case 'run.script':
           r.hasScript = true;
-          note('script', 'Script from ' + s(e.source));
+          note('script', 'Script from ' + (e.workflow ? 'saved workflow ' + s(e.workflow) : s(e.source)));
           return 'record';
         case 'phase':
           r.phase = s(e.name);

@@ -139,4 +139,37 @@ describe('Start', () => {
 		).rejects.toThrow('Script Code is empty');
 		expect(request).not.toHaveBeenCalled();
 	});
+
+	describe('with a saved workflow', () => {
+		it("sends the workflow's name and no script; an empty task is left to the sidecar", async () => {
+			await execute.call(startWith({ scriptMode: 'workflow', workflow: 'audit', task: '' }), 0);
+
+			expect(request.mock.calls[0][1]).toEqual({
+				method: 'POST',
+				path: '/v1/runs',
+				body: {
+					workflow: 'audit',
+					input: { files: ['a.ts', 'b.ts'] },
+					options: { approvePlan: false, tools: [] },
+				},
+			});
+		});
+
+		it('keeps a task that is given', async () => {
+			await execute.call(startWith({ scriptMode: 'workflow', workflow: 'audit' }), 0);
+
+			expect(request.mock.calls[0][1].body).toMatchObject({
+				task: 'Audit the auth module',
+				workflow: 'audit',
+			});
+			expect(request.mock.calls[0][1].body).not.toHaveProperty('script');
+		});
+
+		it('refuses a missing workflow name before calling the sidecar', async () => {
+			await expect(
+				execute.call(startWith({ scriptMode: 'workflow', workflow: ' ' }), 0),
+			).rejects.toThrow('No saved workflow chosen');
+			expect(request).not.toHaveBeenCalled();
+		});
+	});
 });
