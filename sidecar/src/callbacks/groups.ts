@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import type { RunRecord } from '../core/types';
+import { CallbackGroupExistsError, CallbackGroupLimitError, GroupRunsNotFoundError } from './errors';
+import { conditionHolds, groupPayload, normalizeGroupSpec, type NormalizedGroupSpec } from './group-spec';
+import { GroupStore, type StoredGroup } from './group-store';
+import type { CallbackHosts } from './hosts';
+import { redactUrl } from './spec';
+import type { CallbackGroup, CallbackGroupSpec, CallbackLogger, CallbackRunSource, GroupPayload } from './types';
+
+/** What a group registration comes to. */
+export type GroupRegistration =
+  | { readonly registered: true; readonly created: boolean; readonly group: CallbackGroup; readonly met: boolean }
+  /** `ifAlreadyMet: 'answer'` and the condition held: nothing stored, the body is the answer. */
+  | { readonly registered: false; readonly met: true; readonly payload: GroupPayload };
+
+export interface GroupCallbacksOptions {
+  readonly store: GroupStore;
+  readonly runs: CallbackRunSource;
+  readonly hosts: CallbackHosts;
+  readonly maxGroupRuns: number;
+  readonly log: CallbackLogger;
+  readonly now: () => number;
+  /** Told when a group's delivery became due, so the sender looks at the outbox. */
+  readonly onDue: () => void;
+}
+
+/**
+ * Groups of runs with one callback (POST /v1/callbacks): registration, and the check of a
+ * group's condition whenever one of its runs changes state (and at start, for changes made
+ * while nothing was listening). The delivery itself goes through CallbackService's outbox.
+ */
+export class GroupCallbacks {
+  constructor(private readonly o: GroupCallbacksOptions) {}
+
+  async register(spec: CallbackGroupSpec): Promise<GroupRegistration> {
+    const n = normalizeGroupSpec(spec);
+    if (n.runIds.length > this.o.maxGroupRuns) throw new CallbackGroupLimitError(n.runIds.length, this.o.maxGroupRuns);
+    const missing = n.distinct.filter((id) => !this.o.runs.getRun(id));
+    if (missing.length) throw new GroupRunsNotFoundError(missing);
+    await this.o.hosts.check(new URL(n.url));
+
+    // From here on nothing awaits: a status change cannot slip between this look and the stored group.
+    const existing = this.o.store.byUrl(n.url);
+    if (existing) {
+      if (!sameGroup(existing, n)) throw new CallbackGroupExistsError(existing.id);
+      return { registered: true, created: false, group: publicGroup(existing), met: existing.state !== 'open' };
+    }
+    const runs = this.runsOf(n.distinct);
+    const holds = conditionHolds(n, runs);
+    if (holds && spec.ifAlreadyMet === 'answer') {
+      return { registered: false, met: true, payload: groupPayload({ ...n, id: null }, n.distinct, runs) };
+    }
+    const stored = this.o.store.insert({ id: randomUUID(), ...n }, this.o.now());
+    this.o.log.info(
+      { groupId: stored.id, runs: n.distinct.length, wait: n.wait, count: n.count, url: redactUrl(n.url) },
+      'callback group registered',
+    );
+    if (holds) this.settle(stored, runs);
+    return { registered: true, created: true, group: publicGroup(this.o.store.get(stored.id) ?? stored), met: holds };
+  }
+
+  get(id: string): CallbackGroup | null {
+    const g = this.o.store.get(id);
+    return g ? publicGroup(g) : null;
+  }
+
+  /** A run changed state: its open groups are checked. */
+  runChanged(runId: string): void {
+    for (const g of this.o.store.openGroupsOf(runId)) this.check(g);
+  }
+
+  /** Every open group is checked (at start: runs may have ended while the sidecar was down). */
+  checkAll(): number {
+    let settled = 0;
+    for (const g of this.o.store.openGroups()) if (this.check(g)) settled++;
+    return settled;
+  }
+
+  private check(g: StoredGroup): boolean {
+    const runs = this.runsOf(g.distinct);
+    return conditionHolds(g, runs) && this.settle(g, runs);
+  }
+
+  private settle(g: StoredGroup, runs: readonly (RunRecord | null)[]): boolean {
+    const body = JSON.stringify(groupPayload(g, g.distinct, runs));
+    if (!this.o.store.settle(g.id, body, this.o.now())) return false;
+    this.o.log.info({ groupId: g.id, wait: g.wait }, 'callback group condition met: delivery enqueued');
+    this.o.onDue();
+    return true;
+  }
+
+  private runsOf(ids: readonly string[]): (RunRecord | null)[] {
+    return ids.map((id) => this.o.runs.getRun(id));
+  }
+}
+
+function sameGroup(g: StoredGroup, n: NormalizedGroupSpec): boolean {
+  return (
+    g.wait === n.wait &&
+    g.count === n.count &&
+    JSON.stringify(g.runIds) === JSON.stringify(n.runIds) &&
+    JSON.stringify([...g.events].sort()) === JSON.stringify([...n.events].sort())
+  );
+}
+
+function publicGroup(g: StoredGroup): CallbackGroup {
+  const { distinct: _d, body: _b, nextAttemptAt: _n, ...rest } = g;
+  return rest;
+}
