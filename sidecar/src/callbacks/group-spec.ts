@@ -80,7 +80,13 @@ export function conditionHolds(
 
 /** The one body POSTed for a group: every distinct run as the single-run callback reports it, plus whether it has ended. */
 export function groupPayload(
-  group: { readonly id: string | null; readonly wait: GroupWait; readonly count: number | null; readonly runIds: readonly string[]; readonly events: readonly CallbackEvent[] },
+  group: {
+    readonly id: string | null;
+    readonly wait: GroupWait;
+    readonly count: number | null;
+    readonly runIds: readonly string[];
+    readonly events: readonly CallbackEvent[];
+  },
   distinct: readonly string[],
   runs: readonly (RunRecord | null)[],
 ): GroupPayload {

@@ -99,7 +99,10 @@ export class GroupStore {
   }
 
   /** Stores an open group with its runs, in one transaction. */
-  insert(group: { id: string; url: string; runIds: readonly string[]; wait: GroupWait; count: number | null; events: readonly CallbackEvent[] }, now: number): StoredGroup {
+  insert(
+    group: { id: string; url: string; runIds: readonly string[]; wait: GroupWait; count: number | null; events: readonly CallbackEvent[] },
+    now: number,
+  ): StoredGroup {
     const at = new Date(now).toISOString();
     this.db.exec('BEGIN');
     try {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RunRecord } from '../core/types';
 import { CallbackGroupExistsError, CallbackGroupLimitError, GroupRunsNotFoundError } from './errors';
 import { conditionHolds, groupPayload, normalizeGroupSpec, type NormalizedGroupSpec } from './group-spec';
-import { GroupStore, type StoredGroup } from './group-store';
+import type { GroupStore, StoredGroup } from './group-store';
 import type { CallbackHosts } from './hosts';
 import { redactUrl } from './spec';
 import type { CallbackGroup, CallbackGroupSpec, CallbackLogger, CallbackRunSource, GroupPayload } from './types';

@@ -320,13 +320,23 @@ export class CallbackService {
     const ctx = { groupId: g.id, url, attempts };
     if (outcome.kind === 'retry' && attempts < this.retry.maxAttempts) {
       const delay = retryDelay(outcome, attempts, this.retry, this.random);
-      this.groupStore.finish(g.id, 'pending', { httpStatus: outcome.httpStatus, lastError: outcome.reason, nextAttemptAt: now + delay }, now);
+      this.groupStore.finish(
+        g.id,
+        'pending',
+        { httpStatus: outcome.httpStatus, lastError: outcome.reason, nextAttemptAt: now + delay },
+        now,
+      );
       this.log.warn({ ...ctx, reason: outcome.reason, delayMs: delay }, 'callback delivery will be retried');
       return;
     }
     const delivered = outcome.kind === 'delivered';
     const reason = delivered ? null : outcome.kind === 'retry' ? `${outcome.reason} (gave up after ${attempts} attempts)` : outcome.reason;
-    this.groupStore.finish(g.id, delivered ? 'delivered' : 'failed', { httpStatus: outcome.httpStatus, lastError: reason, nextAttemptAt: now }, now);
+    this.groupStore.finish(
+      g.id,
+      delivered ? 'delivered' : 'failed',
+      { httpStatus: outcome.httpStatus, lastError: reason, nextAttemptAt: now },
+      now,
+    );
     if (delivered) this.log.info({ ...ctx, httpStatus: outcome.httpStatus }, 'callback delivered');
     else this.log.warn({ ...ctx, reason }, 'callback delivery failed');
     statusesOf(g.body).forEach((run, i) => {

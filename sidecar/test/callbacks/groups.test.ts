@@ -100,7 +100,9 @@ describe('CallbackService groups', () => {
     await sleep(60);
     expect(rx.requests).toHaveLength(2);
     expect(rx.requests[1]!.body).toBe(rx.requests[0]!.body);
-    expect(runs.recorded.map((e) => e.event)).toEqual([expect.objectContaining({ type: 'callback.delivered', groupId: id, status: 'converged' })]);
+    expect(runs.recorded.map((e) => e.event)).toEqual([
+      expect.objectContaining({ type: 'callback.delivered', groupId: id, status: 'converged' }),
+    ]);
   });
 
   it('settles a group once however many of its runs end at the same moment, and gives up like a run callback', async () => {

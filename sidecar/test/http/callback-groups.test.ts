@@ -17,7 +17,8 @@ describe('POST /v1/callbacks (one callback for a group of runs)', () => {
   });
 
   const register = (payload: unknown) => h.app.inject({ method: 'POST', url: '/v1/callbacks', headers: AUTH, payload: payload as string });
-  const bodies = () => rx.requests.map((r) => JSON.parse(r.body) as { groupId: string; runs: Array<{ runId: string; status: string; ended: boolean }> });
+  const bodies = () =>
+    rx.requests.map((r) => JSON.parse(r.body) as { groupId: string; runs: Array<{ runId: string; status: string; ended: boolean }> });
   const seedRunning = (n: number) => Array.from({ length: n }, () => h.engine.seed({ status: 'running' }).id);
 
   it('wait all: one signed POST with every run once all have ended, none before', async () => {
@@ -38,7 +39,9 @@ describe('POST /v1/callbacks (one callback for a group of runs)', () => {
     expect(rx.requests).toHaveLength(1);
     const [req] = rx.requests;
     const path = new URL(rx.url).pathname;
-    expect(verifyCallbackSignature(TOKEN, req!.headers['x-dw-timestamp'] as string, path, req!.body, req!.headers['x-dw-signature'] as string)).toBe(true);
+    expect(
+      verifyCallbackSignature(TOKEN, req!.headers['x-dw-timestamp'] as string, path, req!.body, req!.headers['x-dw-signature'] as string),
+    ).toBe(true);
     expect(bodies()[0]).toMatchObject({
       groupId: group.id,
       wait: 'all',

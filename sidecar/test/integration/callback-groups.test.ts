@@ -120,7 +120,11 @@ describe('callback groups over HTTP, across sidecar restarts', () => {
       const ok = rx.received[0]!;
       expect(ok.body).toBe(before[0]!.body);
       expect(verifyCallbackSignature(sidecar.token, ok.timestamp, '/webhook-waiting/9', ok.body, ok.signature)).toBe(true);
-      const body = JSON.parse(ok.body) as { groupId: string; runIds: string[]; runs: Array<{ runId: string; status: string; ended: boolean; result?: unknown }> };
+      const body = JSON.parse(ok.body) as {
+        groupId: string;
+        runIds: string[];
+        runs: Array<{ runId: string; status: string; ended: boolean; result?: unknown }>;
+      };
       expect(body.groupId).toBe(reg.body.id);
       expect(body.runIds).toEqual(ids);
       expect(body.runs.map((r) => [r.runId, r.status, r.ended])).toEqual([

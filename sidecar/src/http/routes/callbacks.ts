@@ -57,7 +57,10 @@ export function callbacksRoutes(app: FastifyInstance, ctx: HttpContext): void {
           tags: ['callbacks'],
           responses: {
             '201': { description: 'The group, registered (`met`: its delivery is already enqueued)', schema: 'CallbackGroup' },
-            '200': { description: 'The same group registered before, or `{met: true, payload}` (`ifAlreadyMet: answer`)', schema: 'CallbackGroup' },
+            '200': {
+              description: 'The same group registered before, or `{met: true, payload}` (`ifAlreadyMet: answer`)',
+              schema: 'CallbackGroup',
+            },
             '404': { description: 'Runs that do not exist (`run_not_found`, naming them)', schema: 'ErrorBody' },
             '409': { description: 'Another group is registered for this URL (`callback_group_exists`)', schema: 'ErrorBody' },
             '422': { description: 'More run ids than a group may name (`callback_group_limit`)', schema: 'ErrorBody' },

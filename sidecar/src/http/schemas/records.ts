@@ -127,14 +127,15 @@ const groupRun = {
     result: { description: 'Present when the run converged' },
     error: ref('ErrorInfo'),
     usage: nullable(ref('Usage')),
-    ended: { type: 'boolean', description: 'Its status is one of the group\'s events; runs that have not ended carry their current status' },
+    ended: { type: 'boolean', description: "Its status is one of the group's events; runs that have not ended carry their current status" },
   },
 };
 
 export const GroupPayload: JsonSchema = {
   type: 'object',
   required: ['groupId', 'wait', 'runIds', 'runs'],
-  description: 'The one body POSTed (signed) to the URL of a group, and the answer of a registration with `ifAlreadyMet: answer` whose condition held',
+  description:
+    'The one body POSTed (signed) to the URL of a group, and the answer of a registration with `ifAlreadyMet: answer` whose condition held',
   properties: {
     groupId: nullable({ type: 'string' }),
     wait: { type: 'string', enum: GROUP_WAITS },

@@ -82,7 +82,12 @@ export const callbackGroupBody: JsonSchema = {
       description:
         'all: every run has ended; any: `count` runs have ended; first: a run converged (or every run ended without one converging). Default all',
     },
-    count: { type: 'integer', minimum: 1, maximum: MAX_GROUP_RUN_IDS_BODY, description: 'For wait `any`: how many runs must have ended (default 1)' },
+    count: {
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_GROUP_RUN_IDS_BODY,
+      description: 'For wait `any`: how many runs must have ended (default 1)',
+    },
     url: callbackUrl,
     events: {
       type: 'array',
