@@ -5,13 +5,16 @@ import { getRun, listRuns, startSidecar, type RunRecord, type SidecarProcess } f
 import { removeTempDirs } from '../support/temp';
 import { waitFor } from '../support/wait';
 import { callbackEventsOf } from '../support/handoff';
-import { FAN_IN_PATH, FAN_IN_WORKFLOW_ID, fanInWorkflow } from '../support/fan-in';
+import { fanInPath, fanInVariant, fanInWorkflowId } from '../support/fan-in';
 import { describeE2e } from '../support/e2e';
 
 const ITEMS = 20;
+const FAN_IN_PATH = fanInPath();
+const FAN_IN_WORKFLOW_ID = fanInWorkflowId();
 
 /** What the workflow posts from an output of Wait for Convergence: every item of that output at once. */
 interface Posted {
+  readonly output: string;
   readonly executionId: string;
   readonly runs: ReadonlyArray<{ runId: string; status: string; result: unknown; ended: boolean; itemIndex: number }>;
 }
@@ -29,7 +32,7 @@ describeE2e('fan-in: Wait for Convergence over the runs of 20 items in a real n8
     ]);
     n8n = await startN8n({
       label: 'fan-in-e2e',
-      workflows: [fanInWorkflow(receiver.url)],
+      workflows: [fanInVariant()],
       credentials: { dynamicWorkflowsApi: { baseUrl: sidecar.url, token: sidecar.token } },
     });
   }, 420_000);
@@ -49,7 +52,7 @@ describeE2e('fan-in: Wait for Convergence over the runs of 20 items in a real n8
     const res = await fetch(n8n.webhookUrl(FAN_IN_PATH), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ items }),
+      body: JSON.stringify({ items, callbackUrl: `${receiver.url}/fan-in` }),
       signal: AbortSignal.timeout(60_000),
     });
     expect(res.status).toBe(200);
@@ -72,8 +75,8 @@ describeE2e('fan-in: Wait for Convergence over the runs of 20 items in a real n8
 
   /** Checks the one post of an execution: all 20 runs converged, each once, with the sidecar's result, in item order. */
   async function expectAllConverged(posted: ReceivedRequest, marker: string): Promise<void> {
-    expect(posted.path).toBe('/converged');
     const body = posted.body as Posted;
+    expect(body.output).toBe('converged');
     expect(body.runs).toHaveLength(ITEMS);
     expect(new Set(body.runs.map((r) => r.runId)).size).toBe(ITEMS);
     expect(body.runs.map((r) => r.itemIndex)).toEqual(Array.from({ length: ITEMS }, (_, i) => i));
