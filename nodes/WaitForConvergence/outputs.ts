@@ -65,6 +65,8 @@ export type FanInItem = Omit<ConvergenceItem, 'status'> & {
 	 * n8n renumbers the paired items of a wait resumed by its webhook (by position on each output).
 	 */
 	itemIndex: number;
+	/** Only when the sidecar left the result out of a callback too large for n8n: read it with Get. */
+	resultOmitted?: boolean;
 };
 
 /**
@@ -98,6 +100,7 @@ export function routeGroup(payload: GroupPayload): INodeExecutionData[][] {
 			usage: run.usage ?? null,
 			ended: run.ended,
 			itemIndex: paired[0].item,
+			...(run.resultOmitted ? { resultOmitted: true } : {}),
 		};
 		outputs[output].push({ json, pairedItem: paired.length === 1 ? paired[0] : paired });
 	}

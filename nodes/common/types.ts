@@ -140,6 +140,8 @@ export type GroupRunPayload = {
 	/** `unknown` for a run that no longer exists. */
 	status: RunStatus | 'unknown';
 	result?: JsonValue;
+	/** The result was left out to keep the callback under 16 MiB; Get reads it. */
+	resultOmitted?: boolean;
 	error?: ErrorInfo | null;
 	usage: Usage | null;
 	/** Its status is one of the group's events; runs that have not ended carry their current status. */

@@ -8,6 +8,12 @@ export const GROUP_WAITS: readonly GroupWait[] = ['all', 'any', 'first'];
 /** Run ids one group may name, duplicates included. @default of CallbackServiceOptions.maxGroupRuns */
 export const DEFAULT_MAX_GROUP_RUNS = 1000;
 
+/**
+ * Largest group body: n8n's default request body limit (N8N_PAYLOAD_SIZE_MAX, 16 MiB). A thousand
+ * results of up to 1 MiB each would not fit; a bigger body is refused and the wait never resumes.
+ */
+export const MAX_GROUP_BODY_BYTES = 16 * 1024 * 1024;
+
 /** A group spec after its checks: `runIds` as given (duplicates kept, in order), `count` set for `any`. */
 export interface NormalizedGroupSpec {
   readonly runIds: readonly string[];
@@ -78,7 +84,12 @@ export function conditionHolds(
   }
 }
 
-/** The one body POSTed for a group: every distinct run as the single-run callback reports it, plus whether it has ended. */
+/**
+ * The one body POSTed for a group: every distinct run as the single-run callback reports it, plus
+ * whether it has ended. When the results together would make it larger than `maxBytes`, the
+ * largest results are left out (`result: null, resultOmitted: true`; GET /v1/runs/:id has them)
+ * until it fits: a body n8n refuses would leave the wait parked forever.
+ */
 export function groupPayload(
   group: {
     readonly id: string | null;
@@ -89,6 +100,7 @@ export function groupPayload(
   },
   distinct: readonly string[],
   runs: readonly (RunRecord | null)[],
+  maxBytes: number = MAX_GROUP_BODY_BYTES,
 ): GroupPayload {
   const entries: GroupRunPayload[] = distinct.map((runId, i) => {
     const run = runs[i] ?? null;
@@ -96,6 +108,20 @@ export function groupPayload(
     const { runId: _id, ...rest } = callbackPayload(run);
     return { runId, ...rest, ended: hasEnded(run, group.events) };
   });
+  // Measured with the whole spec besides the entries: a little more than the body, never less.
+  let size = Buffer.byteLength(JSON.stringify({ group, entries }));
+  if (size > maxBytes) {
+    const bySize = entries
+      .map((e, i) => ({ i, bytes: e.result === undefined ? 0 : Buffer.byteLength(JSON.stringify(e.result ?? null)) }))
+      .filter((e) => e.bytes > 4)
+      .sort((a, b) => b.bytes - a.bytes);
+    for (const { i, bytes } of bySize) {
+      if (size <= maxBytes) break;
+      entries[i] = { ...entries[i]!, result: null, resultOmitted: true };
+      // `null` and the marker replace the result.
+      size += 25 - bytes;
+    }
+  }
   return {
     groupId: group.id,
     wait: group.wait,

@@ -55,6 +55,8 @@ export interface GroupRunPayload {
   /** `unknown` for a run that no longer exists (pruned). */
   readonly status: RunStatus | 'unknown';
   readonly result?: unknown;
+  /** The result was left out to keep the body under its limit (16 MiB); GET /v1/runs/:id has it. */
+  readonly resultOmitted?: true;
   readonly error?: ErrorInfo;
   readonly usage: Usage | null;
   /** Its status is one of the group's events. Runs that have not ended appear with their current status. */

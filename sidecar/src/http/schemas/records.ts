@@ -125,6 +125,11 @@ const groupRun = {
     runId: { type: 'string' },
     status: { type: 'string', enum: [...RUN_STATUSES, 'unknown'], description: '`unknown`: the run no longer exists' },
     result: { description: 'Present when the run converged' },
+    resultOmitted: {
+      type: 'boolean',
+      const: true,
+      description: 'The result was left out to keep the body under 16 MiB (largest results first); GET /v1/runs/:id has it',
+    },
     error: ref('ErrorInfo'),
     usage: nullable(ref('Usage')),
     ended: { type: 'boolean', description: "Its status is one of the group's events; runs that have not ended carry their current status" },
