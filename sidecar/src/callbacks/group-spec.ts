@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors/errors';
-import type { CallbackEvent, RunRecord } from '../core/types';
+import type { CallbackEvent, RunRecord, RunStatus } from '../core/types';
 import { DEFAULT_CALLBACK_EVENTS, callbackPayload, isCallbackEvent, isHttpUrl } from './spec';
 import type { CallbackGroupSpec, GroupPayload, GroupRunPayload, GroupWait } from './types';
 
@@ -55,13 +55,14 @@ export function normalizeGroupSpec(spec: CallbackGroupSpec): NormalizedGroupSpec
 }
 
 /** Whether a run counts as ended for a group: its status is one of the group's events. */
-export function hasEnded(run: RunRecord | null, events: readonly CallbackEvent[]): boolean {
+export function hasEnded(run: { readonly status: RunStatus } | null, events: readonly CallbackEvent[]): boolean {
   return !!run && isCallbackEvent(run.status) && events.includes(run.status);
 }
 
 /**
  * Whether the group's condition holds for the runs as they are now (`runs` in the order of
- * `distinct`; null for a run that no longer exists, which never ends):
+ * `distinct`, read lazily and only as far as needed; null for a run that no longer exists,
+ * which never ends):
  * - `all`: every run has ended;
  * - `any`: at least `count` runs have ended;
  * - `first`: a run has converged, or every run has ended without one converging (there is no
@@ -69,19 +70,21 @@ export function hasEnded(run: RunRecord | null, events: readonly CallbackEvent[]
  */
 export function conditionHolds(
   group: { readonly wait: GroupWait; readonly count: number | null; readonly events: readonly CallbackEvent[] },
-  runs: readonly (RunRecord | null)[],
+  runs: Iterable<{ readonly status: RunStatus } | null>,
 ): boolean {
-  switch (group.wait) {
-    case 'all':
-      return runs.every((r) => hasEnded(r, group.events));
-    case 'any': {
-      let ended = 0;
-      for (const r of runs) if (hasEnded(r, group.events) && ++ended >= (group.count ?? 1)) return true;
-      return false;
+  let ended = 0;
+  let allEnded = true;
+  for (const run of runs) {
+    const hasIt = hasEnded(run, group.events);
+    if (group.wait === 'first' && run?.status === 'converged') return true;
+    if (group.wait === 'any' && hasIt && ++ended >= (group.count ?? 1)) return true;
+    if (!hasIt) {
+      allEnded = false;
+      // Neither `all` nor (without a converged run) `first` can hold any more.
+      if (group.wait === 'all') return false;
     }
-    case 'first':
-      return runs.some((r) => r?.status === 'converged') || runs.every((r) => hasEnded(r, group.events));
   }
+  return group.wait !== 'any' && allEnded;
 }
 
 /**

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { RunRecord } from '../core/types';
+import { TERMINAL_STATUSES, type RunRecord, type RunStatus } from '../core/types';
 import { CallbackGroupExistsError, CallbackGroupLimitError, GroupRunsNotFoundError } from './errors';
 import { conditionHolds, groupPayload, normalizeGroupSpec, type NormalizedGroupSpec } from './group-spec';
 import type { GroupStore, StoredGroup } from './group-store';
 import type { CallbackHosts } from './hosts';
 import { redactUrl } from './spec';
 import type { CallbackGroup, CallbackGroupSpec, CallbackLogger, CallbackRunSource, GroupPayload } from './types';
+
+/** Final statuses remembered at most; the memory is dropped whole beyond (it only saves reads). */
+const FINAL_CACHE_SIZE = 100_000;
 
 /** What a group registration comes to. */
 export type GroupRegistration =
@@ -30,6 +33,8 @@ export interface GroupCallbacksOptions {
  * while nothing was listening). The delivery itself goes through CallbackService's outbox.
  */
 export class GroupCallbacks {
+  private readonly final = new Map<string, RunStatus>();
+
   constructor(private readonly o: GroupCallbacksOptions) {}
 
   async register(spec: CallbackGroupSpec): Promise<GroupRegistration> {
@@ -77,8 +82,29 @@ export class GroupCallbacks {
   }
 
   private check(g: StoredGroup): boolean {
-    const runs = this.runsOf(g.distinct);
-    return conditionHolds(g, runs) && this.settle(g, runs);
+    if (!conditionHolds(g, this.statusesOf(g.distinct))) return false;
+    return this.settle(g, this.runsOf(g.distinct));
+  }
+
+  /** The runs' statuses, read only as far as the condition check goes. */
+  private *statusesOf(ids: readonly string[]): Generator<{ readonly status: RunStatus } | null> {
+    for (const id of ids) yield this.statusOf(id);
+  }
+
+  /**
+   * A run's status for a condition check. Final statuses never change, so they are remembered:
+   * a group of 1,000 runs is checked on each of their 1,000 ends without reading (and parsing)
+   * every finished run's stored record, result included, each time.
+   */
+  private statusOf(id: string): { readonly status: RunStatus } | null {
+    const known = this.final.get(id);
+    if (known) return { status: known };
+    const run = this.o.runs.getRun(id);
+    if (run && TERMINAL_STATUSES.includes(run.status)) {
+      if (this.final.size >= FINAL_CACHE_SIZE) this.final.clear();
+      this.final.set(id, run.status);
+    }
+    return run;
   }
 
   private settle(g: StoredGroup, runs: readonly (RunRecord | null)[]): boolean {

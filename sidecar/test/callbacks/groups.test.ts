@@ -121,4 +121,28 @@ describe('CallbackService groups', () => {
     expect(svc.group(reg.registered ? reg.group.id : '')).toMatchObject({ state: 'failed', httpStatus: 410, lastError: 'HTTP 410' });
     expect(new Set(runs.recorded.map((e) => e.event.type))).toEqual(new Set(['callback.failed']));
   });
+
+  it("checks a large group on each run's end without reading every finished run again", async () => {
+    const rx = await receiver();
+    const runs = new FakeRuns();
+    const ids = Array.from({ length: 300 }, (_, i) => `r${i}`);
+    for (const id of ids) runs.set(id, 'running');
+    let reads = 0;
+    const getRun = runs.getRun.bind(runs);
+    runs.getRun = (id) => {
+      reads++;
+      return getRun(id);
+    };
+    const svc = service(runs);
+    svc.start();
+    await svc.registerGroup({ runIds: ids, url: rx.url });
+    reads = 0;
+    for (const id of ids) runs.set(id, 'converged', { result: id });
+    await until(() => rx.requests.length === 1);
+
+    // One read per run's end, one per check for the first run still going, and one per run for the body;
+    // re-reading every finished run on each end would be 300 * 299 / 2.
+    expect(reads).toBeLessThan(4 * ids.length);
+    expect(JSON.parse(rx.requests[0]!.body).runs).toHaveLength(300);
+  });
 });
