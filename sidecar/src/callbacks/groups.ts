@@ -69,6 +69,11 @@ export class GroupCallbacks {
     return g ? publicGroup(g) : null;
   }
 
+  /** Drops the remembered final status of a run that changed state. */
+  forget(runId: string): void {
+    this.final.delete(runId);
+  }
+
   /** A run changed state: its open groups are checked. */
   runChanged(runId: string): void {
     for (const g of this.o.store.openGroupsOf(runId)) this.check(g);

@@ -194,7 +194,10 @@ export class CallbackService {
 
   /** A stored run event: status changes into a callback state are delivered. */
   private onEvent(e: StoredEvent): void {
-    if (e.event.type !== 'run.status' || !isCallbackEvent(e.event.status)) return;
+    if (e.event.type !== 'run.status') return;
+    // A status it remembered may be left (a failed run whose agent is restarted runs again).
+    this.groups.forget(e.runId);
+    if (!isCallbackEvent(e.event.status)) return;
     try {
       this.groups.runChanged(e.runId);
     } catch (err) {

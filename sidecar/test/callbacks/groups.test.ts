@@ -145,4 +145,22 @@ describe('CallbackService groups', () => {
     expect(reads).toBeLessThan(4 * ids.length);
     expect(JSON.parse(rx.requests[0]!.body).runs).toHaveLength(300);
   });
+
+  it('a run that leaves a final state (an agent restarted in a failed run) is not counted as ended any more', async () => {
+    const rx = await receiver();
+    const runs = new FakeRuns();
+    runs.set('a', 'running');
+    runs.set('b', 'running');
+    const svc = service(runs);
+    svc.start();
+    await svc.registerGroup({ runIds: ['a', 'b'], url: rx.url });
+    runs.set('a', 'failed');
+    runs.set('a', 'running');
+    runs.set('b', 'converged');
+    await sleep(60);
+    expect(rx.requests).toEqual([]);
+    runs.set('a', 'converged');
+    await until(() => rx.requests.length === 1);
+    expect(JSON.parse(rx.requests[0]!.body).runs.map((r: { status: string }) => r.status)).toEqual(['converged', 'converged']);
+  });
 });
