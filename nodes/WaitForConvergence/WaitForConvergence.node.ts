@@ -27,9 +27,10 @@ export class WaitForConvergence implements INodeType {
 		icon: { light: 'file:waitForConvergence.svg', dark: 'file:waitForConvergence.dark.svg' },
 		group: ['organization'],
 		version: 1,
-		subtitle: '={{"run " + $parameter["runId"]}}',
+		subtitle:
+			'={{$parameter["runs"] === "allItems" ? "runs of all items: " + $parameter["resumeWhen"] : "run " + $parameter["runId"]}}',
 		description:
-			'Wait, without holding a worker, until a dynamic workflow run converges, fails or awaits approval',
+			'Wait, without holding a worker, until a dynamic workflow run (or the runs of all items) converges, fails or awaits approval',
 		defaults: {
 			name: 'Wait for Convergence',
 		},

@@ -1,17 +1,17 @@
-import { NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { CREDENTIALS_TYPE, type DynamicWorkflowsApiCredentials } from '../common/credentials';
 import { SidecarApiError } from '../common/transport/errors';
 import { runPath } from '../common/transport/paths';
 import { sidecarRequest } from '../common/transport/request';
-import { CALLBACK_EVENTS, type CallbackEvent, type RunRecord } from '../common/types';
+import type { CallbackEvent, RunRecord } from '../common/types';
 import { runPageUrl } from '../common/runPage';
 import { infoHint, loopbackResumeUrlWarning, warningHint } from './guardrails';
-import { OUTPUT, OUTPUT_NAMES, outputForStatus, routeTo, type ConvergenceItem } from './outputs';
+import { outputForStatus, routeTo, timedOutOutputs, type ConvergenceItem } from './outputs';
+import { resumeEventsOf, waitTillOf } from './parameters';
+import { waitForAllRuns } from './fanIn';
 import { WAIT_STATE_KEY, saveWaitState } from './waitState';
-
-const UNIT_MS = { minutes: 60_000, hours: 3_600_000, days: 86_400_000 } as const;
 
 /** The states a run never leaves. */
 const FINAL_STATUSES: readonly CallbackEvent[] = ['converged', 'failed', 'cancelled'];
@@ -40,22 +40,11 @@ type RegisterCallbackBody = {
  * doubled: the node either routes (and registers nothing) or registers and waits, never both.
  */
 export async function waitForConvergence(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	if (this.getNodeParameter('runs', 0, 'thisItem') === 'allItems')
+		return await waitForAllRuns.call(this);
 	const items = this.getInputData();
 	const runId = singleRunId.call(this, items.length);
-
-	const events = (this.getNodeParameter('events', 0, []) as string[]).filter(
-		(e): e is CallbackEvent => CALLBACK_EVENTS.includes(e as CallbackEvent),
-	);
-	if (!events.length) {
-		throw new NodeOperationError(
-			this.getNode(),
-			'Resume On is empty: choose at least one state of the run',
-			{
-				itemIndex: 0,
-			},
-		);
-	}
-
+	const events = resumeEventsOf.call(this);
 	const waitTill = waitTillOf.call(this);
 	// Signed in n8n 2.x (`?signature=…`): the sidecar must POST to it exactly as given.
 	const resumeUrl = String(this.evaluateExpression('{{ $execution.resumeUrl }}', 0));
@@ -124,11 +113,7 @@ export async function waitForConvergence(this: IExecuteFunctions): Promise<INode
 		this.addExecutionHints(infoHint(`Waiting for run ${runId}. Follow it live: ${runPage}`));
 
 	await this.putExecutionToWait(waitTill);
-
-	// What n8n passes on if the time limit hits (see outputs.ts): the input, on Timed Out.
-	const outputs: INodeExecutionData[][] = OUTPUT_NAMES.map(() => []);
-	outputs[OUTPUT.timedOut] = items.map((item, index) => ({ ...item, pairedItem: { item: index } }));
-	return outputs;
+	return timedOutOutputs(items);
 }
 
 /** The output for a run already in a state the node resumes on; undefined when it must wait. */
@@ -182,20 +167,4 @@ function singleRunId(this: IExecuteFunctions, itemCount: number): string {
 		);
 	}
 	return [...ids][0];
-}
-
-function waitTillOf(this: IExecuteFunctions): Date {
-	if (!(this.getNodeParameter('limitWaitTime', 0, false) as boolean)) return WAIT_INDEFINITELY;
-	const amount = this.getNodeParameter('limitAmount', 0, 1) as number;
-	const unit = this.getNodeParameter('limitUnit', 0, 'hours') as keyof typeof UNIT_MS;
-	if (!(unit in UNIT_MS) || !Number.isFinite(amount) || amount <= 0) {
-		throw new NodeOperationError(
-			this.getNode(),
-			'The time limit needs a positive amount of minutes, hours or days',
-			{
-				itemIndex: 0,
-			},
-		);
-	}
-	return new Date(Date.now() + amount * UNIT_MS[unit]);
 }

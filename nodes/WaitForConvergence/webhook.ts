@@ -1,15 +1,20 @@
 import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import { CREDENTIALS_TYPE, type DynamicWorkflowsApiCredentials } from '../common/credentials';
-import { RUN_STATUSES, type CallbackPayload, type RunStatus } from '../common/types';
-import { outputForStatus, routeTo, type ConvergenceItem } from './outputs';
+import {
+	RUN_STATUSES,
+	type CallbackPayload,
+	type GroupPayload,
+	type RunStatus,
+} from '../common/types';
+import { outputForStatus, routeGroup, routeTo, type ConvergenceItem } from './outputs';
 import {
 	SIGNATURE_HEADER,
 	TIMESTAMP_HEADER,
 	isFreshTimestamp,
 	isValidCallbackSignature,
 } from './signature';
-import { readWaitState } from './waitState';
+import { groupDigest, readWaitState } from './waitState';
 
 /** What is used of the request n8n hands over (an Express request, untyped in n8n-workflow). */
 type CallbackRequest = {
@@ -75,6 +80,27 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 				'The callback timestamp is more than 5 minutes from this clock',
 			);
 		}
+	}
+
+	if ('group' in waiting) {
+		const group = parseGroupPayload(rawBody);
+		if (!group) {
+			return reject(
+				res,
+				400,
+				'invalid_request',
+				'The callback body is not a group callback {runIds, runs}',
+			);
+		}
+		if (groupDigest(group.runIds) !== waiting.group) {
+			return reject(
+				res,
+				403,
+				'run_mismatch',
+				'This execution waits for another set of runs than the callback names',
+			);
+		}
+		return { workflowData: routeGroup(group) };
 	}
 
 	const payload = parsePayload(rawBody);
@@ -145,6 +171,28 @@ function parsePayload(rawBody: Buffer): CallbackPayload | undefined {
 	if (typeof runId !== 'string' || !runId) return undefined;
 	if (typeof status !== 'string' || !RUN_STATUSES.includes(status as RunStatus)) return undefined;
 	return body as CallbackPayload;
+}
+
+function parseGroupPayload(rawBody: Buffer): GroupPayload | undefined {
+	let body: unknown;
+	try {
+		body = JSON.parse(rawBody.toString('utf8'));
+	} catch {
+		return undefined;
+	}
+	if (!body || typeof body !== 'object') return undefined;
+	const { runIds, runs } = body as { runIds?: unknown; runs?: unknown };
+	if (!Array.isArray(runIds) || !runIds.every((id) => typeof id === 'string')) return undefined;
+	if (!Array.isArray(runs)) return undefined;
+	const wellFormed = runs.every(
+		(r: unknown) =>
+			!!r &&
+			typeof r === 'object' &&
+			typeof (r as { runId?: unknown }).runId === 'string' &&
+			typeof (r as { status?: unknown }).status === 'string' &&
+			typeof (r as { ended?: unknown }).ended === 'boolean',
+	);
+	return wellFormed ? (body as GroupPayload) : undefined;
 }
 
 function reject(

@@ -136,3 +136,47 @@ export type SavedWorkflowSummary = {
 
 /** GET /v1/workflows */
 export type WorkflowList = { workflows: SavedWorkflowSummary[] };
+
+/** When a group's one callback comes: every run ended, `count` of them ended, or one converged. */
+export type GroupWait = 'all' | 'any' | 'first';
+
+/** The body of POST /v1/callbacks: one callback for the runs of many items (fan-in). */
+export type CallbackGroupBody = {
+	/** One per input item, in item order (a run named by two items appears twice). */
+	runIds: string[];
+	wait: GroupWait;
+	count?: number;
+	url: string;
+	events: CallbackEvent[];
+	/** `answer`: when the condition already holds, register nothing and answer with the body. */
+	ifAlreadyMet: 'deliver' | 'answer';
+};
+
+/** One run in a group's callback body. */
+export type GroupRunPayload = {
+	runId: string;
+	/** `unknown` for a run that no longer exists. */
+	status: RunStatus | 'unknown';
+	result?: JsonValue;
+	/** The result was left out to keep the callback under 16 MiB; Get reads it. */
+	resultOmitted?: boolean;
+	error?: ErrorInfo | null;
+	usage: Usage | null;
+	/** Its status is one of the group's events; runs that have not ended carry their current status. */
+	ended: boolean;
+};
+
+/** What the sidecar POSTs once for a group, and answers when the condition already held. */
+export type GroupPayload = {
+	groupId: string | null;
+	wait: GroupWait;
+	count?: number;
+	/** As registered: one per input item. */
+	runIds: string[];
+	/** Each distinct run once, in the order of first mention. */
+	runs: GroupRunPayload[];
+};
+
+/** The answer of POST /v1/callbacks: the group, or (condition already met, `ifAlreadyMet: answer`) the body. */
+export type GroupRegistrationAnswer =
+	{ met: true; payload: GroupPayload } | { id: string; met: boolean; state: string };

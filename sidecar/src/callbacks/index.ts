@@ -1,6 +1,15 @@
 export { CallbackService } from './service';
 export { CallbackHosts, type SelfAddress } from './hosts';
-export { CallbackHostNotAllowedError, CallbackLimitError } from './errors';
+export {
+  CallbackGroupExistsError,
+  CallbackGroupNotFoundError,
+  CallbackGroupLimitError,
+  CallbackHostNotAllowedError,
+  CallbackLimitError,
+  GroupRunsNotFoundError,
+} from './errors';
+export { DEFAULT_MAX_GROUP_RUNS, GROUP_WAITS, conditionHolds, groupPayload, normalizeGroupSpec } from './group-spec';
+export type { GroupRegistration } from './groups';
 export { createPoster, type CallbackPoster } from './post';
 export {
   signCallback,
@@ -24,6 +33,8 @@ export {
 export { classifyResponse, backoffDelay, retryDelay, type DeliveryOutcome } from './outcome';
 export type {
   CallbackDelivery,
+  CallbackGroup,
+  CallbackGroupSpec,
   CallbackLogger,
   CallbackPayload,
   CallbackRegistration,
@@ -31,5 +42,9 @@ export type {
   CallbackRunSource,
   CallbackServiceOptions,
   DeliveryState,
+  GroupPayload,
+  GroupRunPayload,
+  GroupState,
+  GroupWait,
   RetryOptions,
 } from './types';

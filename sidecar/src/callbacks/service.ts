@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError, RunNotFoundError } from '../errors/errors';
-import type { CallbackSpec, RunRecord, StoredEvent } from '../core/types';
+import type { CallbackSpec, RunRecord, RunStatus, StoredEvent } from '../core/types';
 import { CallbackLimitError } from './errors';
+import { DEFAULT_MAX_GROUP_RUNS } from './group-spec';
+import { GroupStore, type StoredGroup } from './group-store';
+import { GroupCallbacks, type GroupRegistration } from './groups';
 import { classifyResponse, networkFailure, retryDelay, type DeliveryOutcome } from './outcome';
 import { createPoster, type CallbackPoster } from './post';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signCallback, signedPath } from './signature';
@@ -9,6 +12,8 @@ import { callbackPayload, isCallbackEvent, normalizeCallbackSpec, redactUrl } fr
 import { CallbackStore, type DueDelivery } from './store';
 import type {
   CallbackDelivery,
+  CallbackGroup,
+  CallbackGroupSpec,
   CallbackLogger,
   CallbackRegistration,
   CallbackRunEvent,
@@ -35,6 +40,14 @@ interface InFlight {
   readonly controller: AbortController;
 }
 
+/** One POST to send: a run's delivery or a group's. */
+type Outgoing =
+  | { readonly kind: 'run'; readonly key: string; readonly due: number; readonly d: DueDelivery }
+  | { readonly kind: 'group'; readonly key: string; readonly due: number; readonly g: StoredGroup };
+
+const runOutgoing = (d: DueDelivery): Outgoing => ({ kind: 'run', key: `run:${d.id}`, due: d.nextAttemptAt, d });
+const groupOutgoing = (g: StoredGroup): Outgoing => ({ kind: 'group', key: `group:${g.id}`, due: g.nextAttemptAt ?? 0, g });
+
 /**
  * The one owner of callbacks: registrations (checked against the operator's hosts), following
  * the runs' status events, persistent retried delivery, and the delivery events of the run.
@@ -45,6 +58,8 @@ interface InFlight {
  */
 export class CallbackService {
   private readonly store: CallbackStore;
+  private readonly groupStore: GroupStore;
+  private readonly groups: GroupCallbacks;
   private readonly runs: CallbackRunSource;
   private readonly post: CallbackPoster;
   private readonly maxPerRun: number;
@@ -55,7 +70,7 @@ export class CallbackService {
   private readonly timeoutMs: number;
   private readonly concurrency: number;
   private readonly stopGraceMs: number;
-  private readonly inflight = new Map<number, InFlight>();
+  private readonly inflight = new Map<string, InFlight>();
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
   private running = false;
@@ -81,6 +96,16 @@ export class CallbackService {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.store = new CallbackStore(options.db);
+    this.groupStore = new GroupStore(options.db);
+    this.groups = new GroupCallbacks({
+      store: this.groupStore,
+      runs: this.runs,
+      hosts: options.hosts,
+      maxGroupRuns: checkRange('maxGroupRuns', options.maxGroupRuns ?? DEFAULT_MAX_GROUP_RUNS, 1, 100_000),
+      log: this.log,
+      now: this.now,
+      onDue: () => this.pump(),
+    });
   }
 
   /**
@@ -91,13 +116,14 @@ export class CallbackService {
     if (this.running) return;
     this.running = true;
     this.unsubscribe = this.runs.subscribe(null, (e) => this.onEvent(e));
-    const requeued = this.store.requeueInterrupted(this.now());
+    const requeued = this.store.requeueInterrupted(this.now()) + this.groupStore.requeueInterrupted(this.now());
     if (requeued > 0) this.log.warn({ requeued }, 'callback deliveries interrupted by a restart are sent again');
     let caughtUp = 0;
     for (const reg of this.store.openRegistrations()) {
       const run = this.runs.getRun(reg.runId);
       if (run && this.enqueue(reg, run)) caughtUp++;
     }
+    caughtUp += this.groups.checkAll();
     if (caughtUp > 0) this.log.info({ caughtUp }, 'callbacks enqueued for runs that changed state while the sidecar was down');
     this.pump();
   }
@@ -145,6 +171,19 @@ export class CallbackService {
     return reg;
   }
 
+  /**
+   * Registers one callback for a set of runs (POST /v1/callbacks), delivered once when its
+   * condition holds: at once when it already does, unless `ifAlreadyMet: 'answer'` asks for the
+   * body in the answer instead of a registration.
+   */
+  async registerGroup(spec: CallbackGroupSpec): Promise<GroupRegistration> {
+    return this.groups.register(spec);
+  }
+
+  group(id: string): CallbackGroup | null {
+    return this.groups.get(id);
+  }
+
   registrations(runId: string): CallbackRegistration[] {
     return this.store.registrations(runId);
   }
@@ -155,7 +194,15 @@ export class CallbackService {
 
   /** A stored run event: status changes into a callback state are delivered. */
   private onEvent(e: StoredEvent): void {
-    if (e.event.type !== 'run.status' || !isCallbackEvent(e.event.status)) return;
+    if (e.event.type !== 'run.status') return;
+    // A status it remembered may be left (a failed run whose agent is restarted runs again).
+    this.groups.forget(e.runId);
+    if (!isCallbackEvent(e.event.status)) return;
+    try {
+      this.groups.runChanged(e.runId);
+    } catch (err) {
+      this.log.error({ err, runId: e.runId }, 'callback group check failed');
+    }
     try {
       const regs = this.store.registrations(e.runId);
       if (regs.length === 0) return;
@@ -181,9 +228,14 @@ export class CallbackService {
     try {
       const free = this.concurrency - this.inflight.size;
       if (free > 0) {
-        for (const d of this.store.due(this.now(), free)) {
-          if (this.inflight.has(d.id) || !this.store.markDelivering(d.id, this.now())) continue;
-          this.launch(d);
+        const now = this.now();
+        const due = [...this.store.due(now, free).map(runOutgoing), ...this.groupStore.due(now, free).map(groupOutgoing)]
+          .sort((a, b) => a.due - b.due)
+          .slice(0, free);
+        for (const out of due) {
+          if (this.inflight.has(out.key)) continue;
+          const claimed = out.kind === 'run' ? this.store.markDelivering(out.d.id, now) : this.groupStore.markDelivering(out.g.id, now);
+          if (claimed) this.launch(out);
         }
       }
       this.armTimer();
@@ -194,7 +246,8 @@ export class CallbackService {
   }
 
   private armTimer(): void {
-    const next = this.store.nextDueAt();
+    const times = [this.store.nextDueAt(), this.groupStore.nextDueAt()].filter((t): t is number => t !== null);
+    const next = times.length ? Math.min(...times) : null;
     // A full pipeline pumps again as each POST settles, so no timer is needed then.
     if (next === null || this.inflight.size >= this.concurrency) {
       this.clearTimer();
@@ -221,36 +274,83 @@ export class CallbackService {
     this.timerAt = Number.POSITIVE_INFINITY;
   }
 
-  private launch(d: DueDelivery): void {
+  private launch(out: Outgoing): void {
     const controller = new AbortController();
-    const promise = this.attempt(d, controller.signal)
-      .catch((err: unknown) => this.log.error({ err, deliveryId: d.id }, 'callback delivery crashed'))
+    const sent = out.kind === 'run' ? this.attempt(out.d, controller.signal) : this.attemptGroup(out.g, controller.signal);
+    const promise = sent
+      .catch((err: unknown) => this.log.error({ err, delivery: out.key }, 'callback delivery crashed'))
       .finally(() => {
-        this.inflight.delete(d.id);
+        this.inflight.delete(out.key);
         this.pump();
       });
-    this.inflight.set(d.id, { promise, controller });
+    this.inflight.set(out.key, { promise, controller });
   }
 
   private async attempt(d: DueDelivery, stopSignal: AbortSignal): Promise<void> {
+    const outcome = await this.send(d.url, d.body, stopSignal);
+    // Cut off by stop(): the row stays `delivering` and start() sends it again.
+    if (outcome) this.settle(d, outcome, d.attempts + 1);
+  }
+
+  private async attemptGroup(g: StoredGroup, stopSignal: AbortSignal): Promise<void> {
+    const outcome = await this.send(g.url, g.body ?? '{}', stopSignal);
+    if (outcome) this.settleGroup(g, outcome, g.attempts + 1);
+  }
+
+  /** One signed POST; null when stop() cut it off. */
+  private async send(url: string, body: string, stopSignal: AbortSignal): Promise<DeliveryOutcome | null> {
     const timestamp = this.now();
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
       [TIMESTAMP_HEADER]: String(timestamp),
     };
-    if (this.options.secret !== null) headers[SIGNATURE_HEADER] = signCallback(this.options.secret, timestamp, signedPath(d.url), d.body);
+    if (this.options.secret !== null) headers[SIGNATURE_HEADER] = signCallback(this.options.secret, timestamp, signedPath(url), body);
     const timeout = AbortSignal.timeout(this.timeoutMs);
-    let outcome: DeliveryOutcome;
     try {
-      const res = await this.post(d.url, { headers, body: d.body, signal: AbortSignal.any([stopSignal, timeout]) });
-      outcome = classifyResponse(res.status, res.body, res.retryAfter, this.now());
+      const res = await this.post(url, { headers, body, signal: AbortSignal.any([stopSignal, timeout]) });
+      return classifyResponse(res.status, res.body, res.retryAfter, this.now());
     } catch (err) {
-      // Cut off by stop(): the row stays `delivering` and start() sends it again.
-      if (stopSignal.aborted) return;
-      outcome = networkFailure(err, timeout.aborted);
+      if (stopSignal.aborted) return null;
+      return networkFailure(err, timeout.aborted);
     }
-    this.settle(d, outcome, d.attempts + 1);
+  }
+
+  /** Same rules as a run's delivery; the outcome goes to the events of every run of the group. */
+  private settleGroup(g: StoredGroup, outcome: DeliveryOutcome, attempts: number): void {
+    const now = this.now();
+    const url = redactUrl(g.url);
+    const ctx = { groupId: g.id, url, attempts };
+    if (outcome.kind === 'retry' && attempts < this.retry.maxAttempts) {
+      const delay = retryDelay(outcome, attempts, this.retry, this.random);
+      this.groupStore.finish(
+        g.id,
+        'pending',
+        { httpStatus: outcome.httpStatus, lastError: outcome.reason, nextAttemptAt: now + delay },
+        now,
+      );
+      this.log.warn({ ...ctx, reason: outcome.reason, delayMs: delay }, 'callback delivery will be retried');
+      return;
+    }
+    const delivered = outcome.kind === 'delivered';
+    const reason = delivered ? null : outcome.kind === 'retry' ? `${outcome.reason} (gave up after ${attempts} attempts)` : outcome.reason;
+    this.groupStore.finish(
+      g.id,
+      delivered ? 'delivered' : 'failed',
+      { httpStatus: outcome.httpStatus, lastError: reason, nextAttemptAt: now },
+      now,
+    );
+    if (delivered) this.log.info({ ...ctx, httpStatus: outcome.httpStatus }, 'callback delivered');
+    else this.log.warn({ ...ctx, reason }, 'callback delivery failed');
+    statusesOf(g.body).forEach((run, i) => {
+      this.emit(
+        run.runId,
+        delivered
+          ? { type: 'callback.delivered', url, status: run.status, httpStatus: outcome.httpStatus ?? 0, groupId: g.id }
+          : { type: 'callback.failed', url, status: run.status, reason: reason ?? '', groupId: g.id },
+        i > 0,
+      );
+    });
   }
 
   private settle(d: DueDelivery, outcome: DeliveryOutcome, attempts: number): void {
@@ -275,12 +375,23 @@ export class CallbackService {
     this.emit(d.runId, { type: 'callback.failed', url, status: d.status, reason });
   }
 
-  private emit(runId: string, event: CallbackRunEvent): void {
+  /** Records the outcome in the run's events and, unless `counted` elsewhere, tells onOutcome (once per delivery). */
+  private emit(runId: string, event: CallbackRunEvent, counted = false): void {
     try {
       this.runs.record(runId, event);
-      this.options.onOutcome?.(event);
+      if (!counted) this.options.onOutcome?.(event);
     } catch (err) {
       this.log.error({ err, runId }, 'callback outcome could not be recorded');
     }
+  }
+}
+
+/** The runs of a group's body with the status each was delivered with (runs that no longer exist left out). */
+function statusesOf(body: string | null): Array<{ runId: string; status: RunStatus }> {
+  try {
+    const parsed = JSON.parse(body ?? '{}') as { runs?: Array<{ runId: string; status: string }> };
+    return (parsed.runs ?? []).filter((r): r is { runId: string; status: RunStatus } => r.status !== 'unknown');
+  } catch {
+    return [];
   }
 }

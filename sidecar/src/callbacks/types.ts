@@ -27,6 +27,73 @@ export interface CallbackRegistration {
 
 export type DeliveryState = 'pending' | 'delivering' | 'delivered' | 'failed';
 
+/** When a group's one callback is due: every run ended, `count` of them ended, or one converged. */
+export type GroupWait = 'all' | 'any' | 'first';
+
+/** The body of POST /v1/callbacks: one callback for a set of runs (n8n resumes an execution once). */
+export interface CallbackGroupSpec {
+  /** The runs, in the caller's order (one per n8n item); a run may be named more than once. */
+  readonly runIds: readonly string[];
+  /** @default 'all' */
+  readonly wait?: GroupWait;
+  /** For `wait: 'any'`: how many runs must have ended. @default 1 */
+  readonly count?: number;
+  readonly url: string;
+  /** The run states that count as ended. @default converged, failed, cancelled */
+  readonly events?: readonly CallbackEvent[];
+  /**
+   * When the condition already holds at registration: `deliver` registers and delivers at once;
+   * `answer` registers nothing and returns the body in the answer instead (a caller that can go
+   * on at once, as Wait for Convergence does). @default 'deliver'
+   */
+  readonly ifAlreadyMet?: 'deliver' | 'answer';
+}
+
+/** One run in a group's callback body: the single-run body, plus whether it counts as ended. */
+export interface GroupRunPayload {
+  readonly runId: string;
+  /** `unknown` for a run that no longer exists (pruned). */
+  readonly status: RunStatus | 'unknown';
+  readonly result?: unknown;
+  /** The result was left out to keep the body under its limit (16 MiB); GET /v1/runs/:id has it. */
+  readonly resultOmitted?: true;
+  readonly error?: ErrorInfo;
+  readonly usage: Usage | null;
+  /** Its status is one of the group's events. Runs that have not ended appear with their current status. */
+  readonly ended: boolean;
+}
+
+/** The JSON body POSTed once for a group. */
+export interface GroupPayload {
+  /** Null in the answer of a registration that was not stored (`ifAlreadyMet: 'answer'`). */
+  readonly groupId: string | null;
+  readonly wait: GroupWait;
+  readonly count?: number;
+  /** As registered: duplicates and order kept, so a caller can map runs back to its items. */
+  readonly runIds: readonly string[];
+  /** Each distinct run once, in the order of first mention. */
+  readonly runs: readonly GroupRunPayload[];
+}
+
+/** `open` until the condition holds; then its one delivery goes through the outbox states. */
+export type GroupState = 'open' | DeliveryState;
+
+/** A registered group and its delivery. */
+export interface CallbackGroup {
+  readonly id: string;
+  readonly url: string;
+  readonly runIds: readonly string[];
+  readonly wait: GroupWait;
+  readonly count: number | null;
+  readonly events: readonly CallbackEvent[];
+  readonly state: GroupState;
+  readonly attempts: number;
+  readonly httpStatus: number | null;
+  readonly lastError: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
 /** One POST of one run status to one registration, persisted so a restart neither loses nor repeats it. */
 export interface CallbackDelivery {
   readonly id: number;
@@ -101,6 +168,8 @@ export interface CallbackServiceOptions {
   readonly stopGraceMs?: number;
   /** Callback URLs one run may have. @default 5 */
   readonly maxPerRun?: number;
+  /** Run ids one group (POST /v1/callbacks) may name, duplicates included. @default 1000 */
+  readonly maxGroupRuns?: number;
   /** Told of each delivery's end, delivered or finally failed (metrics). */
   readonly onOutcome?: (event: CallbackRunEvent) => void;
 }

@@ -46,7 +46,7 @@ export async function pruneCommand(
     return 2;
   }
   const file = path.join(dataDir, 'sidecar.db');
-  let result: PruneResult = { runs: 0, events: 0, agents: 0, callbackDeliveries: 0, callbackRegistrations: 0 };
+  let result: PruneResult = { runs: 0, events: 0, agents: 0, callbackDeliveries: 0, callbackRegistrations: 0, callbackGroups: 0 };
   let isolationCopies = 0;
   if (fs.existsSync(file)) {
     const db = openDatabase(dataDir);

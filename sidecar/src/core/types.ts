@@ -208,8 +208,8 @@ export type RunEvent =
   | { type: 'budget'; usage: Usage; counts: AgentCounts }
   | { type: 'throttle'; concurrency: number; reason: string }
   | { type: 'verify.round'; helper: string; round: number; agreement: number | null; survivors: number | null; detail?: unknown }
-  | { type: 'callback.delivered'; url: string; status: RunStatus; httpStatus: number }
-  | { type: 'callback.failed'; url: string; status: RunStatus; reason: string };
+  | { type: 'callback.delivered'; url: string; status: RunStatus; httpStatus: number; groupId?: string }
+  | { type: 'callback.failed'; url: string; status: RunStatus; reason: string; groupId?: string };
 
 export interface StoredEvent {
   /** Global, strictly increasing across all runs: the SSE id. */

@@ -19,6 +19,8 @@ export interface PruneResult {
   agents: number;
   callbackDeliveries: number;
   callbackRegistrations: number;
+  /** Callback groups whose runs are all gone and whose one delivery is not waiting to be sent. */
+  callbackGroups: number;
 }
 
 const TERMINAL = TERMINAL_STATUSES.map((s) => `'${s}'`).join(', ');
@@ -42,17 +44,22 @@ export function pruneRuns(db: DatabaseSync, opts: PruneOptions): PruneResult {
   const batchSize = checkOptions(opts);
   const cutoff = new Date((opts.now ?? Date.now)() - opts.days * DAY_MS).toISOString();
   const callbacks = hasTable(db, 'callback_deliveries') && hasTable(db, 'callback_registrations');
+  const groups = hasTable(db, 'callback_groups') && hasTable(db, 'callback_group_runs');
   const doomed = db.prepare(DOOMED);
-  const out: PruneResult = { runs: 0, events: 0, agents: 0, callbackDeliveries: 0, callbackRegistrations: 0 };
+  const out: PruneResult = { runs: 0, events: 0, agents: 0, callbackDeliveries: 0, callbackRegistrations: 0, callbackGroups: 0 };
   for (;;) {
     const ids = (doomed.all(cutoff, batchSize) as unknown as { id: string }[]).map((r) => r.id);
     if (ids.length === 0) return out;
-    deleteBatch(db, ids, callbacks, out);
+    deleteBatch(db, ids, { callbacks, groups }, out);
     if (ids.length < batchSize) return out;
   }
 }
 
-function deleteBatch(db: DatabaseSync, ids: string[], callbacks: boolean, out: PruneResult): void {
+// A group goes with its last run, unless its delivery is still to be sent (its body is fixed then).
+const ORPHAN_GROUPS = `DELETE FROM callback_groups WHERE state NOT IN ('pending', 'delivering')
+  AND NOT EXISTS (SELECT 1 FROM callback_group_runs m WHERE m.group_id = callback_groups.id)`;
+
+function deleteBatch(db: DatabaseSync, ids: string[], tables: { callbacks: boolean; groups: boolean }, out: PruneResult): void {
   const marks = ids.map(() => '?').join(', ');
   const del = (table: string, column: string): number =>
     Number(db.prepare(`DELETE FROM ${table} WHERE ${column} IN (${marks})`).run(...ids).changes);
@@ -62,10 +69,14 @@ function deleteBatch(db: DatabaseSync, ids: string[], callbacks: boolean, out: P
     out.agents += del('agents', 'run_id');
     if (hasTable(db, 'mcp_tools')) del('mcp_tools', 'run_id');
     del('child_scripts', 'run_id');
-    if (callbacks) {
+    if (tables.callbacks) {
       // Deliveries first: they reference their registration.
       out.callbackDeliveries += del('callback_deliveries', 'run_id');
       out.callbackRegistrations += del('callback_registrations', 'run_id');
+    }
+    if (tables.groups) {
+      del('callback_group_runs', 'run_id');
+      out.callbackGroups += Number(db.prepare(ORPHAN_GROUPS).run().changes);
     }
     out.runs += del('runs', 'id');
     db.exec('COMMIT');

@@ -93,7 +93,7 @@ describe('dynamic-workflows prune', () => {
     expect(JSON.parse(out.text())).toEqual({
       days: 5,
       dataDir: dir,
-      deleted: { runs: 1, events: 1, agents: 0, callbackDeliveries: 0, callbackRegistrations: 0, isolationCopies: 0 },
+      deleted: { runs: 1, events: 1, agents: 0, callbackDeliveries: 0, callbackRegistrations: 0, callbackGroups: 0, isolationCopies: 0 },
     });
     expect(err.text()).toBe('');
     expect(remaining(dir)).toEqual(['busy', 'new']);

@@ -18,6 +18,8 @@ export const ROUTES: readonly RouteRow[] = [
   { method: 'POST', path: '/v1/runs/:id/cancel' },
   { method: 'POST', path: '/v1/runs/:id/approve' },
   { method: 'POST', path: '/v1/runs/:id/callbacks' },
+  { method: 'POST', path: '/v1/callbacks' },
+  { method: 'GET', path: '/v1/callbacks/:id' },
   { method: 'POST', path: '/v1/runs/:id/rerun' },
   { method: 'POST', path: '/v1/runs/:id/pause' },
   { method: 'POST', path: '/v1/runs/:id/resume' },

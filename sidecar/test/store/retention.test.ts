@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
+import { GroupStore } from '../../src/callbacks/group-store';
 import { CallbackStore } from '../../src/callbacks/store';
 import { emptyUsage, type AgentRecord, type RunRecord, type RunStatus } from '../../src/core/types';
 import { openDatabase } from '../../src/store/db';
@@ -99,6 +100,30 @@ describe('pruneRuns', () => {
   const ALL = { runs: 1, events: 2, agents: 2, deliveries: 1, registrations: 1 };
   const NONE = { runs: 0, events: 0, agents: 0, deliveries: 0, registrations: 0 };
 
+  it('deletes a callback group with its last run, unless its delivery is still to be sent', () => {
+    const groups = new GroupStore(db);
+    seed(run('old-a', 'converged', 40));
+    seed(run('old-b', 'converged', 40));
+    seed(run('recent', 'converged', 1));
+    const group = (id: string, runIds: string[]) =>
+      groups.insert({ id, url: `http://127.0.0.1:9/${id}`, runIds, wait: 'all', count: null, events: ['converged'] }, NOW);
+    group('done-old', ['old-a', 'old-b']);
+    groups.settle('done-old', '{}', NOW);
+    groups.finish('done-old', 'delivered', { httpStatus: 200, lastError: null, nextAttemptAt: NOW }, NOW);
+    group('mixed', ['old-a', 'recent']);
+    group('unsent', ['old-b']);
+    groups.settle('unsent', '{}', NOW);
+
+    const deleted = pruneRuns(db, { days: 30, now: () => NOW });
+
+    expect(deleted.callbackGroups).toBe(1);
+    expect(groups.get('done-old')).toBeNull();
+    expect(groups.get('mixed')?.state).toBe('open');
+    expect(groups.get('unsent')?.state).toBe('pending');
+    expect(groups.openGroupsOf('recent').map((g) => g.id)).toEqual(['mixed']);
+    expect(groups.openGroupsOf('old-a')).toEqual([]);
+  });
+
   it('deletes old finished runs with their events, journal rows and callback outbox; keeps recent ones', () => {
     seed(run('old-converged', 'converged', 40));
     seed(run('old-failed', 'failed', 31));
@@ -107,7 +132,14 @@ describe('pruneRuns', () => {
 
     const deleted = pruneRuns(db, { days: 30, now: () => NOW });
 
-    expect(deleted).toEqual<PruneResult>({ runs: 3, events: 6, agents: 6, callbackDeliveries: 3, callbackRegistrations: 3 });
+    expect(deleted).toEqual<PruneResult>({
+      runs: 3,
+      events: 6,
+      agents: 6,
+      callbackDeliveries: 3,
+      callbackRegistrations: 3,
+      callbackGroups: 0,
+    });
     for (const id of ['old-converged', 'old-failed', 'old-cancelled']) expect(rowsOf(id)).toEqual(NONE);
     expect(rowsOf('recent')).toEqual(ALL);
     expect(runs.get('recent')?.status).toBe('converged');
@@ -166,6 +198,7 @@ describe('pruneRuns', () => {
         agents: 0,
         callbackDeliveries: 0,
         callbackRegistrations: 0,
+        callbackGroups: 0,
       });
     } finally {
       bare.close();

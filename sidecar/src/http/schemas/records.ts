@@ -1,4 +1,5 @@
 import { CALLBACK_EVENTS } from '../../callbacks/spec';
+import { GROUP_WAITS } from '../../callbacks/group-spec';
 import { AGENT_EFFORTS, TOOL_NAMES } from '../../core/names';
 import { MCP_TOOL_PATTERN } from '../../core/mcp';
 import { AGENT_STATUSES, RUN_STATUSES } from '../../core/types';
@@ -165,6 +166,62 @@ export const CallbackRegistration: JsonSchema = {
   },
 };
 
+const groupRun = {
+  type: 'object',
+  required: ['runId', 'status', 'ended', 'usage'],
+  properties: {
+    runId: { type: 'string' },
+    status: { type: 'string', enum: [...RUN_STATUSES, 'unknown'], description: '`unknown`: the run no longer exists' },
+    result: { description: 'Present when the run converged' },
+    resultOmitted: {
+      type: 'boolean',
+      const: true,
+      description: 'The result was left out to keep the body under 16 MiB (largest results first); GET /v1/runs/:id has it',
+    },
+    error: ref('ErrorInfo'),
+    usage: nullable(ref('Usage')),
+    ended: { type: 'boolean', description: "Its status is one of the group's events; runs that have not ended carry their current status" },
+  },
+};
+
+export const GroupPayload: JsonSchema = {
+  type: 'object',
+  required: ['groupId', 'wait', 'runIds', 'runs'],
+  description:
+    'The one body POSTed (signed) to the URL of a group, and the answer of a registration with `ifAlreadyMet: answer` whose condition held',
+  properties: {
+    groupId: nullable({ type: 'string' }),
+    wait: { type: 'string', enum: GROUP_WAITS },
+    count: count,
+    runIds: { type: 'array', items: { type: 'string' }, description: 'As registered: order and repeats kept' },
+    runs: { type: 'array', items: groupRun, description: 'Each distinct run once, in the order of first mention' },
+  },
+};
+
+export const CallbackGroup: JsonSchema = {
+  type: 'object',
+  required: ['id', 'url', 'runIds', 'wait', 'events', 'state', 'met'],
+  properties: {
+    id: { type: 'string' },
+    url: { type: 'string', format: 'uri', description: 'Without its query (n8n signs resume URLs there)' },
+    runIds: { type: 'array', items: { type: 'string' } },
+    wait: { type: 'string', enum: GROUP_WAITS },
+    count: nullable(count),
+    events: { type: 'array', items: { type: 'string', enum: CALLBACK_EVENTS } },
+    state: {
+      type: 'string',
+      enum: ['open', 'pending', 'delivering', 'delivered', 'failed'],
+      description: 'open until the condition holds; then the delivery: pending (retries), delivering, delivered or failed',
+    },
+    met: { type: 'boolean', description: 'The condition held (the one delivery is enqueued or done)' },
+    attempts: count,
+    httpStatus: nullable({ type: 'integer' }),
+    lastError: nullable({ type: 'string' }),
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+};
+
 export const RunList: JsonSchema = {
   type: 'object',
   required: ['runs', 'nextCursor'],
@@ -227,6 +284,8 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   AgentRecord,
   StoredEvent,
   CallbackRegistration,
+  CallbackGroup,
+  GroupPayload,
   RunList,
   AgentList,
   Health,

@@ -4,6 +4,7 @@ import { MAX_RUN_TOOLS, MCP_TOOL_PATTERN } from '../../core/mcp';
 import { AGENT_STATUSES, RUN_STATUSES } from '../../core/types';
 import { CALLBACK_EVENTS, MAX_CALLBACK_URL_LENGTH } from '../../callbacks/spec';
 import { WORKFLOW_NAME_PATTERN } from '../../store/workflows';
+import { DEFAULT_MAX_GROUP_RUNS, GROUP_WAITS } from '../../callbacks/group-spec';
 
 /** JSON Schemas of what clients send; fastify validates with them and /openapi.json documents them. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
@@ -38,16 +39,18 @@ export const agentParams: JsonSchema = {
   additionalProperties: false,
 };
 
+const callbackUrl = {
+  type: 'string',
+  format: 'uri',
+  maxLength: MAX_CALLBACK_URL_LENGTH,
+  description: "http or https URL, e.g. n8n's $execution.resumeUrl",
+};
+
 export const callbackBody: JsonSchema = {
   type: 'object',
   required: ['url'],
   properties: {
-    url: {
-      type: 'string',
-      format: 'uri',
-      maxLength: MAX_CALLBACK_URL_LENGTH,
-      description: "http or https URL, e.g. n8n's $execution.resumeUrl",
-    },
+    url: callbackUrl,
     events: {
       type: 'array',
       minItems: 1,
@@ -57,6 +60,58 @@ export const callbackBody: JsonSchema = {
       description: 'Run states to deliver; default converged, failed, cancelled',
     },
   },
+  additionalProperties: false,
+};
+
+/** The most run ids the schema lets through; the service's own bound (`callback_group_limit`) is lower. */
+export const MAX_GROUP_RUN_IDS_BODY = 10 * DEFAULT_MAX_GROUP_RUNS;
+
+export const callbackGroupBody: JsonSchema = {
+  type: 'object',
+  required: ['runIds', 'url'],
+  properties: {
+    runIds: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_GROUP_RUN_IDS_BODY,
+      items: runId,
+      description: `The runs, in your order (one per n8n item; repeats allowed). At most ${DEFAULT_MAX_GROUP_RUNS}: 422 \`callback_group_limit\` beyond`,
+    },
+    wait: {
+      type: 'string',
+      enum: GROUP_WAITS,
+      description:
+        'all: every run has ended; any: `count` runs have ended; first: a run converged (or every run ended without one converging). Default all',
+    },
+    count: {
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_GROUP_RUN_IDS_BODY,
+      description: 'For wait `any`: how many runs must have ended (default 1)',
+    },
+    url: callbackUrl,
+    events: {
+      type: 'array',
+      minItems: 1,
+      maxItems: CALLBACK_EVENTS.length,
+      uniqueItems: true,
+      items: { type: 'string', enum: CALLBACK_EVENTS },
+      description: 'Run states that count as ended; default converged, failed, cancelled',
+    },
+    ifAlreadyMet: {
+      type: 'string',
+      enum: ['deliver', 'answer'],
+      description:
+        'When the condition already holds: deliver (default) registers and delivers at once; answer registers nothing and answers 200 with the body',
+    },
+  },
+  additionalProperties: false,
+};
+
+export const groupParams: JsonSchema = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' } },
   additionalProperties: false,
 };
 
