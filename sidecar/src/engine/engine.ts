@@ -110,6 +110,7 @@ export class Engine implements EngineApi {
       hooks: () => this.hooks(),
       repairs: config.planRepairs,
       defaultModel: config.model,
+      savedWorkflows: () => this.workflows.list().filter((w) => w.valid),
     });
     this.slots = new RunSlots(config.maxRuns, config.maxSandboxMemoryMb);
     this.globalLimit = pLimit(config.globalMaxParallel);

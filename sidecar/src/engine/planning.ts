@@ -1,7 +1,7 @@
 import { isTerminal, type RunRecord, type Usage } from '../core/types';
 import type { ModelCallHooks, RetryPolicy } from '../agents/model-call';
 import { estimatePlan } from '../planner/estimate';
-import { planScript } from '../planner/planner';
+import { planScript, type SavedWorkflowHint } from '../planner/planner';
 import type { ModelProvider } from '../providers/types';
 import type { RunStore } from '../store/runs';
 import type { RunRecords } from './run-records';
@@ -16,6 +16,8 @@ export interface PlanningDeps {
   readonly repairs: number;
   /** The planner model when neither the run nor the operator names one. */
   readonly defaultModel: string | null;
+  /** The saved workflows the planner may tell the script to call (valid ones only). */
+  readonly savedWorkflows: () => readonly SavedWorkflowHint[];
 }
 
 /**
@@ -36,7 +38,14 @@ export class Planning {
     records.setStatus(run.id, 'planning');
     try {
       const planned = await planScript(
-        { task: run.task, input: run.input, tools: run.options.tools ?? [], maxAgents: run.limits.maxAgents, model: this.model(run) },
+        {
+          task: run.task,
+          input: run.input,
+          tools: run.options.tools ?? [],
+          maxAgents: run.limits.maxAgents,
+          model: this.model(run),
+          savedWorkflows: this.deps.savedWorkflows(),
+        },
         { provider: this.deps.provider, retry: this.deps.retry(), hooks: this.deps.hooks(), repairs: this.deps.repairs },
         signal,
       );

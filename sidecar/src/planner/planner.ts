@@ -17,6 +17,15 @@ export interface PlanRequest {
   readonly tools: readonly string[];
   readonly maxAgents: number;
   readonly model: string;
+  /** Saved workflows the script may call with `workflow(name, args)`; listed in the request. */
+  readonly savedWorkflows?: readonly SavedWorkflowHint[];
+}
+
+/** What the planner is told of one saved workflow. */
+export interface SavedWorkflowHint {
+  readonly name: string;
+  readonly description: string | null;
+  readonly whenToUse: string | null;
 }
 
 export interface PlannerDeps {
@@ -42,6 +51,9 @@ const SUBMIT: Anthropic.Tool = {
 
 /** Largest slice of the input shown to the planner; the script reads the whole input from `args`. */
 const INPUT_PREVIEW_CHARS = 20_000;
+/** Saved workflows listed to the planner, and the characters of each one's description and whenToUse. */
+const MAX_WORKFLOW_HINTS = 50;
+const WORKFLOW_HINT_CHARS = 300;
 
 /**
  * Claude writes the script through a forced tool call. The script is checked as it will
@@ -118,5 +130,17 @@ function userMessage(req: PlanRequest): string {
     `Input (available to the script as args):\n${input}`,
     `Tools the operator allows for subagents: ${req.tools.length ? req.tools.join(', ') : 'none'}.`,
     `At most ${req.maxAgents} agents for this run.`,
+    ...savedWorkflowLines(req.savedWorkflows ?? []),
   ].join('\n\n');
+}
+
+function savedWorkflowLines(hints: readonly SavedWorkflowHint[]): string[] {
+  if (hints.length === 0) return [];
+  const cut = (s: string) => (s.length > WORKFLOW_HINT_CHARS ? `${s.slice(0, WORKFLOW_HINT_CHARS)}…` : s);
+  const lines = hints.slice(0, MAX_WORKFLOW_HINTS).map((w) => {
+    const parts = [w.description && cut(w.description), w.whenToUse && `when to use: ${cut(w.whenToUse)}`].filter(Boolean);
+    return `- ${JSON.stringify(w.name)}${parts.length ? `: ${parts.join('; ')}` : ''}`;
+  });
+  const more = hints.length > MAX_WORKFLOW_HINTS ? [`… and ${hints.length - MAX_WORKFLOW_HINTS} more`] : [];
+  return [['Saved workflows this script may call with `await workflow(name, args)` when one fits a step:', ...lines, ...more].join('\n')];
 }

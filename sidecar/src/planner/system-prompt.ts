@@ -32,6 +32,9 @@ Submit the script with the submit_workflow_script tool.
     stages; a stage is (prev, item, index) => value or promise. A stage that throws makes that item null and skips
     the item's later stages; the other items go on.
   - phase(name): marks the start of a phase (shown live to the user). log(...values): a line in the run log.
+  - workflow(name, args?) -> Promise<value>: runs a saved workflow (listed in the request when there are any) inside this
+    run and resolves with its return value; its agents count against this run's limits and budget. It rejects when the
+    workflow fails (catch it if the run can go on without it). One level only: a saved workflow cannot call workflow().
   - budget: budget.total (tokens, or null), budget.spent() and budget.remaining() (tokens, numbers); budget.usd.total,
     budget.usd.spent(), budget.usd.remaining() (USD). Once the total is spent agent() throws, so loops such as
     while (budget.remaining() > 50000) { … } end; size fan-outs with Math.floor(budget.total / 20000).

@@ -75,6 +75,28 @@ describe('planScript', () => {
     expect(user).toContain('args):\nnull');
   });
 
+  it('lists the saved workflows the script may call, bounded, and says nothing of them when there are none', async () => {
+    const { provider, deps } = setup([submit({ script: GOOD }), submit({ script: GOOD })]);
+    const many = Array.from({ length: 60 }, (_, i) => ({
+      name: `wf-${i}`,
+      description: i === 0 ? 'd'.repeat(1_000) : null,
+      whenToUse: null,
+    }));
+    await planScript(
+      request({ savedWorkflows: [{ name: 'review-files', description: 'Reviews files', whenToUse: 'A list of files' }, ...many] }),
+      deps,
+      signal(),
+    );
+    const user = said(provider.requests[0].messages[0]);
+    expect(user).toContain('call with `await workflow(name, args)`');
+    expect(user).toContain('- "review-files": Reviews files; when to use: A list of files');
+    expect(user).toContain(`- "wf-0": ${'d'.repeat(300)}…\n`);
+    expect(user).toContain('- "wf-48"\n… and 11 more');
+    expect(user).not.toContain('"wf-49"');
+    await planScript(request({}), deps, signal());
+    expect(said(provider.requests[1].messages[0])).not.toContain('workflow(');
+  });
+
   it('shows the planner a bounded preview of a large input', async () => {
     const { provider, deps } = setup([submit({ script: GOOD })]);
     await planScript(request({ input: { blob: 'x'.repeat(50_000) } }), deps, signal());
