@@ -11,6 +11,8 @@ interface RunBody {
 }
 
 const LIMIT = 24;
+/** Short leases, so the SIGKILL test sees them expire. */
+const LEASE_MS = 2_000;
 
 /** A run of `n` agents at once (each run's own maxParallel stays 16). */
 const fanOut = (n: number, tag: string): string =>
@@ -36,6 +38,7 @@ describeWithRedis('one provider budget for three sidecars on one Redis', () => {
         DW_REDIS_URL: TEST_REDIS_URL,
         DW_REDIS_PREFIX: space.prefix,
         DW_GLOBAL_MAX_PARALLEL: String(LIMIT),
+        DW_REDIS_LEASE_MS: String(LEASE_MS),
       });
       sidecars.push(s);
     }
@@ -105,6 +108,54 @@ describeWithRedis('one provider budget for three sidecars on one Redis', () => {
     } finally {
       await model.setKnobs({ rateLimitConcurrency: 0, retryAfterSec: 1 });
     }
+  }, 300_000);
+
+  it('a sidecar killed (SIGKILL) while it holds slots gives them back when its leases expire, and its runs resume', async () => {
+    const [victim, survivor] = sidecars as [SidecarProcess, SidecarProcess];
+    await model.reset();
+    const redis = await space.client();
+    const held = async (): Promise<number> => {
+      const [sec, micro] = await redis.time();
+      return redis.zcount(`${space.prefix}budget:holders`, `(${Number(sec) * 1000 + Math.floor(Number(micro) / 1000)}`, '+inf');
+    };
+    const runs = await Promise.all(
+      [0, 1].map(
+        async (j) =>
+          (await victim.request<RunBody>('POST', '/v1/runs', { task: `victim ${j}`, script: fanOut(120, `victim ${j}`) })).body.id,
+      ),
+    );
+    const until = Date.now() + 30_000;
+    while ((await held()) < LIMIT - 4) {
+      if (Date.now() > until) throw new Error('the victim never held the budget');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await victim.kill('SIGKILL');
+    const killedAt = Date.now();
+    expect(await held()).toBeGreaterThanOrEqual(LIMIT - 4);
+    while ((await held()) > 0) {
+      if (Date.now() - killedAt > LEASE_MS + 2_000)
+        throw new Error(`leases of the killed sidecar still held after ${Date.now() - killedAt} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const freedAfter = Date.now() - killedAt;
+    // The survivor gets the whole budget, and the victim's runs resume on restart.
+    const own = await survivor.request<RunBody>('POST', '/v1/runs', { task: 'survivor', script: fanOut(48, 'survivor') });
+    await victim.start();
+    const ends = await Promise.all([
+      survivor.waitForStatus(own.body.id, ['converged', 'failed', 'cancelled'], 120_000),
+      ...runs.map((id) => victim.waitForStatus(id, ['converged', 'failed', 'cancelled'], 120_000)),
+    ]);
+    const stats = await model.stats();
+    process.stderr.write(
+      `SIGKILL: leases of the killed sidecar expired ${freedAfter} ms after the kill (DW_REDIS_LEASE_MS ${LEASE_MS}); max in flight ${stats.maxInFlight}\n`,
+    );
+    expect(ends.map((e) => [e.status, e.result])).toEqual([
+      ['converged', 48],
+      ['converged', 120],
+      ['converged', 120],
+    ]);
+    expect(freedAfter).toBeLessThanOrEqual(LEASE_MS + 1_000);
+    expect(stats.maxInFlight).toBeLessThanOrEqual(LIMIT);
   }, 300_000);
 });
 
