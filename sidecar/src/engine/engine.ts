@@ -537,8 +537,14 @@ export class Engine implements EngineApi {
     return this.deps.retry ?? { ...DEFAULT_RETRY, retries: this.deps.config.modelRetries };
   }
 
+  /** Every model call (planner and agents) waits out the budget's cool-down and reports push-back to it. */
   private hooks(): ModelCallHooks {
-    return { onError: (kind) => this.deps.metrics?.recordModelError(kind) };
+    return {
+      onError: (kind) => this.deps.metrics?.recordModelError(kind),
+      beforeCall: (signal) => this.budget.beforeModelCall(signal),
+      onPushback: (ms) => this.budget.pushback(ms),
+      onSuccess: () => this.budget.success(),
+    };
   }
 
   /** Every stored event becomes a log line for state changes (callbacks follow the events on their own). */

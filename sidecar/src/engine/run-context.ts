@@ -358,15 +358,12 @@ export class RunContext implements SandboxHost {
           toolContext,
           hooks: {
             ...this.deps.agentDeps.hooks,
-            beforeCall: (signal) => this.deps.budget.beforeModelCall(signal),
             onPushback: (ms) => {
               this.concurrency.pushback(ms);
-              this.deps.budget.pushback(ms);
               this.deps.agentDeps.hooks.onPushback?.(ms);
             },
             onSuccess: () => {
               this.concurrency.success();
-              this.deps.budget.success();
               this.deps.agentDeps.hooks.onSuccess?.();
             },
             onRetry: (attempt, reason, delayMs) => {
