@@ -36,6 +36,7 @@ export interface RedisBudgetOptions {
 
 interface Waiter {
   readonly grant: (lease: string) => void;
+  readonly reject: (err: Error) => void;
   readonly signal: AbortSignal;
   readonly onAbort: () => void;
 }
@@ -168,6 +169,7 @@ export class RedisBudget implements AgentBudget {
           signal.removeEventListener('abort', waiter.onAbort);
           resolve(lease);
         },
+        reject,
         onAbort: () => {
           const i = this.waiters.indexOf(waiter);
           if (i >= 0) this.waiters.splice(i, 1);
@@ -227,6 +229,10 @@ export class RedisBudget implements AgentBudget {
     this.opts.subscriber?.off('message', this.onMessage);
     for (const lease of this.held) this.toRelease.add(lease);
     this.held.clear();
+    for (const waiter of this.waiters.splice(0)) {
+      waiter.signal.removeEventListener('abort', waiter.onAbort);
+      waiter.reject(new Error('The agent budget is closed'));
+    }
     await Promise.allSettled([this.flushReleases(), this.leaveLine()]);
     if (this.opts.ownsConnections) {
       this.redis.disconnect();
@@ -351,6 +357,7 @@ export class RedisBudget implements AgentBudget {
 
   /** Back after an outage (or a Redis restart, which keeps nothing): leases restored, slots given back, waiters served. */
   private readonly onReady = (): void => {
+    this.markAvailable(true, '');
     void this.refresh()
       .then(() => this.flushReleases())
       .then(() => this.pump());
