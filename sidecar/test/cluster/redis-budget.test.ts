@@ -1,8 +1,7 @@
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectRedis } from '../../src/cluster/connection';
 import { RedisBudget, type RedisBudgetOptions } from '../../src/cluster/redis-budget';
-import { RedisTestSpace, TEST_REDIS_URL, describeWithRedis } from '../support/redis';
+import { RedisProxy, RedisTestSpace, TEST_REDIS_URL, describeWithRedis } from '../support/redis';
 
 describeWithRedis('RedisBudget (real Redis)', () => {
   const space = new RedisTestSpace();
@@ -133,29 +132,13 @@ describeWithRedis('RedisBudget (real Redis)', () => {
   });
 
   it('new agents wait while Redis is unreachable and get their slot when it answers again', async () => {
-    const [host, port] = [new URL(TEST_REDIS_URL).hostname, Number(new URL(TEST_REDIS_URL).port || 6379)];
-    const sockets = new Set<net.Socket>();
-    let open = true;
-    const proxy = net.createServer((client) => {
-      if (!open) return client.destroy();
-      const upstream = net.connect(port, host);
-      for (const s of [client, upstream]) {
-        sockets.add(s);
-        s.on('error', () => undefined);
-        s.on('close', () => sockets.delete(s));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const proxyUrl = `redis://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+    const proxy = await RedisProxy.start();
     const states: boolean[] = [];
-    const b = await budget({ limit: 2, onAvailability: (available) => states.push(available) }, proxyUrl);
+    const b = await budget({ limit: 2, onAvailability: (available) => states.push(available) }, proxy.url);
     try {
-      const first = await b.acquire(new AbortController().signal);
-      b.release(first);
+      b.release(await b.acquire(new AbortController().signal));
       await sleep(50);
-      open = false;
-      for (const s of sockets) s.destroy();
+      proxy.cut();
       let got = false;
       const waiting = b.acquire(new AbortController().signal).then((l) => {
         got = true;
@@ -164,14 +147,13 @@ describeWithRedis('RedisBudget (real Redis)', () => {
       await sleep(800);
       expect(got).toBe(false);
       expect(states).toContain(false);
-      open = true;
+      proxy.restore();
       b.release(await waiting);
       expect(states[states.length - 1]).toBe(true);
     } finally {
       await b.close();
       budgets.splice(budgets.indexOf(b), 1);
-      proxy.close();
-      for (const s of sockets) s.destroy();
+      await proxy.close();
     }
   });
 

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 
@@ -82,5 +83,52 @@ export class RedisTestSpace {
     if (keys.length) await c.del(...keys);
     for (const client of this.clients) client.disconnect();
     this.clients.length = 0;
+  }
+}
+
+/**
+ * A TCP proxy in front of the test Redis that a test can cut and restore: Redis "lost" mid-run
+ * without stopping the Redis other suites use.
+ */
+export class RedisProxy {
+  private readonly sockets = new Set<net.Socket>();
+  private open = true;
+  private constructor(private readonly server: net.Server) {}
+
+  static async start(): Promise<RedisProxy> {
+    const target = new URL(TEST_REDIS_URL);
+    let proxy: RedisProxy | null = null;
+    const server = net.createServer((client) => {
+      if (!proxy?.open) return client.destroy();
+      const upstream = net.connect(Number(target.port || 6379), target.hostname);
+      for (const s of [client, upstream]) {
+        proxy.sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => proxy?.sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    proxy = new RedisProxy(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return proxy;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+  }
+
+  /** Drops every connection and refuses new ones. */
+  cut(): void {
+    this.open = false;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  restore(): void {
+    this.open = true;
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((r) => this.server.close(() => r()));
   }
 }
