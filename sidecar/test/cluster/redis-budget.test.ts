@@ -131,6 +131,24 @@ describeWithRedis('RedisBudget (real Redis)', () => {
     expect(b.lastLimit).toBe(4);
   });
 
+  it('the shared limit climbs back, one step per round of successful calls, once the push-back window has passed', async () => {
+    const a = await budget({ limit: 8 });
+    const signal = new AbortController().signal;
+    a.pushback(50);
+    await sleep(100);
+    a.release(await a.acquire(signal));
+    expect(a.lastLimit).toBe(4);
+    await sleep(1_000); // the window of a push-back is at least 1 s
+    for (let i = 0; i < 30; i++) {
+      const lease = await a.acquire(signal);
+      a.success();
+      a.release(lease);
+      await sleep(5);
+    }
+    a.release(await a.acquire(signal));
+    expect(a.lastLimit).toBe(8);
+  });
+
   it('new agents wait while Redis is unreachable and get their slot when it answers again', async () => {
     const proxy = await RedisProxy.start();
     const states: boolean[] = [];
