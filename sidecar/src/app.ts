@@ -123,6 +123,7 @@ async function clusterBudget(config: SidecarConfig, logger: Logger, notify: (mes
       }
     },
   });
+  await budget.subscribed;
   logger.info({ redis: where, prefix: config.redisPrefix, limit: config.globalMaxParallel }, 'agent budget shared through Redis');
   return budget;
 }

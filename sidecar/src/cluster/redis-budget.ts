@@ -63,6 +63,8 @@ const WAITER_MS = 5_000;
  */
 export class RedisBudget implements AgentBudget {
   readonly processId: string;
+  /** Settles once the notifications are subscribed to (or that failed: waiters then poll). */
+  readonly subscribed: Promise<void>;
   private readonly redis: Redis & BudgetCommands;
   private readonly keys: {
     holders: string;
@@ -133,8 +135,13 @@ export class RedisBudget implements AgentBudget {
     if (sub) {
       sub.on('message', this.onMessage);
       sub.on('error', () => undefined);
-      void sub.subscribe(this.keys.channel).catch(() => undefined);
     }
+    this.subscribed = sub
+      ? sub.subscribe(this.keys.channel).then(
+          () => undefined,
+          () => undefined,
+        )
+      : Promise.resolve();
     this.heartbeat = setInterval(() => void this.refresh(), Math.max(50, Math.floor(this.leaseMs / 3)));
     this.heartbeat.unref();
   }
@@ -142,6 +149,11 @@ export class RedisBudget implements AgentBudget {
   /** Slots this process holds now. */
   get holding(): number {
     return this.held.size;
+  }
+
+  /** Milliseconds of cluster cool-down this process knows of (0: none). */
+  get coolingDownMs(): number {
+    return Math.max(0, this.notBefore - Date.now());
   }
 
   /** Callers waiting for a slot in this process. */

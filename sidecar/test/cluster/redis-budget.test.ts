@@ -120,12 +120,14 @@ describeWithRedis('RedisBudget (real Redis)', () => {
   it('a push-back seen by one process cools every process down and halves the shared limit', async () => {
     const a = await budget({ limit: 8 });
     const b = await budget({ limit: 8 });
-    await sleep(50); // subscriptions in place
-    a.pushback(400);
-    await sleep(30);
+    await b.subscribed;
+    a.pushback(1_000);
+    for (let i = 0; i < 100 && b.coolingDownMs === 0; i++) await sleep(10);
+    const known = b.coolingDownMs;
+    expect(known).toBeGreaterThan(0);
     const t = Date.now();
     await b.beforeModelCall(new AbortController().signal);
-    expect(Date.now() - t).toBeGreaterThanOrEqual(300);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(known - 20);
     // A slot asked for during the cool-down waits for its end, and the limit in force is 4.
     b.release(await b.acquire(new AbortController().signal));
     expect(b.lastLimit).toBe(4);
