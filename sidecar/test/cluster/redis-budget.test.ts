@@ -82,8 +82,8 @@ describeWithRedis('RedisBudget (real Redis)', () => {
   });
 
   it('renews the leases of a holder that is alive: a long agent keeps its slot', async () => {
-    const holder = await budget({ limit: 1, leaseMs: 300 });
-    const other = await budget({ limit: 1, leaseMs: 300 });
+    const holder = await budget({ limit: 1, leaseMs: 1_000 });
+    const other = await budget({ limit: 1, leaseMs: 1_000 });
     const signal = new AbortController().signal;
     const lease = await holder.acquire(signal);
     let got = false;
@@ -91,7 +91,7 @@ describeWithRedis('RedisBudget (real Redis)', () => {
       got = true;
       return l;
     });
-    await sleep(1_200);
+    await sleep(2_500); // two and a half leases
     expect(got).toBe(false);
     holder.release(lease);
     other.release(await waiting);
