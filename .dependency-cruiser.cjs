@@ -7,7 +7,7 @@ const LAYERS = [
   ['errors'],
   ['core', 'bundle-text'],
   ['config', 'providers', 'store', 'tools', 'sandbox', 'callbacks', 'isolation', 'version'],
-  ['verification', 'mcp'],
+  ['verification', 'mcp', 'cluster'],
   ['offline', 'agents'],
   ['planner'],
   ['engine'],

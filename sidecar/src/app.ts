@@ -2,6 +2,10 @@ import type { DatabaseSync } from 'node:sqlite';
 import pino, { type Logger } from 'pino';
 import type { SidecarConfig } from './config/config';
 import { CallbackHosts, CallbackService, type CallbackRunEvent, type CallbackRunSource, type SelfAddress } from './callbacks';
+import { connectRedis } from './cluster/connection';
+import { RedisBudget } from './cluster/redis-budget';
+import type { AgentBudget } from './cluster/types';
+import { redactRedisUrl, withoutPassword } from './config/redis-url';
 import { Engine } from './engine/engine';
 import { REDACT_PATHS } from './http/logger';
 import { createOfflineModelServer, knobsFromEnv } from './offline';
@@ -55,22 +59,73 @@ export async function createCore(
   }
   const provider = createProvider(config.provider, env, offlineUrl ? { baseURL: offlineUrl } : {});
   const sandbox = new IsolatedVmSandbox({ preludeModules: [VERIFICATION_PRELUDE] });
-  const engine = new Engine({ config, db, provider, sandbox, metrics: opts.metrics, logger });
+  let engine: Engine | null = null;
+  let budget: AgentBudget | undefined;
+  try {
+    budget = await clusterBudget(config, logger, (message) => engine?.notifyExecuting(message));
+  } catch (err) {
+    sandbox.dispose();
+    await provider.close?.();
+    if (offline) await offline.close();
+    if (!opts.db) db.close();
+    throw err;
+  }
+  engine = new Engine({ config, db, provider, sandbox, metrics: opts.metrics, logger, ...(budget ? { budget } : {}) });
+  const running = engine;
   return {
     config,
     db,
-    engine,
+    engine: running,
     provider,
     logger,
     offlineUrl,
     async close() {
-      await engine.close();
+      await running.close();
+      await budget?.close();
       sandbox.dispose();
       await provider.close?.();
       if (offline) await offline.close();
       db.close();
     },
   };
+}
+
+/**
+ * With DW_REDIS_URL, the cluster-wide budget of agents in flight: two connections (commands, and
+ * the budget's notifications), or `redis_unavailable` when Redis does not answer at start.
+ */
+async function clusterBudget(config: SidecarConfig, logger: Logger, notify: (message: string) => void): Promise<AgentBudget | undefined> {
+  const url = config.redisUrl;
+  if (url === null) return undefined;
+  const where = redactRedisUrl(url);
+  const redis = await connectRedis(url, 'dw-budget');
+  let subscriber: Awaited<ReturnType<typeof connectRedis>>;
+  try {
+    subscriber = await connectRedis(url, 'dw-budget-events');
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+  const budget = new RedisBudget({
+    redis,
+    subscriber,
+    prefix: config.redisPrefix,
+    limit: config.globalMaxParallel,
+    leaseMs: config.redisLeaseMs,
+    ownsConnections: true,
+    onAvailability: (available, reason) => {
+      if (available) {
+        logger.info({ redis: where }, 'Redis answers again: agents waiting for the cluster budget go on');
+        notify('Redis answers again: the cluster-wide agent budget is back');
+      } else {
+        logger.warn({ redis: where, reason: withoutPassword(reason, url) }, 'Redis unreachable: new agents wait for the cluster budget');
+        notify('Redis (DW_REDIS_URL) is unreachable: new agents wait for the cluster-wide budget; agents already at the model go on');
+      }
+    },
+  });
+  await budget.subscribed;
+  logger.info({ redis: where, prefix: config.redisPrefix, limit: config.globalMaxParallel }, 'agent budget shared through Redis');
+  return budget;
 }
 
 /** The engine as the callback service sees it: stored events, records, and a way to add events. */

@@ -15,6 +15,8 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { retries: 8, baseMs: 500, maxMs: 30_000 };
 
 export interface ModelCallHooks {
+  /** Awaited before each attempt: a cluster-wide cool-down after push-back seen by any sidecar. */
+  beforeCall?(signal: AbortSignal): Promise<void>;
   /** The provider pushed back (429/529): the run lowers its concurrency. */
   onPushback?(retryAfterMs: number | undefined): void;
   onSuccess?(): void;
@@ -40,6 +42,13 @@ export async function callModel(
   const random = hooks.random ?? Math.random;
   for (let attempt = 0; ; attempt++) {
     if (signal.aborted) throw abortError(signal);
+    if (hooks.beforeCall) {
+      try {
+        await hooks.beforeCall(signal);
+      } catch {
+        throw abortError(signal);
+      }
+    }
     try {
       const msg = await provider.createMessage(params, signal);
       hooks.onSuccess?.();

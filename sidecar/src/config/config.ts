@@ -5,6 +5,7 @@ import { MAX_PROMPT_CHARS, RUN_LIMITS, RUN_LIMIT_KEYS, SIDECAR_LIMITS, type Limi
 import { BUILTIN_AGENT_TYPES, PROVIDER_NAMES, TOOL_NAMES, isProviderName, isToolName, type ProviderName } from '../core/names';
 import type { RunLimits } from '../core/types';
 import { isMcpAllowlistEntry } from '../core/mcp';
+import { checkRedisUrl } from './redis-url';
 import { mcpServers, type McpServerSpec } from './mcp-servers';
 
 /**
@@ -62,8 +63,17 @@ export interface SidecarConfig {
   readonly maxIsolatedCopies: number;
   /** Largest plain copy of a workspace for an isolated agent, MB (DW_ISOLATION_COPY_MAX_MB). @default 100 */
   readonly isolationCopyMaxMb: number;
-  /** Agents in flight across all runs of this sidecar (DW_GLOBAL_MAX_PARALLEL). @default 64 */
+  /**
+   * Agents in flight across all runs of this sidecar (DW_GLOBAL_MAX_PARALLEL); with `redisUrl`,
+   * across every sidecar on that Redis. @default 64
+   */
   readonly globalMaxParallel: number;
+  /** Redis shared by the sidecars of a cluster (DW_REDIS_URL): the budget above becomes cluster-wide. @default null: in-process */
+  readonly redisUrl: string | null;
+  /** Put in front of every Redis key of this cluster (DW_REDIS_PREFIX). @default 'dw:' */
+  readonly redisPrefix: string;
+  /** Lease of a cluster-wide slot, renewed every third of it (DW_REDIS_LEASE_MS). @default 15_000 */
+  readonly redisLeaseMs: number;
   /** Upper bound an operator allows a run to ask for in maxParallel (DW_MAX_PARALLEL_CEILING). @default 256 */
   readonly maxParallelCeiling: number;
   /** Items per parallel()/pipeline() call (DW_MAX_ITEMS). @default 4096 */
@@ -180,6 +190,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     agentTypes: agentTypes(env.DW_AGENT_TYPES, servers),
     limits,
     globalMaxParallel: num(env, L.globalMaxParallel),
+    redisUrl: env.DW_REDIS_URL ? checkRedisUrl(env.DW_REDIS_URL) : null,
+    redisPrefix: redisPrefix(env.DW_REDIS_PREFIX),
+    redisLeaseMs: num(env, L.redisLeaseMs),
     maxRuns: num(env, L.maxRuns),
     maxSandboxMemoryMb,
     maxEvents: num(env, L.maxEvents),
@@ -207,6 +220,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: env.DW_LOG_LEVEL || 'info',
     retentionDays: retentionDays(env.DW_RETENTION_DAYS),
   };
+}
+
+/** DW_REDIS_PREFIX: up to 64 letters, digits and `:_.-`; unset is `dw:`. */
+export function redisPrefix(raw: string | undefined): string {
+  if (raw === undefined) return 'dw:';
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(raw))
+    throw new ConfigError(`Expected \`DW_REDIS_PREFIX\` to be 1-64 letters, digits, ":", "_", "." or "-", got ${JSON.stringify(raw)}`);
+  return raw;
 }
 
 /** Unset or empty keeps runs forever; otherwise a positive number of days (fractions allowed). */

@@ -182,6 +182,14 @@ export const SIDECAR_LIMITS = {
     max: 600_000,
     description: 'Time to connect to an MCP server and list its tools; slower is `mcp_unavailable` for the agent',
   },
+  redisLeaseMs: {
+    env: 'DW_REDIS_LEASE_MS',
+    default: 15_000,
+    min: 1_000,
+    max: 600_000,
+    description:
+      'With DW_REDIS_URL: how long a slot of the cluster-wide budget outlives its holder (renewed every third of it), so a killed sidecar gives its slots back after at most this long',
+  },
   mcpMaxResultBytes: {
     env: 'DW_MCP_MAX_RESULT_BYTES',
     default: 262_144,

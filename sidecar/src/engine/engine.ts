@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
-import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import {
   AgentNotFoundError,
@@ -13,6 +12,8 @@ import {
   DeadlineError,
   toErrorInfo,
 } from '../errors/errors';
+import { LocalBudget } from '../cluster/local-budget';
+import type { AgentBudget } from '../cluster/types';
 import type { SidecarConfig } from '../config/config';
 import {
   emptyUsage,
@@ -59,6 +60,11 @@ export interface EngineDeps {
   readonly retry?: RetryPolicy;
   /** fetch for http_get (tests inject one). */
   readonly fetch?: typeof fetch;
+  /**
+   * Agents in flight across all runs (DW_GLOBAL_MAX_PARALLEL): shared by the cluster through Redis
+   * when the composition root gives one (DW_REDIS_URL). @default in-process
+   */
+  readonly budget?: AgentBudget;
   /** Every run and agent state change is a log line (agents' at debug, failures at warn). */
   readonly logger?: Logger;
 }
@@ -79,7 +85,7 @@ export class Engine implements EngineApi {
   private readonly records: RunRecords;
   private readonly planning: Planning;
   private readonly slots: RunSlots;
-  private readonly globalLimit: LimitFunction;
+  private readonly budget: AgentBudget;
   private readonly childScripts: ChildScripts;
   readonly workflows: SavedWorkflows;
   private readonly executions = new Map<string, Execution>();
@@ -113,7 +119,7 @@ export class Engine implements EngineApi {
       savedWorkflows: () => this.workflows.list().filter((w) => w.valid),
     });
     this.slots = new RunSlots(config.maxRuns, config.maxSandboxMemoryMb);
-    this.globalLimit = pLimit(config.globalMaxParallel);
+    this.budget = deps.budget ?? new LocalBudget(config.globalMaxParallel);
     this.isolation = isolationOf(config);
     this.childScripts = new ChildScripts(deps.db);
     this.workflows = new SavedWorkflows(config.workflowsDir, (runId) => {
@@ -309,6 +315,11 @@ export class Engine implements EngineApi {
     this.records.emit(runId, e);
   }
 
+  /** A log event in every run executing now (the cluster budget's Redis went away or came back). */
+  notifyExecuting(message: string): void {
+    for (const id of this.executions.keys()) this.records.emit(id, { type: 'log', message });
+  }
+
   /** Waits for a run to reach a terminal state (CLI, tests). */
   async waitFor(id: string, statuses: readonly RunStatus[] = ['converged', 'failed', 'cancelled']): Promise<RunRecord> {
     const current = this.get(id);
@@ -428,7 +439,7 @@ export class Engine implements EngineApi {
       workflows: this.workflows.library,
       childScripts: this.childScripts,
       records: this.records,
-      globalLimit: this.globalLimit,
+      budget: this.budget,
       agentDeps: {
         provider: this.deps.provider,
         // Tools stop with the execution (cancel, deadline, shutdown), not at their own timeouts.
@@ -527,8 +538,14 @@ export class Engine implements EngineApi {
     return this.deps.retry ?? { ...DEFAULT_RETRY, retries: this.deps.config.modelRetries };
   }
 
+  /** Every model call (planner and agents) waits out the budget's cool-down and reports push-back to it. */
   private hooks(): ModelCallHooks {
-    return { onError: (kind) => this.deps.metrics?.recordModelError(kind) };
+    return {
+      onError: (kind) => this.deps.metrics?.recordModelError(kind),
+      beforeCall: (signal) => this.budget.beforeModelCall(signal),
+      onPushback: (ms) => this.budget.pushback(ms),
+      onSuccess: () => this.budget.success(),
+    };
   }
 
   /** Every stored event becomes a log line for state changes (callbacks follow the events on their own). */

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { LimitFunction } from 'p-limit';
 import {
   AgentAttemptsError,
   AgentLimitError,
@@ -19,6 +18,7 @@ import { resolveModel } from '../core/models';
 import { BUILTIN_AGENT_TYPES } from '../core/names';
 import { isToolAllowed } from '../core/mcp';
 import { AgentFailure, runAgent, thinkingBudget, type AgentDeps, type AgentTask } from '../agents/runner';
+import type { AgentBudget } from '../cluster/types';
 import type { AgentTypeProfile } from '../config/config';
 import { emptyUsage, totalTokens, type AgentOptions, type AgentRecord, type RunRecord, type Usage, type WorkflowRef } from '../core/types';
 import { checkScript } from '../sandbox/check';
@@ -42,7 +42,8 @@ export interface RunContextDeps {
   readonly childScripts: ChildScripts;
   /** The writer of the run's record and events. */
   readonly records: RunRecords;
-  readonly globalLimit: LimitFunction;
+  /** Agents in flight across every run of the sidecar (or of the cluster, with DW_REDIS_URL). */
+  readonly budget: AgentBudget;
   readonly agentDeps: Omit<AgentDeps, 'hooks' | 'onUsage'> & { hooks: AgentDeps['hooks'] };
   readonly allowedTools: readonly string[];
   readonly defaultModel: string;
@@ -291,7 +292,15 @@ export class RunContext implements SandboxHost {
     // The queued event above may itself have aborted the run (its event budget).
     if (this.signal.aborted) onAbort();
     return this.concurrency
-      .run(() => this.deps.globalLimit(() => this.dispatch(rec, task, opts.isolation !== undefined)))
+      .run(() =>
+        this.deps.budget
+          .run(() => this.dispatch(rec, task, opts.isolation !== undefined), this.signal)
+          .catch((err: unknown) => {
+            // Aborted while it waited for a cluster slot: dispatch() never ran to record it.
+            if (rec.status === 'queued') this.cancelQueued(rec, err);
+            throw err;
+          }),
+      )
       .finally(() => this.signal.removeEventListener('abort', onAbort));
   }
 

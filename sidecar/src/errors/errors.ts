@@ -211,6 +211,16 @@ export class DataDirLockedError extends DwError {
     );
   }
 }
+/** DW_REDIS_URL is set but Redis does not answer (at start): the cluster-wide budget cannot be kept. */
+export class RedisUnavailableError extends DwError {
+  constructor(where: string, reason: string) {
+    super(
+      'redis_unavailable',
+      `Redis at ${where} (DW_REDIS_URL) is unreachable: ${reason}. The agents' budget (DW_GLOBAL_MAX_PARALLEL) is shared through it; start Redis or unset DW_REDIS_URL to keep the budget per process`,
+      503,
+    );
+  }
+}
 /** A provider whose SDK package is not installed (or does not load): the message names the package and how to install it. */
 export class ProviderUnavailableError extends DwError {
   constructor(
