@@ -193,6 +193,18 @@ export class ConfigError extends DwError {
     super('invalid_config', message, 500);
   }
 }
+/** The database's schema is newer than this build knows: a newer sidecar migrated it. */
+export class StoreSchemaError extends DwError {
+  constructor(found: number, known: number) {
+    super('store_schema', `The database has schema version ${found}, newer than this sidecar knows (${known}): run a newer sidecar`, 500);
+  }
+}
+/** The database cannot be reached (or refused the connection); the message never carries the password. */
+export class StoreUnavailableError extends DwError {
+  constructor(where: string, reason: string) {
+    super('store_unavailable', `The database at ${where} is unavailable: ${reason}`, 503);
+  }
+}
 /** Another sidecar (or `run`) holds the data folder: two would resume, and pay for, the same runs. */
 export class DataDirLockedError extends DwError {
   constructor(
