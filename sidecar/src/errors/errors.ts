@@ -205,6 +205,12 @@ export class StoreUnavailableError extends DwError {
     super('store_unavailable', `The database at ${where} is unavailable: ${reason}`, 503);
   }
 }
+/** A write carried a lease token older than one that already wrote to the run: another worker owns it now. */
+export class FencedOutError extends DwError {
+  constructor(runId: string, token: number, current: number) {
+    super('fenced_out', `Run ${runId} is owned by a newer lease (token ${current}); this writer's token ${token} is stale`, 409);
+  }
+}
 /** Another sidecar (or `run`) holds the data folder: two would resume, and pay for, the same runs. */
 export class DataDirLockedError extends DwError {
   constructor(

@@ -122,6 +122,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     CREATE INDEX IF NOT EXISTS callback_group_runs_run ON callback_group_runs (run_id);
     CREATE INDEX IF NOT EXISTS callback_groups_due ON callback_groups (state, next_attempt_at);`,
   },
+  {
+    version: 4,
+    name: 'fencing token per run',
+    // The newest lease token that wrote to the run (store.ts, StepWrite.fence); 0 while none did.
+    sql: 'ALTER TABLE runs ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;',
+  },
 ];
 
 /** The newest schema version this build knows. */
