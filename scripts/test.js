@@ -32,7 +32,31 @@ if (!skipE2e) {
   run('bash', [path.join(__dirname, 'ensure-n8n.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
   run('bash', [path.join(__dirname, 'ensure-chromium.sh')]);
 }
-const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} --no-node-snapshot`.trim() };
+// The queue-mode suites use the machine's Postgres (127.0.0.1:5432) and Redis (127.0.0.1:6379).
+// Without them those suites are skipped, and this line says which and why; under CI=true a
+// missing service fails the run instead. The test files read the verdicts from the environment.
+const QUEUE_SUITES = { postgres: 'Postgres store contract and migrations (sidecar/test/store)', redis: 'none yet' };
+const probed = spawnSync(process.execPath, [path.join(__dirname, 'probe-services.js')], { cwd: root, encoding: 'utf8', timeout: 15_000 });
+let services;
+try {
+  services = JSON.parse(probed.stdout.trim().split('\n').pop());
+} catch {
+  services = { postgres: `unavailable: probe failed (${probed.stderr.trim() || probed.status})`, redis: 'unavailable: probe failed' };
+}
+const missing = Object.keys(services).filter((k) => services[k] !== 'available');
+if (missing.length === 0) console.log(`queue-mode suites: Postgres and Redis available, none skipped`);
+else
+  console.log(
+    `queue-mode suites skipped: ${missing.map((k) => `${QUEUE_SUITES[k]} — ${k} ${services[k]}`).join('; ')}` +
+      (process.env.CI === 'true' ? ' (CI=true: this fails the run)' : ''),
+  );
+if (missing.length > 0 && process.env.CI === 'true') process.exit(1);
+const env = {
+  ...process.env,
+  DW_TEST_POSTGRES: services.postgres,
+  DW_TEST_REDIS: services.redis,
+  NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} --no-node-snapshot`.trim(),
+};
 const jest = require.resolve('jest/bin/jest');
 const jestRun = (jestArgs) =>
   spawnSync(process.execPath, ['--no-node-snapshot', jest, '--ci', ...jestArgs], { stdio: 'inherit', cwd: root, env }).status ?? 1;

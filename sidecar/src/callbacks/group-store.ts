@@ -6,32 +6,7 @@ type Row = Record<string, SQLOutputValue>;
 
 // A group is its own outbox row: `open` while its condition does not hold, then `pending` with
 // the body fixed once (the open → pending update is conditional, so only one caller wins), then
-// the same delivery states as a run's callback.
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS callback_groups (
-  id TEXT PRIMARY KEY,
-  url TEXT NOT NULL UNIQUE,
-  run_ids TEXT NOT NULL,
-  wait TEXT NOT NULL,
-  count INTEGER,
-  events TEXT NOT NULL,
-  state TEXT NOT NULL,
-  body TEXT,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER,
-  last_error TEXT,
-  http_status INTEGER,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS callback_group_runs (
-  group_id TEXT NOT NULL REFERENCES callback_groups(id),
-  run_id TEXT NOT NULL,
-  PRIMARY KEY (group_id, run_id)
-) STRICT;
-CREATE INDEX IF NOT EXISTS callback_group_runs_run ON callback_group_runs (run_id);
-CREATE INDEX IF NOT EXISTS callback_groups_due ON callback_groups (state, next_attempt_at);
-`;
+// the same delivery states as a run's callback. The tables: store/migrations/sqlite.ts (step 3).
 
 /** A group with what its delivery needs. */
 export interface StoredGroup extends CallbackGroup {
@@ -94,7 +69,6 @@ export class GroupStore {
   private readonly stmts: ReturnType<typeof prepare>;
 
   constructor(private readonly db: DatabaseSync) {
-    db.exec(SCHEMA);
     this.stmts = prepare(db);
   }
 

@@ -4,36 +4,6 @@ import type { CallbackDelivery, CallbackRegistration, DeliveryState } from './ty
 
 type Row = Record<string, SQLOutputValue>;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS callback_registrations (
-  id TEXT PRIMARY KEY,
-  run_id TEXT NOT NULL,
-  url TEXT NOT NULL,
-  events TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  UNIQUE (run_id, url)
-) STRICT;
-CREATE TABLE IF NOT EXISTS callback_deliveries (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  registration_id TEXT NOT NULL REFERENCES callback_registrations(id),
-  run_id TEXT NOT NULL,
-  url TEXT NOT NULL,
-  status TEXT NOT NULL,
-  body TEXT NOT NULL,
-  state TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL,
-  last_error TEXT,
-  http_status INTEGER,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  UNIQUE (registration_id, status)
-) STRICT;
-CREATE INDEX IF NOT EXISTS callback_deliveries_due ON callback_deliveries (state, next_attempt_at);
-CREATE INDEX IF NOT EXISTS callback_deliveries_run ON callback_deliveries (run_id);
-CREATE INDEX IF NOT EXISTS callback_deliveries_line ON callback_deliveries (registration_id, id);
-`;
-
 /** A delivery row with the body it will POST. */
 export interface DueDelivery extends CallbackDelivery {
   readonly body: string;
@@ -111,7 +81,6 @@ export class CallbackStore {
   private readonly stmts: Statements;
 
   constructor(db: DatabaseSync) {
-    db.exec(SCHEMA);
     this.stmts = prepare(db);
   }
 

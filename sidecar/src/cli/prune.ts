@@ -8,6 +8,8 @@ import { openDatabase } from '../store/db';
 import { Journal } from '../store/journal';
 import { pruneRuns, type PruneResult } from '../store/retention';
 import { RunStore } from '../store/runs';
+import { PostgresStore } from '../store/postgres/store';
+import { maskDatabaseUrl } from '../core/database-url';
 
 export interface PruneCommandOptions {
   /** Overrides DW_RETENTION_DAYS. */
@@ -23,6 +25,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * keeps (`isolationCopies`; the branches of kept worktrees stay in their repositories).
  * Prints what it deleted as JSON on stdout; exit 0, or 2 on a usage error.
  * Safe while `serve` runs on the same folder (SQLite WAL; each batch is one transaction).
+ * With DW_DATABASE_URL it prunes that Postgres database instead.
  */
 export async function pruneCommand(
   opts: PruneCommandOptions,
@@ -32,9 +35,10 @@ export async function pruneCommand(
 ): Promise<number> {
   let days: number | null;
   let dataDir: string;
+  let databaseUrl: string | null;
   try {
     // Pruning serves no HTTP: the token rules of `serve` do not apply.
-    dataDir = loadConfig({ ...env, DW_DEV: '1', DW_HOST: '127.0.0.1' }).dataDir;
+    ({ dataDir, databaseUrl } = loadConfig({ ...env, DW_DEV: '1', DW_HOST: '127.0.0.1' }));
     days = opts.days !== undefined ? daysOption(opts.days) : retentionDays(env.DW_RETENTION_DAYS);
   } catch (e) {
     const info = toErrorInfo(e);
@@ -45,6 +49,7 @@ export async function pruneCommand(
     err.write('Nothing to do: give --days N or set DW_RETENTION_DAYS (runs are kept forever otherwise)\n');
     return 2;
   }
+  if (databaseUrl !== null) return prunePostgres(databaseUrl, days, out, err);
   const file = path.join(dataDir, 'sidecar.db');
   let result: PruneResult = { runs: 0, events: 0, agents: 0, callbackDeliveries: 0, callbackRegistrations: 0, callbackGroups: 0 };
   let isolationCopies = 0;
@@ -60,6 +65,25 @@ export async function pruneCommand(
   }
   out.write(`${JSON.stringify({ days, dataDir, deleted: { ...result, isolationCopies } })}\n`);
   return 0;
+}
+
+/** The same prune on the Postgres store (the workspace copies of isolated agents are each host's own: `serve` sweeps them). */
+async function prunePostgres(url: string, days: number, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  let store: PostgresStore;
+  try {
+    store = await PostgresStore.open({ url });
+  } catch (e) {
+    const info = toErrorInfo(e);
+    err.write(`${info.code}: ${info.message}\n`);
+    return 1;
+  }
+  try {
+    const result = await store.prune({ days });
+    out.write(`${JSON.stringify({ days, database: maskDatabaseUrl(url), deleted: result })}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
 }
 
 function daysOption(raw: string): number {

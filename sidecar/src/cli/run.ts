@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { loadConfig } from '../config/config';
+import { loadConfig, refuseDatabaseUrl } from '../config/config';
 import { createCore, createLogger } from '../app';
 import { isTerminal } from '../core/types';
 import { toErrorInfo } from '../errors/errors';
@@ -29,6 +29,7 @@ export async function runCommand(task: string | undefined, opts: RunCommandOptio
   }
   const env = { ...process.env, DW_DEV: process.env.DW_DEV ?? '1', DW_HOST: '127.0.0.1' };
   const config = loadConfig(env);
+  refuseDatabaseUrl(config, 'run');
   let input: unknown = undefined;
   if (opts.input !== undefined) {
     try {

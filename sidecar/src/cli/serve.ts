@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/config';
+import { loadConfig, refuseDatabaseUrl } from '../config/config';
 import { createCallbacks, createCore, createLogger } from '../app';
 import type { SelfAddress } from '../callbacks';
 import { buildServer, SidecarMetrics } from '../http';
@@ -15,6 +15,7 @@ import { VERSION } from '../version';
  */
 export async function serveCommand(): Promise<void> {
   const config = loadConfig(process.env);
+  refuseDatabaseUrl(config, 'serve');
   const logger = createLogger(config);
   // One process per data folder: two would both resume, and pay for, the same unfinished runs.
   // Released on exit (process.exit included); after a crash the next start takes it over.

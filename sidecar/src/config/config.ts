@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { ConfigError } from '../errors/errors';
+import { checkDatabaseUrl, maskDatabaseUrl } from '../core/database-url';
 import { MAX_PROMPT_CHARS, RUN_LIMITS, RUN_LIMIT_KEYS, SIDECAR_LIMITS, type LimitSpec } from '../core/limits';
 import { BUILTIN_AGENT_TYPES, PROVIDER_NAMES, TOOL_NAMES, isProviderName, isToolName, type ProviderName } from '../core/names';
 import type { RunLimits } from '../core/types';
@@ -118,6 +119,11 @@ export interface SidecarConfig {
   readonly logLevel: string;
   /** Days a finished run (with its events, journal and callbacks) is kept (DW_RETENTION_DAYS). @default null: kept forever */
   readonly retentionDays: number | null;
+  /**
+   * Postgres for the store (DW_DATABASE_URL), checked at start. @default null: SQLite in `dataDir`.
+   * Today only `dynamic-workflows prune` runs on it; `serve` and `run` refuse it (`databaseUrlServes`).
+   */
+  readonly databaseUrl: string | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -219,6 +225,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     modelRetries: num(env, L.modelRetries),
     logLevel: env.DW_LOG_LEVEL || 'info',
     retentionDays: retentionDays(env.DW_RETENTION_DAYS),
+    databaseUrl: env.DW_DATABASE_URL ? checkDatabaseUrl(env.DW_DATABASE_URL) : null,
   };
 }
 
@@ -304,4 +311,17 @@ export function agentTypes(
 
 function describeJson(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`;
+}
+
+/**
+ * `serve` and `run` execute runs on the embedded SQLite store only, for now: the engine does not
+ * run on the async store interface yet. Refused at start, rather than silently using SQLite while
+ * the operator believes runs are in Postgres.
+ */
+export function refuseDatabaseUrl(config: SidecarConfig, command: string): void {
+  if (config.databaseUrl === null) return;
+  throw new ConfigError(
+    `DW_DATABASE_URL (${maskDatabaseUrl(config.databaseUrl)}) is set, but \`${command}\` keeps runs in SQLite (DW_DATA_DIR) in this version; ` +
+      'unset DW_DATABASE_URL (only `dynamic-workflows prune` uses Postgres so far)',
+  );
 }

@@ -193,6 +193,24 @@ export class ConfigError extends DwError {
     super('invalid_config', message, 500);
   }
 }
+/** The database's schema is newer than this build knows: a newer sidecar migrated it. */
+export class StoreSchemaError extends DwError {
+  constructor(found: number, known: number) {
+    super('store_schema', `The database has schema version ${found}, newer than this sidecar knows (${known}): run a newer sidecar`, 500);
+  }
+}
+/** The database cannot be reached (or refused the connection); the message never carries the password. */
+export class StoreUnavailableError extends DwError {
+  constructor(where: string, reason: string) {
+    super('store_unavailable', `The database at ${where} is unavailable: ${reason}`, 503);
+  }
+}
+/** A write carried a lease token older than one that already wrote to the run: another worker owns it now. */
+export class FencedOutError extends DwError {
+  constructor(runId: string, token: number, current: number) {
+    super('fenced_out', `Run ${runId} is owned by a newer lease (token ${current}); this writer's token ${token} is stale`, 409);
+  }
+}
 /** Another sidecar (or `run`) holds the data folder: two would resume, and pay for, the same runs. */
 export class DataDirLockedError extends DwError {
   constructor(

@@ -1,5 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { RunEvent, StoredEvent } from '../core/types';
+import { EventBus } from './event-bus';
 
 type Listener = (e: StoredEvent) => void;
 
@@ -12,7 +13,7 @@ export class EventLog {
   private readonly sinceRunStmt: StatementSync;
   private readonly sinceAllStmt: StatementSync;
   private readonly totalsStmt: StatementSync;
-  private readonly listeners = new Map<string | null, Set<Listener>>();
+  private readonly bus = new EventBus();
 
   constructor(db: DatabaseSync) {
     this.insertStmt = db.prepare('INSERT INTO events (run_id, at, data) VALUES (?, ?, ?)');
@@ -27,8 +28,7 @@ export class EventLog {
     const data = JSON.stringify(event);
     const info = this.insertStmt.run(runId, at, data);
     const stored: StoredEvent = { id: Number(info.lastInsertRowid), runId, at, event };
-    this.publish(runId, stored);
-    this.publish(null, stored);
+    this.bus.publish(stored);
     return { ...stored, bytes: data.length };
   }
 
@@ -49,27 +49,6 @@ export class EventLog {
   }
 
   subscribe(runId: string | null, listener: Listener): () => void {
-    let set = this.listeners.get(runId);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(runId, set);
-    }
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(runId);
-    };
-  }
-
-  private publish(key: string | null, e: StoredEvent): void {
-    const set = this.listeners.get(key);
-    if (!set) return;
-    for (const l of [...set]) {
-      try {
-        l(e);
-      } catch {
-        /* a broken subscriber must not break the run */
-      }
-    }
+    return this.bus.subscribe(runId, listener);
   }
 }

@@ -41,7 +41,7 @@ const DOOMED = `SELECT id FROM runs r
  * a run goes with all its rows or not at all.
  */
 export function pruneRuns(db: DatabaseSync, opts: PruneOptions): PruneResult {
-  const batchSize = checkOptions(opts);
+  const batchSize = checkPruneOptions(opts);
   const cutoff = new Date((opts.now ?? Date.now)() - opts.days * DAY_MS).toISOString();
   const callbacks = hasTable(db, 'callback_deliveries') && hasTable(db, 'callback_registrations');
   const groups = hasTable(db, 'callback_groups') && hasTable(db, 'callback_group_runs');
@@ -86,7 +86,8 @@ function deleteBatch(db: DatabaseSync, ids: string[], tables: { callbacks: boole
   }
 }
 
-function checkOptions(opts: PruneOptions): number {
+/** Checks prune options; returns the batch size. */
+export function checkPruneOptions(opts: PruneOptions): number {
   if (!Number.isFinite(opts.days) || opts.days <= 0) throw new RangeError(`Expected \`days\` to be a number > 0, got ${opts.days}`);
   const batchSize = opts.batchSize ?? 200;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`Expected \`batchSize\` to be an integer >= 1, got ${batchSize}`);
@@ -110,7 +111,7 @@ export interface PruneScheduleOptions extends PruneOptions {
  * Returns the function that stops it.
  */
 export function schedulePrune(db: DatabaseSync, opts: PruneScheduleOptions): () => void {
-  checkOptions(opts);
+  checkPruneOptions(opts);
   const everyMs = opts.everyMs ?? 3_600_000;
   if (!Number.isFinite(everyMs) || everyMs < 1) throw new RangeError(`Expected \`everyMs\` to be a number >= 1, got ${everyMs}`);
   const tick = () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { openDatabase } from '../../src/store/db';
 import { CallbackHosts } from '../../src/callbacks/hosts';
 import { CallbackService } from '../../src/callbacks/service';
 import type { CallbackServiceOptions } from '../../src/callbacks/types';
@@ -36,7 +36,7 @@ describe('CallbackService groups', () => {
   }
 
   function service(runs: FakeRuns, opts: Partial<CallbackServiceOptions> = {}) {
-    const db = new DatabaseSync(path.join(dir, 'sidecar.db'));
+    const db = openDatabase(dir);
     const svc = new CallbackService({
       secret: 'group-secret-0123456789',
       hosts: new CallbackHosts(['127.0.0.1']),

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { openDatabase } from '../../src/store/db';
 import { CallbackHosts } from '../../src/callbacks/hosts';
 import { CallbackService } from '../../src/callbacks/service';
 import { verifyCallbackSignature } from '../../src/callbacks/signature';
@@ -37,7 +38,7 @@ describe('CallbackService', () => {
   }
 
   function service(opts: Partial<CallbackServiceOptions> & { db?: DatabaseSync; runs?: FakeRuns } = {}) {
-    const db = opts.db ?? new DatabaseSync(':memory:');
+    const db = opts.db ?? openDatabase(':memory:');
     const runs = opts.runs ?? new FakeRuns();
     const svc = new CallbackService({
       secret: SECRET,
@@ -302,7 +303,7 @@ describe('CallbackService', () => {
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
     const openDb = () => {
-      const db = new DatabaseSync(path.join(dir, 'sidecar.db'));
+      const db = openDatabase(dir);
       cleanups.push(() => db.close());
       return db;
     };

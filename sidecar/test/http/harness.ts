@@ -1,4 +1,4 @@
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { CallbackHosts } from '../../src/callbacks/hosts';
@@ -9,6 +9,7 @@ import { buildServer, type BuildServerDeps } from '../../src/http/server';
 import { SidecarMetrics } from '../../src/http/metrics';
 import type { RunEvent } from '../../src/core/types';
 import { FakeEngine } from './fake-engine';
+import { openDatabase } from '../../src/store/db';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 export const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -35,7 +36,7 @@ export interface HarnessOptions {
 
 export function makeHarness(opts: HarnessOptions = {}): Harness {
   const engine = new FakeEngine();
-  const db = new DatabaseSync(':memory:');
+  const db = openDatabase(':memory:');
   const config = opts.config ?? testConfig();
   // The receivers of these tests listen on loopback: allowed unless the test's config says otherwise.
   const hosts = new CallbackHosts(config.callbackHosts.length ? config.callbackHosts : ['127.0.0.1']);
