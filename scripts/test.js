@@ -35,7 +35,10 @@ if (!skipE2e) {
 // The queue-mode suites use the machine's Postgres (127.0.0.1:5432) and Redis (127.0.0.1:6379).
 // Without them those suites are skipped, and this line says which and why; under CI=true a
 // missing service fails the run instead. The test files read the verdicts from the environment.
-const QUEUE_SUITES = { postgres: 'Postgres store contract and migrations (sidecar/test/store)', redis: 'none yet' };
+const QUEUE_SUITES = {
+  postgres: 'Postgres store contract and migrations (sidecar/test/store)',
+  redis: 'cluster-wide provider budget (sidecar/test/cluster, sidecar/test/engine/cluster-budget, sidecar/test/integration/cluster-budget)',
+};
 const probed = spawnSync(process.execPath, [path.join(__dirname, 'probe-services.js')], { cwd: root, encoding: 'utf8', timeout: 15_000 });
 let services;
 try {
