@@ -4,42 +4,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pruneCommand } from '../../src/cli/prune';
-import { emptyUsage, type RunRecord, type RunStatus } from '../../src/core/types';
+import type { RunRecord, RunStatus } from '../../src/core/types';
 import { openDatabase } from '../../src/store/db';
 import { Isolation } from '../../src/isolation';
 import { EventLog } from '../../src/store/events';
 import { Journal } from '../../src/store/journal';
 import { RunStore } from '../../src/store/runs';
 import { makeRepo, worktreesOf } from '../support/git-repo';
-import { agentRecord } from '../support/records';
+import { agentRecord, runRecord } from '../support/records';
 
 const MAIN = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const DAY = 86_400_000;
 
 function run(id: string, status: RunStatus, ageDays: number): RunRecord {
   const at = new Date(Date.now() - ageDays * DAY).toISOString();
-  return {
-    id,
-    status,
-    phase: null,
-    task: 't',
-    input: null,
-    options: {},
-    limits: { maxParallel: 1, maxAgents: 1, maxTokens: 1, maxUsd: 1, deadlineMs: 1, cpuMs: 1, memoryMb: 8 },
-    counts: { queued: 0, active: 0, done: 0, failed: 0, total: 0 },
-    usage: emptyUsage(),
-    result: null,
-    error: null,
-    parentId: null,
-    meta: null,
-    createdAt: at,
-    updatedAt: at,
-    hasScript: false,
-    approval: null,
-    paused: false,
-    estimate: null,
-    deadlineAt: null,
-  };
+  return runRecord(id, { status, createdAt: at, updatedAt: at });
 }
 
 /** A data folder with one old finished run, one old running run and one recent finished run. */

@@ -4,42 +4,27 @@ import path from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { GroupStore } from '../../src/callbacks/group-store';
 import { CallbackStore } from '../../src/callbacks/store';
-import { emptyUsage, type AgentRecord, type RunRecord, type RunStatus } from '../../src/core/types';
+import type { AgentRecord, RunRecord, RunStatus } from '../../src/core/types';
 import { openDatabase } from '../../src/store/db';
 import { EventLog } from '../../src/store/events';
 import { Journal } from '../../src/store/journal';
 import { pruneRuns, schedulePrune, type PruneResult } from '../../src/store/retention';
 import { RunStore } from '../../src/store/runs';
-import { agentRecord } from '../support/records';
+import { agentRecord, runRecord } from '../support/records';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2030-06-01T00:00:00.000Z');
 const daysAgo = (d: number): string => new Date(NOW - d * DAY).toISOString();
 
 function run(id: string, status: RunStatus, updatedDaysAgo: number, patch: Partial<RunRecord> = {}): RunRecord {
-  return {
-    id,
+  return runRecord(id, {
     status,
-    phase: null,
-    task: 't',
-    input: null,
-    options: {},
-    limits: { maxParallel: 1, maxAgents: 1, maxTokens: 1, maxUsd: 1, deadlineMs: 1, cpuMs: 1, memoryMb: 8 },
     counts: { queued: 0, active: 0, done: 1, failed: 0, total: 1 },
-    usage: emptyUsage(),
-    result: null,
-    error: null,
-    parentId: null,
-    meta: null,
     createdAt: daysAgo(updatedDaysAgo + 1),
     updatedAt: daysAgo(updatedDaysAgo),
     hasScript: true,
-    approval: null,
-    paused: false,
-    estimate: null,
-    deadlineAt: null,
     ...patch,
-  };
+  });
 }
 
 function agent(runId: string, seq: number): AgentRecord {
