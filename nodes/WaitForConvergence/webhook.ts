@@ -159,14 +159,19 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 	return Array.isArray(value) ? value[0] : value;
 }
 
-function parsePayload(rawBody: Buffer): CallbackPayload | undefined {
-	let body: unknown;
+/** The body as a JSON object, or undefined when it is not one. */
+function jsonObject(rawBody: Buffer): object | undefined {
 	try {
-		body = JSON.parse(rawBody.toString('utf8'));
+		const body: unknown = JSON.parse(rawBody.toString('utf8'));
+		return body && typeof body === 'object' ? body : undefined;
 	} catch {
 		return undefined;
 	}
-	if (!body || typeof body !== 'object') return undefined;
+}
+
+function parsePayload(rawBody: Buffer): CallbackPayload | undefined {
+	const body = jsonObject(rawBody);
+	if (!body) return undefined;
 	const { runId, status } = body as { runId?: unknown; status?: unknown };
 	if (typeof runId !== 'string' || !runId) return undefined;
 	if (typeof status !== 'string' || !RUN_STATUSES.includes(status as RunStatus)) return undefined;
@@ -174,13 +179,8 @@ function parsePayload(rawBody: Buffer): CallbackPayload | undefined {
 }
 
 function parseGroupPayload(rawBody: Buffer): GroupPayload | undefined {
-	let body: unknown;
-	try {
-		body = JSON.parse(rawBody.toString('utf8'));
-	} catch {
-		return undefined;
-	}
-	if (!body || typeof body !== 'object') return undefined;
+	const body = jsonObject(rawBody);
+	if (!body) return undefined;
 	const { runIds, runs } = body as { runIds?: unknown; runs?: unknown };
 	if (!Array.isArray(runIds) || !runIds.every((id) => typeof id === 'string')) return undefined;
 	if (!Array.isArray(runs)) return undefined;
