@@ -13,6 +13,7 @@ import { createProvider } from './providers';
 import type { ModelProvider } from './providers/types';
 import { IsolatedVmSandbox } from './sandbox';
 import { openDatabase } from './store/db';
+import { SqliteStore } from './store/sqlite-store';
 import { VERIFICATION_PRELUDE } from './verification';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -21,6 +22,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface Core {
   readonly config: SidecarConfig;
   readonly db: DatabaseSync;
+  /** The engine's store over `db`. */
+  readonly store: SqliteStore;
   readonly engine: Engine;
   readonly provider: ModelProvider;
   readonly logger: Logger;
@@ -50,6 +53,7 @@ export async function createCore(
 ): Promise<Core> {
   const logger = opts.logger ?? createLogger(config);
   const db = opts.db ?? openDatabase(config.dataDir);
+  const store = new SqliteStore(db);
   let offline: ReturnType<typeof createOfflineModelServer> | null = null;
   let offlineUrl: string | null = null;
   if (config.provider === 'offline') {
@@ -70,11 +74,12 @@ export async function createCore(
     if (!opts.db) db.close();
     throw err;
   }
-  engine = new Engine({ config, db, provider, sandbox, metrics: opts.metrics, logger, ...(budget ? { budget } : {}) });
+  engine = new Engine({ config, store, provider, sandbox, metrics: opts.metrics, logger, ...(budget ? { budget } : {}) });
   const running = engine;
   return {
     config,
     db,
+    store,
     engine: running,
     provider,
     logger,
@@ -129,16 +134,10 @@ async function clusterBudget(config: SidecarConfig, logger: Logger, notify: (mes
 }
 
 /** The engine as the callback service sees it: stored events, records, and a way to add events. */
-export function callbackRunSource(engine: Engine): CallbackRunSource {
+export function callbackRunSource(engine: Engine, store: SqliteStore): CallbackRunSource {
   return {
     subscribe: (runId, listener) => engine.subscribe(runId, listener),
-    getRun: (id) => {
-      try {
-        return engine.get(id);
-      } catch {
-        return null;
-      }
-    },
+    getRun: (id) => engine.peek(id) ?? store.runSync(id),
     record: (runId, event) => engine.record(runId, event),
   };
 }
@@ -149,7 +148,7 @@ export function callbackRunSource(engine: Engine): CallbackRunSource {
  * listener, read when a callback is checked). Start it once the server listens.
  */
 export function createCallbacks(
-  core: Pick<Core, 'config' | 'db' | 'engine' | 'logger'>,
+  core: Pick<Core, 'config' | 'db' | 'store' | 'engine' | 'logger'>,
   opts: {
     self?: () => SelfAddress | null;
     onOutcome?: (event: CallbackRunEvent) => void;
@@ -158,7 +157,7 @@ export function createCallbacks(
   const { config } = core;
   return new CallbackService({
     db: core.db,
-    runs: callbackRunSource(core.engine),
+    runs: callbackRunSource(core.engine, core.store),
     hosts: CallbackHosts.fromConfig(config, opts.self ?? (() => ({ host: config.host, port: config.port }))),
     secret: config.callbackSecret,
     logger: core.logger,

@@ -22,23 +22,23 @@ export class ProgressReporter {
 
   constructor(
     private readonly out: NodeJS.WriteStream,
-    private readonly read: () => RunRecord,
+    private readonly read: () => RunRecord | Promise<RunRecord>,
   ) {}
 
   start(intervalMs = 200): void {
     const tty = this.out.isTTY === true;
-    this.timer = setInterval(() => this.draw(tty), tty ? intervalMs : 2000);
+    this.timer = setInterval(() => void this.draw(tty).catch(() => undefined), tty ? intervalMs : 2000);
     this.timer.unref();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    this.draw(this.out.isTTY === true);
+    await this.draw(this.out.isTTY === true);
     if (this.out.isTTY) this.out.write('\n');
   }
 
-  private draw(tty: boolean): void {
-    const line = progressLine(this.read(), this.started, Date.now());
+  private async draw(tty: boolean): Promise<void> {
+    const line = progressLine(await this.read(), this.started, Date.now());
     if (tty) {
       this.out.write(`\r${line}${' '.repeat(Math.max(0, this.lastLen - line.length))}`);
       this.lastLen = line.length;

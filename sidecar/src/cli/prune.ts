@@ -5,9 +5,8 @@ import { toErrorInfo, ValidationError } from '../errors/errors';
 import { leftoverCopies } from '../engine/isolation';
 import { Isolation } from '../isolation';
 import { openDatabase } from '../store/db';
-import { Journal } from '../store/journal';
 import { pruneRuns, type PruneResult } from '../store/retention';
-import { RunStore } from '../store/runs';
+import { SqliteStore } from '../store/sqlite-store';
 import { PostgresStore } from '../store/postgres/store';
 import { maskDatabaseUrl } from '../core/database-url';
 
@@ -58,7 +57,7 @@ export async function pruneCommand(
     try {
       result = pruneRuns(db, { days });
       const isolation = new Isolation({ root: path.join(dataDir, 'isolation') });
-      isolationCopies = await isolation.sweep(leftoverCopies(new RunStore(db), new Journal(db)));
+      isolationCopies = await isolation.sweep(leftoverCopies(new SqliteStore(db)));
     } finally {
       db.close();
     }

@@ -69,7 +69,7 @@ export async function runCommand(task: string | undefined, opts: RunCommandOptio
     process.once('SIGINT', stop);
     const done = await core.engine.waitFor(started.id);
     process.off('SIGINT', stop);
-    progress.stop();
+    await progress.stop();
     if (done.status === 'awaiting_approval' || !isTerminal(done.status)) {
       process.stderr.write('The run waits for plan approval; use the sidecar (serve) to approve plans.\n');
     }

@@ -32,7 +32,7 @@ export async function serveCommand(): Promise<void> {
   });
   const app = buildServer({ engine: core.engine, config, callbacks, logger, version: VERSION, metrics, ...attachLivePage(config) });
   await app.listen({ host: config.host, port: config.port });
-  const resumed = core.engine.resumeUnfinished();
+  const resumed = await core.engine.resumeUnfinished();
   void core.engine
     .sweepIsolation()
     .then((removed) => removed > 0 && logger.info({ removed }, 'leftover copies of isolated agents removed'))

@@ -33,7 +33,7 @@ export interface WorkflowsApi {
   /** @throws WorkflowNotFoundError */
   get(name: string): SavedWorkflow;
   /** Checks the script like a run's; @throws WorkflowExistsError unless `replace`. */
-  save(req: SaveWorkflowRequest): { workflow: SavedWorkflow; created: boolean };
+  save(req: SaveWorkflowRequest): Promise<{ workflow: SavedWorkflow; created: boolean }>;
   /** @throws WorkflowNotFoundError */
   delete(name: string): void;
 }
@@ -45,11 +45,11 @@ export interface WorkflowsApi {
 export interface EngineApi {
   /** Validates the spec, stores the run, returns at once (status queued/planning/running). */
   start(spec: RunSpec): Promise<RunRecord>;
-  get(id: string): RunRecord;
-  list(q: ListRunsQuery): { runs: RunRecord[]; nextCursor: string | null };
+  get(id: string): Promise<RunRecord>;
+  list(q: ListRunsQuery): Promise<{ runs: RunRecord[]; nextCursor: string | null }>;
   /** The run's script, or null while it is still being planned. */
-  script(id: string): string | null;
-  agents(id: string, q: ListAgentsQuery): { agents: AgentRecord[]; total: number };
+  script(id: string): Promise<string | null>;
+  agents(id: string, q: ListAgentsQuery): Promise<{ agents: AgentRecord[]; total: number }>;
   cancel(id: string, reason?: string): Promise<RunRecord>;
   approve(id: string, decision: { approved: boolean; comment?: string }): Promise<RunRecord>;
   /** A new run from this run's script (or `script`, edited), reusing matching journal entries. */
@@ -59,7 +59,7 @@ export interface EngineApi {
   /** Runs one failed agent again: the run replays from its journal with that agent's new result. */
   restartAgent(id: string, seq: number): Promise<RunRecord>;
   /** Stored events after `afterId` (exclusive), for one run or (runId null) all runs. */
-  events(runId: string | null, afterId: number, limit?: number): StoredEvent[];
+  events(runId: string | null, afterId: number, limit?: number): Promise<StoredEvent[]>;
   /** Live events as they are stored; returns an unsubscribe function. */
   subscribe(runId: string | null, listener: EventListener): () => void;
   /** The saved workflows; `start({ workflow })` runs one by name. */

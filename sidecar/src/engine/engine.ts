@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { DatabaseSync } from 'node:sqlite';
 import type { Logger } from 'pino';
 import {
   AgentNotFoundError,
@@ -34,16 +33,13 @@ import { checkScript } from '../sandbox';
 import type { CheckedScript, ScriptSandbox } from '../sandbox/types';
 import { resolveWorkspace } from '../tools';
 import type { ToolContext } from '../tools/types';
-import { ChildScripts } from '../store/child-scripts';
-import { EventLog } from '../store/events';
-import { Journal } from '../store/journal';
-import { McpToolLists } from '../store/mcp-tools';
-import { RunStore } from '../store/runs';
+import type { Store } from '../store/store';
 import type { EngineApi, EventListener, ListAgentsQuery, ListRunsQuery } from './api';
 import { isolationOf, leftoverCopies, type RunIsolation } from './isolation';
 import { resolveLimits } from './limits';
 import { logRunEvent } from './log-lines';
 import { Planning } from './planning';
+import { Replay } from './replay';
 import { RunContext } from './run-context';
 import { checkRunTools, mcpSessionFor } from './run-mcp';
 import { RunRecords } from './run-records';
@@ -53,7 +49,8 @@ import { SavedWorkflows } from './workflows';
 /** What the engine is built from; the composition root (cli/serve) wires the real ones. */
 export interface EngineDeps {
   readonly config: SidecarConfig;
-  readonly db: DatabaseSync;
+  /** Runs, journal and events: the embedded SQLite store or Postgres (queue mode). */
+  readonly store: Store;
   readonly provider: ModelProvider;
   readonly sandbox: ScriptSandbox;
   readonly metrics?: { recordModelError(kind: string): void; recordUsage(u: Usage): void };
@@ -74,19 +71,17 @@ interface Execution {
   readonly controller: AbortController;
   ctx: RunContext | null;
   done: Promise<void>;
+  /** Scheduled again while this execution was ending (an agent restarted right after the run ended). */
+  again: boolean;
 }
 
 /** The run lifecycle: queued → planning → awaiting_approval? → running → converged | failed | cancelled. */
 export class Engine implements EngineApi {
-  private readonly runs: RunStore;
-  private readonly journal: Journal;
-  private readonly mcpLists: McpToolLists;
-  private readonly log: EventLog;
+  private readonly store: Store;
   private readonly records: RunRecords;
   private readonly planning: Planning;
   private readonly slots: RunSlots;
   private readonly budget: AgentBudget;
-  private readonly childScripts: ChildScripts;
   readonly workflows: SavedWorkflows;
   private readonly executions = new Map<string, Execution>();
   private readonly warmup = new PrefixWarmup();
@@ -96,22 +91,19 @@ export class Engine implements EngineApi {
 
   constructor(private readonly deps: EngineDeps) {
     const { config } = deps;
-    this.runs = new RunStore(deps.db);
-    this.journal = new Journal(deps.db);
-    this.mcpLists = new McpToolLists(deps.db);
-    this.log = new EventLog(deps.db);
+    this.store = deps.store;
     this.records = new RunRecords({
-      runs: this.runs,
-      log: this.log,
+      store: deps.store,
       maxEvents: config.maxEvents,
       maxEventBytes: config.maxEventBytes,
       onEventBudget: (id, err) => this.executions.get(id)?.controller.abort(err),
       onEvent: (id, e) => this.onEvent(id, e),
+      onWriteError: (id, err) => this.onWriteError(id, err),
     });
     this.planning = new Planning({
       provider: deps.provider,
       records: this.records,
-      runs: this.runs,
+      store: deps.store,
       retry: () => this.retry(),
       hooks: () => this.hooks(),
       repairs: config.planRepairs,
@@ -121,10 +113,9 @@ export class Engine implements EngineApi {
     this.slots = new RunSlots(config.maxRuns, config.maxSandboxMemoryMb);
     this.budget = deps.budget ?? new LocalBudget(config.globalMaxParallel);
     this.isolation = isolationOf(config);
-    this.childScripts = new ChildScripts(deps.db);
-    this.workflows = new SavedWorkflows(config.workflowsDir, (runId) => {
-      this.get(runId);
-      const script = this.runs.script(runId);
+    this.workflows = new SavedWorkflows(config.workflowsDir, async (runId) => {
+      await this.get(runId);
+      const script = await this.store.runs.script(runId);
       if (script === null) throw new InvalidStateError(`Run ${runId} has no script yet: it is still being planned`);
       return script;
     });
@@ -136,12 +127,12 @@ export class Engine implements EngineApi {
    * lists. Copies an agent record keeps (it changed files) stay. Returns how many it removed.
    */
   async sweepIsolation(): Promise<number> {
-    return this.isolation.sweep(leftoverCopies(this.runs, this.journal));
+    return this.isolation.sweep(leftoverCopies(this.store));
   }
 
   /** Resumes every run that was unfinished when the process stopped (replay from the journal). */
-  resumeUnfinished(): number {
-    const runs = this.runs.unfinished();
+  async resumeUnfinished(): Promise<number> {
+    const runs = await this.store.runs.unfinished();
     for (const run of runs) {
       this.records.emit(run.id, { type: 'log', message: `Sidecar restarted: resuming from ${run.status}` });
       this.schedule(run.id);
@@ -181,31 +172,36 @@ export class Engine implements EngineApi {
     return this.create(run, spec, checked.script, origin);
   }
 
-  get(id: string): RunRecord {
-    const run = this.records.get(id);
+  async get(id: string): Promise<RunRecord> {
+    const run = await this.records.get(id);
     if (!run) throw new RunNotFoundError(id);
     return run;
   }
 
-  list(q: ListRunsQuery): { runs: RunRecord[]; nextCursor: string | null } {
+  /** The run's live record while it executes in this process, else null (no store read). */
+  peek(id: string): RunRecord | null {
+    return this.records.peek(id);
+  }
+
+  async list(q: ListRunsQuery): Promise<{ runs: RunRecord[]; nextCursor: string | null }> {
     const limit = Math.min(500, Math.max(1, q.limit ?? 50));
     let before: number | undefined;
     if (q.cursor !== undefined) {
       before = Number(q.cursor);
       if (!Number.isInteger(before) || before < 0) throw new ValidationError('Invalid `cursor`');
     }
-    const page = this.runs.list({ status: q.status, limit, before });
-    return { runs: page.runs.map((r) => this.records.get(r.id) ?? r), nextCursor: page.last === null ? null : String(page.last) };
+    const page = await this.store.runs.list({ status: q.status, limit, before });
+    return { runs: page.runs.map((r) => this.records.peek(r.id) ?? r), nextCursor: page.last === null ? null : String(page.last) };
   }
 
-  script(id: string): string | null {
-    this.get(id);
-    return this.runs.script(id);
+  async script(id: string): Promise<string | null> {
+    await this.get(id);
+    return this.store.runs.script(id);
   }
 
-  agents(id: string, q: ListAgentsQuery): { agents: AgentRecord[]; total: number } {
-    this.get(id);
-    return this.journal.list(id, {
+  async agents(id: string, q: ListAgentsQuery): Promise<{ agents: AgentRecord[]; total: number }> {
+    await this.get(id);
+    return this.store.journal.list(id, {
       status: q.status,
       offset: Math.max(0, q.offset ?? 0),
       limit: Math.min(1000, Math.max(1, q.limit ?? 100)),
@@ -213,7 +209,7 @@ export class Engine implements EngineApi {
   }
 
   async cancel(id: string, reason = 'Cancelled by request'): Promise<RunRecord> {
-    const run = this.get(id);
+    const run = await this.get(id);
     if (isTerminal(run.status)) throw new InvalidStateError(`Run ${id} is already ${run.status}`);
     const err = new RunCancelledError(reason);
     const exec = this.executions.get(id);
@@ -222,32 +218,37 @@ export class Engine implements EngineApi {
       await exec.done;
     }
     // Not executing (waiting for approval), or it stopped before reaching a terminal state.
-    if (!isTerminal(this.get(id).status)) this.records.setStatus(id, 'cancelled', { result: null, error: err.toJSON() });
+    if (!isTerminal((await this.get(id)).status)) await this.records.setStatus(id, 'cancelled', { result: null, error: err.toJSON() });
     return this.get(id);
   }
 
   async approve(id: string, decision: { approved: boolean; comment?: string }): Promise<RunRecord> {
-    const run = this.get(id);
+    const run = await this.get(id);
     if (run.status !== 'awaiting_approval') throw new InvalidStateError(`Run ${id} is ${run.status}, not awaiting_approval`);
-    this.records.patch(id, (r) => {
+    await this.records.patch(id, (r) => {
       r.approval = { approved: decision.approved, comment: decision.comment ?? null };
     });
     if (!decision.approved) {
       const message = decision.comment ? `Plan denied: ${decision.comment}` : 'Plan denied';
-      this.records.setStatus(id, 'cancelled', { result: null, error: { code: 'plan_denied', message } });
+      await this.records.setStatus(id, 'cancelled', { result: null, error: { code: 'plan_denied', message } });
       return this.get(id);
     }
     this.records.emit(id, { type: 'log', message: `Plan approved${decision.comment ? `: ${decision.comment}` : ''}` });
+    await this.records.flush(id);
     this.schedule(id);
     return this.get(id);
   }
 
   async rerun(id: string, opts: { script?: string; input?: unknown }): Promise<RunRecord> {
-    const parent = this.get(id);
-    const source = opts.script ?? this.runs.script(id);
+    const parent = await this.get(id);
+    const source = opts.script ?? (await this.store.runs.script(id));
     if (!source) throw new InvalidStateError(`Run ${id} has no script yet`);
     const script = checkScript(source);
-    const spec: RunSpec = { ...(this.runs.spec(id) ?? { task: parent.task }), script: source, input: opts.input ?? parent.input };
+    const spec: RunSpec = {
+      ...((await this.store.runs.spec(id)) ?? { task: parent.task }),
+      script: source,
+      input: opts.input ?? parent.input,
+    };
     const now = new Date().toISOString();
     const run: RunRecord = {
       ...parent,
@@ -283,27 +284,27 @@ export class Engine implements EngineApi {
   }
 
   async restartAgent(id: string, seq: number): Promise<RunRecord> {
-    const run = this.get(id);
-    const rec = this.journal.get(id, seq);
+    const run = await this.get(id);
+    const rec = await this.store.journal.get(id, seq);
     if (!rec) throw new AgentNotFoundError(id, seq);
     if (rec.status !== 'failed')
       throw new InvalidStateError(`Agent ${seq} of run ${id} is ${rec.status}; only a failed agent can be restarted`);
     if (!isTerminal(run.status)) throw new InvalidStateError(`Run ${id} is ${run.status}; restart an agent once the run has ended`);
     // Back to "issued", with a fresh attempt count: the replay finds it unfinished and dispatches it again.
-    this.journal.write({ ...rec, status: 'queued', error: null, result: null, attempts: 0 });
-    this.records.setStatus(id, 'running', { result: null, error: null });
+    this.records.journal({ ...rec, status: 'queued', error: null, result: null, attempts: 0 });
+    await this.records.setStatus(id, 'running', { result: null, error: null });
     this.records.emit(id, { type: 'log', message: `Agent ${seq} restarted: replaying the run from its journal` });
     this.schedule(id);
     return this.get(id);
   }
 
-  events(runId: string | null, afterId: number, limit?: number): StoredEvent[] {
-    if (runId !== null) this.get(runId);
-    return this.log.since(runId, afterId, limit);
+  async events(runId: string | null, afterId: number, limit?: number): Promise<StoredEvent[]> {
+    if (runId !== null) await this.get(runId);
+    return this.store.events.since(runId, afterId, limit);
   }
 
   subscribe(runId: string | null, listener: EventListener): () => void {
-    return this.log.subscribe(runId, listener);
+    return this.store.events.subscribe(runId, listener);
   }
 
   inFlight(): number {
@@ -322,16 +323,20 @@ export class Engine implements EngineApi {
 
   /** Waits for a run to reach a terminal state (CLI, tests). */
   async waitFor(id: string, statuses: readonly RunStatus[] = ['converged', 'failed', 'cancelled']): Promise<RunRecord> {
-    const current = this.get(id);
-    if (statuses.includes(current.status)) return current;
-    return new Promise((resolve) => {
-      const off = this.subscribe(id, (e) => {
-        if (e.event.type === 'run.status' && statuses.includes(e.event.status)) {
-          off();
-          resolve(this.get(id));
-        }
+    let off = (): void => undefined;
+    const reached = new Promise<void>((resolve) => {
+      off = this.subscribe(id, (e) => {
+        if (e.event.type === 'run.status' && statuses.includes(e.event.status)) resolve();
       });
     });
+    try {
+      const current = await this.get(id);
+      if (statuses.includes(current.status)) return current;
+      await reached;
+      return await this.get(id);
+    } finally {
+      off();
+    }
   }
 
   /** Stops executing; unfinished runs stay unfinished in the store and resume on the next start. */
@@ -339,14 +344,21 @@ export class Engine implements EngineApi {
     this.closed = true;
     for (const exec of this.executions.values()) exec.controller.abort(new DwError('shutdown', 'Sidecar shutting down', 503));
     await Promise.allSettled([...this.executions.values()].map((e) => e.done));
+    await this.records.flushAll();
   }
 
-  private create(run: RunRecord, spec: RunSpec, script: CheckedScript | null, source: 'user' | 'rerun' | 'workflow' | null): RunRecord {
-    this.records.insert(run, spec, script?.source ?? null);
+  private async create(
+    run: RunRecord,
+    spec: RunSpec,
+    script: CheckedScript | null,
+    source: 'user' | 'rerun' | 'workflow' | null,
+  ): Promise<RunRecord> {
+    await this.records.insert(run, spec, script?.source ?? null);
     this.records.emit(run.id, { type: 'run.status', status: 'queued' });
     if (source === 'workflow' && spec.workflow !== undefined)
       this.records.emit(run.id, { type: 'run.script', source, workflow: spec.workflow });
     else if (source) this.records.emit(run.id, { type: 'run.script', source });
+    await this.records.flush(run.id);
     this.schedule(run.id);
     return this.get(run.id);
   }
@@ -369,10 +381,10 @@ export class Engine implements EngineApi {
     return { task, limits, script };
   }
 
-  private setPaused(id: string, paused: boolean): RunRecord {
-    const run = this.get(id);
+  private async setPaused(id: string, paused: boolean): Promise<RunRecord> {
+    const run = await this.get(id);
     if (isTerminal(run.status)) throw new InvalidStateError(`Run ${id} is already ${run.status}`);
-    this.records.patch(id, (r) => {
+    await this.records.patch(id, (r) => {
       r.paused = paused;
     });
     const ctx = this.executions.get(id)?.ctx;
@@ -381,32 +393,49 @@ export class Engine implements EngineApi {
       else ctx.pauseGate.open();
     }
     this.records.emit(id, { type: 'log', message: paused ? 'Paused: no new agents are dispatched' : 'Resumed' });
+    await this.records.flush(id);
     return this.get(id);
   }
 
-  private schedule(id: string): void {
-    if (this.executions.has(id) || this.closed) return;
-    const exec: Execution = { controller: new AbortController(), ctx: null, done: Promise.resolve() };
-    exec.done = this.execute(id, exec)
-      .catch((err: unknown) => {
+  /**
+   * Executes the run in this process (unless it executes here already). `fence` is the
+   * execution's lease in queue mode: the store refuses its writes once a newer owner has one.
+   */
+  private schedule(id: string, fence = 0): void {
+    if (this.closed) return;
+    const current = this.executions.get(id);
+    if (current) {
+      current.again = true;
+      return;
+    }
+    const exec: Execution = { controller: new AbortController(), ctx: null, done: Promise.resolve(), again: false };
+    exec.done = this.execute(id, exec, fence)
+      .catch(async (err: unknown) => {
         const signal = exec.controller.signal;
         const reason = signal.aborted ? toErrorInfo(signal.reason) : toErrorInfo(err);
-        if (reason.code === 'shutdown') return; // unfinished: resumes on the next start
-        const run = this.records.get(id);
+        // Unfinished: it resumes on the next start, or on the worker that fenced this one out.
+        if (reason.code === 'shutdown' || reason.code === 'fenced_out') return;
+        const run = await this.records.get(id);
         if (run && !isTerminal(run.status)) {
-          this.records.setStatus(id, reason.code === 'cancelled' ? 'cancelled' : 'failed', { result: null, error: reason });
+          await this.records.setStatus(id, reason.code === 'cancelled' ? 'cancelled' : 'failed', { result: null, error: reason });
         }
       })
-      .finally(() => {
+      .catch((err: unknown) => this.deps.logger?.error({ runId: id, err: toErrorInfo(err) }, 'could not record how a run ended'))
+      .finally(async () => {
+        try {
+          await this.records.close(id);
+        } catch (err) {
+          this.deps.logger?.error({ runId: id, err: toErrorInfo(err) }, "could not store a run's last writes");
+        }
         this.executions.delete(id);
-        this.records.close(id);
+        if (exec.again) this.schedule(id, fence);
       });
     this.executions.set(id, exec);
   }
 
-  private async execute(id: string, exec: Execution): Promise<void> {
+  private async execute(id: string, exec: Execution, fence: number): Promise<void> {
     await Promise.resolve();
-    let run = this.records.open(id);
+    let run = await this.records.open(id, fence);
     if (!run || isTerminal(run.status) || (run.status === 'awaiting_approval' && !run.approval?.approved)) return;
     const { signal } = exec.controller;
     if (!this.slots.free(run.limits.memoryMb)) {
@@ -418,13 +447,13 @@ export class Engine implements EngineApi {
     }
     const release = await this.slots.acquire(run.limits.memoryMb, signal);
     try {
-      let source = this.runs.script(id);
+      let source = await this.store.runs.script(id);
       if (!source) {
         source = await this.planning.plan(run, signal);
         if (source === null) return;
-        run = this.get(id);
+        run = await this.get(id);
       }
-      if (this.planning.gate(run, source)) return;
+      if (await this.planning.gate(run, source)) return;
       await this.runScript(run, checkScript(source), exec);
     } finally {
       release();
@@ -433,11 +462,11 @@ export class Engine implements EngineApi {
 
   private async runScript(run: RunRecord, script: CheckedScript, exec: Execution): Promise<void> {
     const { config } = this.deps;
-    const mcp = mcpSessionFor(run, config, this.mcpLists, this.records);
+    const mcp = mcpSessionFor(run, config, this.store.mcpTools, this.records);
     const ctx = new RunContext(run, {
-      journal: this.journal,
+      replay: await Replay.load(this.store.journal, run.id, run.parentId),
       workflows: this.workflows.library,
-      childScripts: this.childScripts,
+      childScripts: this.store.childScripts,
       records: this.records,
       budget: this.budget,
       agentDeps: {
@@ -470,10 +499,10 @@ export class Engine implements EngineApi {
     // The deadline is fixed when the script first starts and survives restarts.
     const deadlineAt = run.deadlineAt ?? new Date(Date.now() + run.limits.deadlineMs).toISOString();
     if (!run.deadlineAt)
-      this.records.patch(run.id, (r) => {
+      await this.records.patch(run.id, (r) => {
         r.deadlineAt = deadlineAt;
       });
-    this.records.setStatus(run.id, 'running');
+    await this.records.setStatus(run.id, 'running');
     const deadline = setTimeout(
       () => ctx.abort(new DeadlineError(run.limits.deadlineMs)),
       Math.max(0, Date.parse(deadlineAt) - Date.now()),
@@ -502,12 +531,15 @@ export class Engine implements EngineApi {
       await ctx.settled();
       await mcp?.dispose();
     }
-    if (isTerminal(this.get(run.id).status)) return;
+    if (isTerminal((await this.get(run.id)).status)) return;
     // The first abort's reason stands (a shutdown leaves the run to resume on the next start).
     if (toErrorInfo(ctx.signal.reason).code === 'shutdown') return;
-    if (outcome.ok) this.records.setStatus(run.id, 'converged', { result: outcome.result, error: null });
+    if (outcome.ok) await this.records.setStatus(run.id, 'converged', { result: outcome.result, error: null });
     else
-      this.records.setStatus(run.id, outcome.error.code === 'cancelled' ? 'cancelled' : 'failed', { result: null, error: outcome.error });
+      await this.records.setStatus(run.id, outcome.error.code === 'cancelled' ? 'cancelled' : 'failed', {
+        result: null,
+        error: outcome.error,
+      });
   }
 
   private toolContext(run: RunRecord): ToolContext {
@@ -551,6 +583,17 @@ export class Engine implements EngineApi {
   /** Every stored event becomes a log line for state changes (callbacks follow the events on their own). */
   private onEvent(runId: string, e: RunEvent): void {
     if (this.deps.logger) logRunEvent(this.deps.logger, runId, e);
+  }
+
+  /**
+   * A write nobody awaited failed. An executing run stops: it cannot keep its promises without
+   * its journal (a fenced-out execution leaves the run to its new owner).
+   */
+  private onWriteError(runId: string, err: unknown): void {
+    const info = toErrorInfo(err);
+    this.deps.logger?.error({ runId, err: info }, 'a write of the run failed');
+    const exec = this.executions.get(runId);
+    if (exec && !exec.controller.signal.aborted) exec.controller.abort(err instanceof DwError ? err : new DwError(info.code, info.message));
   }
 
   private assertOpen(): void {

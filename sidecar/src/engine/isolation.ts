@@ -2,8 +2,7 @@ import path from 'node:path';
 import type { SidecarConfig } from '../config/config';
 import { isTerminal, type AgentRecord } from '../core/types';
 import { DEFAULT_COPY_LIMITS, Isolation } from '../isolation';
-import type { RunStore } from '../store/runs';
-import type { Journal } from '../store/journal';
+import type { Store } from '../store/store';
 import type { ToolContext } from '../tools/types';
 
 /** The isolation service of a data folder, with the operator's bounds. */
@@ -45,14 +44,11 @@ export async function inOwnCopy<T>(
  * keeping that folder (an agent stopped by a crash, then never finished). Copies of unfinished
  * runs stay: their agents replace them when they run again.
  */
-export function leftoverCopies(
-  runs: Pick<RunStore, 'get'>,
-  journal: Pick<Journal, 'get'>,
-): (runId: string, seq: number, dir: string) => boolean {
-  return (runId, seq, dir) => {
-    const run = runs.get(runId);
+export function leftoverCopies(store: Pick<Store, 'runs' | 'journal'>): (runId: string, seq: number, dir: string) => Promise<boolean> {
+  return async (runId, seq, dir) => {
+    const run = await store.runs.get(runId);
     if (!run) return true;
     if (!isTerminal(run.status)) return false;
-    return journal.get(runId, seq)?.isolation?.path !== dir;
+    return (await store.journal.get(runId, seq))?.isolation?.path !== dir;
   };
 }

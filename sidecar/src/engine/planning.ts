@@ -3,13 +3,13 @@ import type { ModelCallHooks, RetryPolicy } from '../agents/model-call';
 import { estimatePlan } from '../planner/estimate';
 import { planScript, type SavedWorkflowHint } from '../planner/planner';
 import type { ModelProvider } from '../providers/types';
-import type { RunStore } from '../store/runs';
+import type { Store } from '../store/store';
 import type { RunRecords } from './run-records';
 
 export interface PlanningDeps {
   readonly provider: ModelProvider;
   readonly records: RunRecords;
-  readonly runs: RunStore;
+  readonly store: Pick<Store, 'setScript'>;
   readonly retry: () => RetryPolicy;
   readonly hooks: () => ModelCallHooks;
   /** Repair rounds after a script fails the check. */
@@ -35,7 +35,7 @@ export class Planning {
   /** Plans the run's script and stores it; null when the run ended meanwhile. */
   async plan(run: RunRecord, signal: AbortSignal): Promise<string | null> {
     const { records } = this.deps;
-    records.setStatus(run.id, 'planning');
+    await records.setStatus(run.id, 'planning');
     try {
       const planned = await planScript(
         {
@@ -49,10 +49,10 @@ export class Planning {
         { provider: this.deps.provider, retry: this.deps.retry(), hooks: this.deps.hooks(), repairs: this.deps.repairs },
         signal,
       );
-      if (this.ended(run.id)) return null;
+      if (await this.ended(run.id)) return null;
       records.spend(run.id, planned.usage);
-      this.deps.runs.setScript(run.id, planned.script.source);
-      records.patch(run.id, (r) => {
+      await this.deps.store.setScript(run.id, planned.script.source);
+      await records.patch(run.id, (r) => {
         r.hasScript = true;
         r.meta = planned.script.meta;
       });
@@ -62,24 +62,24 @@ export class Planning {
     } catch (err) {
       const u = (err as { usage?: Usage }).usage;
       if (u) records.spend(run.id, u);
-      if (this.ended(run.id)) return null;
+      if (await this.ended(run.id)) return null;
       throw err;
     }
   }
 
   /** Stops at the plan gate when the run asks for approval and has none yet; true when it stopped. */
-  gate(run: RunRecord, source: string): boolean {
+  async gate(run: RunRecord, source: string): Promise<boolean> {
     if (!run.options.approvePlan || run.approval?.approved) return false;
     const estimate = estimatePlan(source, run.input, run.options.agentModel ?? this.model(run), run.limits.maxAgents);
-    this.deps.records.patch(run.id, (r) => {
+    await this.deps.records.patch(run.id, (r) => {
       r.estimate = estimate;
     });
-    this.deps.records.setStatus(run.id, 'awaiting_approval');
+    await this.deps.records.setStatus(run.id, 'awaiting_approval');
     return true;
   }
 
-  private ended(id: string): boolean {
-    const run = this.deps.records.get(id);
+  private async ended(id: string): Promise<boolean> {
+    const run = await this.deps.records.get(id);
     return !run || isTerminal(run.status);
   }
 }

@@ -23,23 +23,23 @@ import type { AgentTypeProfile } from '../config/config';
 import { emptyUsage, totalTokens, type AgentOptions, type AgentRecord, type RunRecord, type Usage, type WorkflowRef } from '../core/types';
 import { checkScript } from '../sandbox/check';
 import type { ChildWorkflow, SandboxHost } from '../sandbox/types';
-import type { ChildScripts } from '../store/child-scripts';
-import type { Journal } from '../store/journal';
+import type { ChildScriptJournal } from '../store/store';
 import type { WorkflowLibrary } from '../store/workflows';
 import { AdaptiveConcurrency } from './concurrency';
 import { fingerprint } from './fingerprint';
 import { Gate } from './gate';
 import { inOwnCopy, type RunIsolation } from './isolation';
-import { Replay, isFinished } from './replay';
+import { isFinished, type Replay } from './replay';
 import type { RunRecords } from './run-records';
 
 /** What a run context needs from the engine around it. */
 export interface RunContextDeps {
-  readonly journal: Journal;
+  /** What earlier executions of the run (and of the run it reruns) recorded, read at the start. */
+  readonly replay: Replay;
   /** The saved workflows workflow() runs (DW_WORKFLOWS_DIR). */
   readonly workflows: WorkflowLibrary;
   /** The child scripts this run's workflow() calls ran, as first read. */
-  readonly childScripts: ChildScripts;
+  readonly childScripts: ChildScriptJournal;
   /** The writer of the run's record and events. */
   readonly records: RunRecords;
   /** Agents in flight across every run of the sidecar (or of the cluster, with DW_REDIS_URL). */
@@ -88,8 +88,8 @@ export class RunContext implements SandboxHost {
     this.id = run.id;
     this.records = deps.records;
     this.currentPhase = run.phase;
-    this.replay = new Replay(deps.journal, run.id, run.parentId);
-    this.nextSeq = deps.journal.maxSeq(run.id) + 1;
+    this.replay = deps.replay;
+    this.nextSeq = deps.replay.maxSeq + 1;
     this.concurrency = new AdaptiveConcurrency({
       max: run.limits.maxParallel,
       onChange: (concurrency, reason) => this.records.emit(this.id, { type: 'throttle', concurrency, reason }),
@@ -149,12 +149,12 @@ export class RunContext implements SandboxHost {
     if (typeof ref !== 'string' && typeof ref?.scriptPath !== 'string')
       throw new ValidationError("workflow(nameOrRef): expected a saved workflow's name or { scriptPath }");
     const key = JSON.stringify(typeof ref === 'string' ? ref : { scriptPath: ref.scriptPath });
-    let child = this.deps.childScripts.get(this.id, key);
+    let child = await this.deps.childScripts.get(this.id, key);
     const journaled = child !== null;
     if (child === null) {
       const read = this.readChild(ref);
       checkScript(read.script);
-      child = this.deps.childScripts.record({ runId: this.id, ref: key, ...read, at: new Date().toISOString() });
+      child = await this.deps.childScripts.record({ runId: this.id, ref: key, ...read, at: new Date().toISOString() });
     }
     this.log(
       `workflow(${capText(key, TEXT_CAPS.label)}): ${child.name} (sha256 ${child.sha256.slice(0, 12)}${journaled ? ', from the journal' : ''})`,
@@ -262,20 +262,25 @@ export class RunContext implements SandboxHost {
           endedAt: new Date().toISOString(),
           ...(inherited.isolation ? { isolation: inherited.isolation } : {}),
         });
-        this.deps.journal.write(rec);
+        this.records.journal(rec);
         this.records.count(this.id, { done: 1 });
         this.records.emit(this.id, { type: 'agent.completed', seq: rec.seq, label, phase, usage: rec.usage, replayed: true });
         this.records.progress(this.id);
+        await this.records.flush(this.id); // completed: before the script sees the result
         return rec.result;
       }
     }
 
     rec.status = 'queued';
     this.records.count(this.id, { queued: 1 });
-    this.deps.journal.transaction(() => {
-      this.deps.journal.write(rec); // issued: before dispatch
-      this.records.emit(this.id, { type: 'agent.queued', seq: rec.seq, label, phase });
-    });
+    this.records.journal(rec);
+    this.records.emit(this.id, { type: 'agent.queued', seq: rec.seq, label, phase });
+    try {
+      await this.records.flush(this.id); // issued: durable before dispatch
+    } catch (err) {
+      this.records.count(this.id, { queued: -1 });
+      throw err;
+    }
     // A queued agent is recorded cancelled the moment the execution is aborted, not when a
     // slot frees (which, behind the sidecar-wide limit, can be long after the run ended).
     const onAbort = (): void => {
@@ -322,7 +327,7 @@ export class RunContext implements SandboxHost {
   /** Records a queued agent as cancelled; when the write fails, nothing about it has changed. */
   private cancelQueued(rec: AgentRecord, err: unknown): void {
     const ended: AgentRecord = { ...rec, status: 'cancelled', error: toErrorInfo(err), endedAt: new Date().toISOString() };
-    this.deps.journal.write(ended);
+    this.records.journal(ended);
     Object.assign(rec, ended);
     this.records.count(this.id, { queued: -1 });
   }
@@ -342,10 +347,15 @@ export class RunContext implements SandboxHost {
     rec.status = 'active';
     rec.attempts++;
     rec.startedAt = new Date().toISOString();
-    this.deps.journal.transaction(() => {
-      this.deps.journal.write(rec);
-      this.records.emit(this.id, { type: 'agent.started', seq: rec.seq, label: rec.label, phase: rec.phase });
-    });
+    this.records.journal(rec);
+    this.records.emit(this.id, { type: 'agent.started', seq: rec.seq, label: rec.label, phase: rec.phase });
+    try {
+      // The attempt counts before the call is made: a crash at the model is one of DW_MAX_AGENT_ATTEMPTS.
+      await this.records.flush(this.id);
+    } catch (err) {
+      this.records.count(this.id, { active: -1 });
+      throw err;
+    }
     this.deps.inFlight.inc();
     let endCall!: () => void;
     const call = new Promise<void>((resolve) => (endCall = resolve));
@@ -377,21 +387,20 @@ export class RunContext implements SandboxHost {
       );
     const base = this.deps.agentDeps.toolContext;
     const iso = this.deps.isolation;
+    let value: unknown;
     try {
-      const { value, usage } =
+      let usage: Usage;
+      ({ value, usage } =
         isolated && iso.available
           ? await inOwnCopy(iso, rec, base, work, (err) =>
               this.deps.logger?.warn({ runId: this.id, seq: rec.seq, err: toErrorInfo(err) }, 'could not finish an isolated copy: kept'),
             )
-          : await work(base);
+          : await work(base));
       this.records.count(this.id, { active: -1, done: 1 });
       Object.assign(rec, { status: 'done', result: value, usage, error: null, endedAt: new Date().toISOString() });
-      this.deps.journal.transaction(() => {
-        this.deps.journal.write(rec); // completed: before the script sees the result
-        this.records.emit(this.id, { type: 'agent.completed', seq: rec.seq, label: rec.label, phase: rec.phase, usage, replayed: false });
-        this.records.progress(this.id);
-      });
-      return value;
+      this.records.journal(rec);
+      this.records.emit(this.id, { type: 'agent.completed', seq: rec.seq, label: rec.label, phase: rec.phase, usage, replayed: false });
+      this.records.progress(this.id);
     } catch (err) {
       this.records.count(this.id, { active: -1 });
       if (this.signal.aborted) {
@@ -401,7 +410,7 @@ export class RunContext implements SandboxHost {
         // (a crash, which never gets here) count towards DW_MAX_AGENT_ATTEMPTS.
         if (rec.error.code === 'shutdown') rec.attempts--;
         rec.endedAt = new Date().toISOString();
-        this.deps.journal.write(rec);
+        this.records.journal(rec);
         throw reasonOf(this.signal);
       }
       const failure = err instanceof AgentFailure ? err : new AgentFailure(err, emptyUsage());
@@ -411,16 +420,19 @@ export class RunContext implements SandboxHost {
       this.activeCalls.delete(call);
       endCall();
     }
+    await this.records.flush(this.id); // completed: before the script sees the result
+    return value;
   }
 
   /** A terminal agent failure: recorded with its reason, and null to the script. */
-  private fail(rec: AgentRecord, err: unknown, usage: Usage): null {
+  private async fail(rec: AgentRecord, err: unknown, usage: Usage): Promise<null> {
     this.records.count(this.id, { failed: 1 });
     const error = toErrorInfo(err);
     Object.assign(rec, { status: 'failed', error, usage, endedAt: new Date().toISOString() });
-    this.deps.journal.write(rec);
+    this.records.journal(rec);
     this.records.emit(this.id, { type: 'agent.failed', seq: rec.seq, label: rec.label, phase: rec.phase, error });
     this.records.progress(this.id);
+    await this.records.flush(this.id); // failed: before the script sees the null
     return null;
   }
 

@@ -4,7 +4,7 @@ import { TOOL_NAMES, isToolName } from '../core/names';
 import type { RunRecord } from '../core/types';
 import { ValidationError } from '../errors/errors';
 import { McpSession } from '../mcp';
-import type { McpToolLists } from '../store/mcp-tools';
+import type { McpToolJournal } from '../store/store';
 import type { RunRecords } from './run-records';
 
 /**
@@ -30,7 +30,7 @@ export function checkRunTools(tools: readonly string[], config: SidecarConfig): 
  * The MCP session of one execution of `run`, or null when the run allows no MCP tool. Tool
  * lists are journaled per run (`lists`); a fetched list is noted in the run's events.
  */
-export function mcpSessionFor(run: RunRecord, config: SidecarConfig, lists: McpToolLists, records: RunRecords): McpSession | null {
+export function mcpSessionFor(run: RunRecord, config: SidecarConfig, lists: McpToolJournal, records: RunRecords): McpSession | null {
   if (!(run.options.tools ?? []).some((t) => parseMcpToolName(t) !== null)) return null;
   return new McpSession({
     servers: config.mcpServers,

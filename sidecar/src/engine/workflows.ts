@@ -15,7 +15,7 @@ export class SavedWorkflows implements WorkflowsApi {
   constructor(
     dir: string,
     /** The script of a run; throws `run_not_found`, or `invalid_state` while it is still being planned. */
-    private readonly scriptOfRun: (runId: string) => string,
+    private readonly scriptOfRun: (runId: string) => Promise<string>,
   ) {
     this.library = new WorkflowLibrary({ dir, check: (source) => checkScript(source) });
   }
@@ -28,10 +28,10 @@ export class SavedWorkflows implements WorkflowsApi {
     return this.library.get(name);
   }
 
-  save(req: SaveWorkflowRequest): { workflow: SavedWorkflow; created: boolean } {
+  async save(req: SaveWorkflowRequest): Promise<{ workflow: SavedWorkflow; created: boolean }> {
     if ((req.script === undefined) === (req.fromRun === undefined))
       throw new ValidationError('Give the workflow either `script` or `fromRun` (the id of a run whose script to save)');
-    const script = req.script ?? this.scriptOfRun(req.fromRun as string);
+    const script = req.script ?? (await this.scriptOfRun(req.fromRun as string));
     return this.library.save(req.name, script, { replace: req.replace === true });
   }
 

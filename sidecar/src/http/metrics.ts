@@ -36,8 +36,8 @@ export class SidecarMetrics {
       help: 'Runs by state',
       labelNames: ['status'],
       registers,
-      collect: () => {
-        const counts = this.countRuns(maxPages);
+      collect: async () => {
+        const counts = await this.countRuns(maxPages);
         for (const status of RUN_STATUSES) runs.set({ status }, counts.get(status) ?? 0);
       },
     });
@@ -107,12 +107,12 @@ export class SidecarMetrics {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
-  private countRuns(maxPages: number): Map<RunStatus, number> {
+  private async countRuns(maxPages: number): Promise<Map<RunStatus, number>> {
     const counts = new Map<RunStatus, number>();
     if (!this.engine) return counts;
     let cursor: string | undefined;
     for (let page = 0; page < maxPages; page++) {
-      const { runs, nextCursor } = this.engine.list({ limit: LIST_PAGE, ...(cursor ? { cursor } : {}) });
+      const { runs, nextCursor } = await this.engine.list({ limit: LIST_PAGE, ...(cursor ? { cursor } : {}) });
       for (const run of runs) counts.set(run.status, (counts.get(run.status) ?? 0) + 1);
       if (!nextCursor) break;
       cursor = nextCursor;

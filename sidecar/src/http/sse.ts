@@ -136,7 +136,7 @@ export async function streamEvents(args: StreamArgs): Promise<void> {
 
   try {
     for (;;) {
-      const page = engine.events(runId, lastSent, options.replayPageSize);
+      const page = await engine.events(runId, lastSent, options.replayPageSize);
       const before = lastSent;
       for (const e of page) send(e);
       if (closed || page.length === 0 || lastSent === before) break;

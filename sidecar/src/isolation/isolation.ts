@@ -118,7 +118,7 @@ export class Isolation {
    * Removes the copies `isLeftover(runId, seq, dir)` names (those of ended runs that no agent
    * record keeps), then prunes the repositories' worktree lists. Returns how many it removed.
    */
-  async sweep(isLeftover: (runId: string, seq: number, dir: string) => boolean): Promise<number> {
+  async sweep(isLeftover: (runId: string, seq: number, dir: string) => boolean | Promise<boolean>): Promise<number> {
     let removed = 0;
     for (const runId of await names(this.root)) {
       if (!SEGMENT.test(runId)) continue;
@@ -126,7 +126,7 @@ export class Isolation {
       for (const name of await names(runDir)) {
         if (!/^\d+$/.test(name)) continue;
         const dir = path.join(runDir, name);
-        if (!isLeftover(runId, Number(name), dir)) continue;
+        if (!(await isLeftover(runId, Number(name), dir))) continue;
         await this.remove(dir);
         removed++;
       }

@@ -25,9 +25,9 @@ export interface McpTools {
 
 /** Where a run's tool lists are journaled (store/mcp-tools.ts), keyed by server. */
 export interface McpToolListJournal {
-  load(server: string): McpToolInfo[] | null;
+  load(server: string): Promise<McpToolInfo[] | null> | McpToolInfo[] | null;
   /** Stores the list unless one is stored already; returns the stored one. */
-  save(server: string, tools: readonly McpToolInfo[]): McpToolInfo[];
+  save(server: string, tools: readonly McpToolInfo[]): Promise<McpToolInfo[]> | McpToolInfo[];
 }
 
 export interface McpSessionOptions extends McpConnectionOptions {
@@ -106,11 +106,11 @@ export class McpSession implements McpTools {
   }
 
   private async fetchList(server: string, signal?: AbortSignal): Promise<McpToolInfo[]> {
-    const journaled = this.options.journal.load(server);
+    const journaled = await this.options.journal.load(server);
     if (journaled) return journaled;
     const conn = await this.connection(server, signal);
     const { tools, skipped } = await conn.listTools(signal);
-    const kept = this.options.journal.save(server, tools);
+    const kept = await this.options.journal.save(server, tools);
     this.options.onListed?.(server, kept.length, skipped);
     return kept;
   }

@@ -34,7 +34,7 @@ async function startApi(env: Record<string, string>): Promise<Api> {
     const a = app?.server.address();
     return a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
   };
-  const callbacks = createCallbacks({ config: h.config, db: h.db, engine: h.engine, logger }, { self });
+  const callbacks = createCallbacks({ config: h.config, db: h.db, store: h.store, engine: h.engine, logger }, { self });
   app = buildServer({ engine: h.engine, config: h.config, callbacks, logger, version: 'test' });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   callbacks.start();
@@ -63,19 +63,16 @@ async function startApi(env: Record<string, string>): Promise<Api> {
   };
 }
 
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }
 }
 
-const callbackEvents = (api: Api, runId: string) =>
-  api.h.engine
-    .events(runId, 0)
-    .map((e) => e.event)
-    .filter((e) => e.type.startsWith('callback.'));
+const callbackEvents = async (api: Api, runId: string) =>
+  (await api.h.engine.events(runId, 0)).map((e) => e.event).filter((e) => e.type.startsWith('callback.'));
 
 describe('callbacks go only where the operator allows (real API, real engine)', () => {
   let rx: Receiver;
@@ -138,8 +135,8 @@ describe('callbacks go only where the operator allows (real API, real engine)', 
     const sig = req!.headers['x-dw-signature'] as string;
     expect(verifyCallbackSignature(TOKEN, ts, '/webhook-waiting/42', req!.body, sig)).toBe(true);
     expect(verifyCallbackSignature(TOKEN, ts, '/webhook-waiting/43', req!.body, sig)).toBe(false);
-    await until(() => callbackEvents(api!, run.body.id).length === 1);
-    expect(callbackEvents(api, run.body.id)).toEqual([
+    await until(async () => (await callbackEvents(api!, run.body.id)).length === 1);
+    expect(await callbackEvents(api, run.body.id)).toEqual([
       { type: 'callback.delivered', url: rx.url.split('?')[0], status: 'converged', httpStatus: 200 },
     ]);
   });
@@ -149,11 +146,11 @@ describe('callbacks go only where the operator allows (real API, real engine)', 
     try {
       api = await startApi({ DW_CALLBACK_HOSTS: '127.0.0.1' });
       const run = await api.call<RunRecord>('POST', '/v1/runs', { task: 't', script: SCRIPT, callback: { url: leaky.url } });
-      await until(() => callbackEvents(api!, run.body.id).length === 1);
-      expect(callbackEvents(api, run.body.id)).toEqual([
+      await until(async () => (await callbackEvents(api!, run.body.id)).length === 1);
+      expect(await callbackEvents(api, run.body.id)).toEqual([
         { type: 'callback.failed', url: leaky.url.split('?')[0], status: 'converged', reason: 'HTTP 403' },
       ]);
-      const stored = JSON.stringify(api.h.engine.events(run.body.id, 0));
+      const stored = JSON.stringify(await api.h.engine.events(run.body.id, 0));
       expect(stored).not.toContain('INTERNAL-SECRET');
       expect(JSON.stringify(api.callbacks.deliveries(run.body.id))).not.toContain('INTERNAL-SECRET');
     } finally {
@@ -192,7 +189,13 @@ describe('callbacks go only where the operator allows (real API, real engine)', 
     await api.waitForStatus(run.body.id, 'converged');
     expect(rx.requests).toEqual([]);
 
-    const next = createCallbacks({ config: api.h.config, db: api.h.db, engine: api.h.engine, logger: pino({ level: 'silent' }) });
+    const next = createCallbacks({
+      config: api.h.config,
+      db: api.h.db,
+      store: api.h.store,
+      engine: api.h.engine,
+      logger: pino({ level: 'silent' }),
+    });
     next.start();
     try {
       await until(() => rx.requests.length === 1);

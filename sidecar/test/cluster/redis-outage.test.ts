@@ -31,10 +31,10 @@ describeWithRedis('a sidecar whose Redis goes away mid-run (real Redis behind a 
         task: 'outage',
         script: `return (await parallel([1, 2, 3, 4, 5, 6].map((i) => () => agent('outage ' + i)))).filter(Boolean).length;`,
       });
-      for (let i = 0; i < 100 && core.engine.get(started.id).counts.active < 2; i++) await sleep(20);
+      for (let i = 0; i < 100 && (await core.engine.get(started.id)).counts.active < 2; i++) await sleep(20);
       proxy.cut();
       await sleep(1_000);
-      const during = core.engine.get(started.id);
+      const during = await core.engine.get(started.id);
       expect(during.status).toBe('running');
       expect(during.counts.failed).toBe(0);
       expect(during.counts.queued).toBeGreaterThan(0);
@@ -45,8 +45,7 @@ describeWithRedis('a sidecar whose Redis goes away mid-run (real Redis behind a 
         result: 6,
         failed: 0,
       });
-      const messages = core.engine
-        .events(started.id, 0)
+      const messages = (await core.engine.events(started.id, 0))
         .map((e) => e.event)
         .filter((e) => e.type === 'log')
         .map((e) => (e as { message: string }).message);

@@ -41,8 +41,8 @@ describe('Claude Code workflow scripts run unchanged', () => {
     if (done.status !== 'converged') throw new Error(`${name} ended ${done.status}: ${JSON.stringify(done.error)}`);
     return done;
   }
-  const agents = (id: string): AgentRecord[] => h.engine.agents(id, { limit: 1000 }).agents;
-  const events = (id: string): StoredEvent[] => h.engine.events(id, 0, 10_000);
+  const agents = async (id: string): Promise<AgentRecord[]> => (await h.engine.agents(id, { limit: 1000 })).agents;
+  const events = (id: string): Promise<StoredEvent[]> => h.engine.events(id, 0, 10_000);
   const tokens = (a: AgentRecord): number => totalTokens(a.usage);
 
   test('there are at least 12 scripts and each one is used below', () => {
@@ -65,12 +65,12 @@ describe('Claude Code workflow scripts run unchanged', () => {
       ],
     });
     const byPhase = new Map<string, number>();
-    for (const a of agents(done.id)) byPhase.set(a.phase ?? '', (byPhase.get(a.phase ?? '') ?? 0) + 1);
+    for (const a of await agents(done.id)) byPhase.set(a.phase ?? '', (byPhase.get(a.phase ?? '') ?? 0) + 1);
     // An unknown title is a group of its own.
     expect(Object.fromEntries(byPhase)).toEqual({ Classify: 2, Draft: 2, Review: 1, 'Follow-up': 1 });
-    const phaseEvents = events(done.id).flatMap((e) => (e.event.type === 'phase' ? [e.event.name] : []));
+    const phaseEvents = (await events(done.id)).flatMap((e) => (e.event.type === 'phase' ? [e.event.name] : []));
     expect(phaseEvents).toEqual(['Classify', 'Draft']);
-    const classify = agents(done.id).filter((a) => a.phase === 'Classify');
+    const classify = (await agents(done.id)).filter((a) => a.phase === 'Classify');
     expect(classify.map((a) => a.model)).toEqual([MODEL_ALIAS_TABLE.offline.haiku, MODEL_ALIAS_TABLE.offline.haiku]);
   });
 
@@ -118,13 +118,13 @@ describe('Claude Code workflow scripts run unchanged', () => {
     expect(r.remaining).toBeLessThanOrEqual(2000);
     expect(r.remaining).toBe(Math.max(0, maxTokens - r.spent));
     // spent() is the run's tokens: every agent's input, output, cache reads and cache writes.
-    expect(r.spent).toBe(agents(done.id).reduce((n, a) => n + tokens(a), 0));
+    expect(r.spent).toBe((await agents(done.id)).reduce((n, a) => n + tokens(a), 0));
   });
 
   test('spent() deltas measure one step; USD is under budget.usd', async () => {
     const done = await run('09-spent-delta', { options: { limits: { maxUsd: 3 } } });
     const r = done.result as { before: number; delta: number; usdPositive: boolean; usdTotal: number; usdRemaining: number };
-    const [measured] = agents(done.id);
+    const [measured] = await agents(done.id);
     expect(r.before).toBe(0);
     expect(r.delta).toBe(tokens(measured));
     expect(r.delta).toBeGreaterThan(0);
@@ -136,18 +136,18 @@ describe('Claude Code workflow scripts run unchanged', () => {
   test('options set to undefined are ignored; spreads work; model aliases map to the provider table', async () => {
     const cheap = await run('10-options-spread', { input: { cheap: true } });
     expect(cheap.result).toEqual({ a: 'string', b: 'string', c: 'string' });
-    expect(agents(cheap.id).map((a) => [a.label, a.model, a.effort])).toEqual([
+    expect((await agents(cheap.id)).map((a) => [a.label, a.model, a.effort])).toEqual([
       ['base', MODEL_ALIAS_TABLE.offline.haiku, null],
       ['strong', MODEL_ALIAS_TABLE.offline.opus, null],
       ['sonnet', MODEL_ALIAS_TABLE.offline.sonnet, null],
     ]);
     const strong = await run('10-options-spread', { input: { cheap: false } });
-    expect(agents(strong.id).map((a) => [a.label, a.model, a.effort])).toEqual([
-      ['base', h.engine.agents(strong.id, {}).agents[0].model, 'high'],
+    expect((await agents(strong.id)).map((a) => [a.label, a.model, a.effort])).toEqual([
+      ['base', (await h.engine.agents(strong.id, {})).agents[0].model, 'high'],
       ['strong', MODEL_ALIAS_TABLE.offline.opus, 'high'],
       ['sonnet', MODEL_ALIAS_TABLE.offline.sonnet, 'high'],
     ]);
-    expect(agents(strong.id)[0].model).toBe('offline-claude');
+    expect((await agents(strong.id))[0].model).toBe('offline-claude');
   });
 
   test('effort: every level is accepted and recorded on the agent; an unknown level is a TypeError the script can catch', async () => {
@@ -155,7 +155,7 @@ describe('Claude Code workflow scripts run unchanged', () => {
     const r = done.result as { answered: number; refused: string };
     expect(r.answered).toBe(4);
     expect(r.refused).toMatch(/opts\.effort must be one of 'low', 'medium', 'high', 'max'/);
-    expect(agents(done.id).map((a) => [a.label, a.effort])).toEqual([
+    expect((await agents(done.id)).map((a) => [a.label, a.effort])).toEqual([
       ['low', 'low'],
       ['medium', 'medium'],
       ['high', 'high'],
@@ -166,11 +166,11 @@ describe('Claude Code workflow scripts run unchanged', () => {
   test('agentType: general-purpose runs; an undefined type fails that agent with unknown_agent_type and resolves null', async () => {
     const done = await run('12-agent-type');
     expect(done.result).toEqual({ general: 'string', custom: null });
-    const [general, custom] = agents(done.id);
+    const [general, custom] = await agents(done.id);
     expect(general).toMatchObject({ status: 'done', agentType: 'general-purpose' });
     expect(custom).toMatchObject({ status: 'failed', agentType: 'code-reviewer', error: { code: 'unknown_agent_type' } });
     expect(custom.error?.message).toMatch(/Unknown agentType "code-reviewer"/);
-    const failed = events(done.id).find((e) => e.event.type === 'agent.failed');
+    const failed = (await events(done.id)).find((e) => e.event.type === 'agent.failed');
     expect(failed?.event).toMatchObject({ label: 'custom', error: { code: 'unknown_agent_type' } });
     expect(h.model.stats().ok).toBe(1);
   });
@@ -187,12 +187,8 @@ describe('Claude Code workflow scripts run unchanged', () => {
   test('a stage that throws makes that item null and skips its later stages; the other items go on', async () => {
     const done = await run('14-pipeline-throwing-stage');
     expect(done.result).toEqual({ results: ['string', null, 'string'] });
-    expect(
-      agents(done.id)
-        .map((a) => a.label)
-        .sort(),
-    ).toEqual(['first 0', 'first 2', 'second 0', 'second 2']);
-    const logs = events(done.id).flatMap((e) => (e.event.type === 'log' ? [e.event.message] : []));
+    expect((await agents(done.id)).map((a) => a.label).sort()).toEqual(['first 0', 'first 2', 'second 0', 'second 2']);
+    const logs = (await events(done.id)).flatMap((e) => (e.event.type === 'log' ? [e.event.message] : []));
     expect(logs.some((m) => /pipeline\(\): item 1 failed and became null: Error: cannot process beta/.test(m))).toBe(true);
   });
 
@@ -208,7 +204,7 @@ describe('Claude Code workflow scripts run unchanged', () => {
   test('parallel takes thunks, keeps order, and never rejects: a failed agent or a throwing thunk is null', async () => {
     const done = await run('16-parallel-nulls');
     expect(done.result).toEqual(['string', null, null, 'string']);
-    const broken = agents(done.id).find((a) => a.label === 'broken');
+    const broken = (await agents(done.id)).find((a) => a.label === 'broken');
     expect(broken?.status).toBe('failed');
     expect(broken?.error?.code).toBeTruthy();
   });
@@ -219,7 +215,7 @@ describe('Claude Code workflow scripts run unchanged', () => {
       options: { workspace: 'repo', tools: ['read_file', 'write_file', 'list_files'] },
     });
     expect(done.result).toEqual({ edits: ['string', 'string'], looked: 'string' });
-    const [first, second, look] = agents(done.id);
+    const [first, second, look] = await agents(done.id);
     for (const [a, file] of [
       [first, 'CHANGELOG.md'],
       [second, 'docs/NEWS.md'],
@@ -255,11 +251,11 @@ describe('Claude Code workflow scripts run unchanged', () => {
       h.model.reset();
       const done = await run('18-isolation-unavailable', { options });
       expect(done.result).toEqual({ isolated: null, plain: 'string' });
-      const [isolated, plain] = agents(done.id);
+      const [isolated, plain] = await agents(done.id);
       expect(isolated).toMatchObject({ status: 'failed', label: 'isolated', error: { code: 'isolation_unavailable' } });
       expect(isolated.error?.message).toMatch(reason);
       expect(plain.status).toBe('done');
-      const failed = events(done.id).find((e) => e.event.type === 'agent.failed');
+      const failed = (await events(done.id)).find((e) => e.event.type === 'agent.failed');
       expect(failed?.event).toMatchObject({ label: 'isolated', error: { code: 'isolation_unavailable' } });
       // Refused before any model call, and nothing was copied.
       expect(h.model.stats().ok).toBe(1);
@@ -282,14 +278,14 @@ describe('Claude Code workflow scripts run unchanged', () => {
     test("by name: the child gets its own args, its agents are the run's, and its return value reaches the parent", async () => {
       const done = await run('19-workflow-by-name', { input: { files: ['a.ts', 'b.ts', 'c.ts'] } });
       expect(done.result).toEqual({ reviewed: 3, notes: 3, summary: 'string', parentArgs: 3 });
-      expect(agents(done.id).map((a) => [a.seq, a.label, a.phase])).toEqual([
+      expect((await agents(done.id)).map((a) => [a.seq, a.label, a.phase])).toEqual([
         [1, 'review a.ts', 'Review'],
         [2, 'review b.ts', 'Review'],
         [3, 'review c.ts', 'Review'],
         [4, 'summary', 'Summarise'],
       ]);
       expect(done.counts).toMatchObject({ total: 4, done: 4 });
-      const logs = events(done.id).flatMap((e) => (e.event.type === 'log' ? [e.event.message] : []));
+      const logs = (await events(done.id)).flatMap((e) => (e.event.type === 'log' ? [e.event.message] : []));
       expect(logs.some((m) => /^workflow\("review-files"\): review-files \(sha256 [0-9a-f]{12}\)$/.test(m))).toBe(true);
     });
 
@@ -313,7 +309,7 @@ describe('Claude Code workflow scripts run unchanged', () => {
         carriedOn: 'string',
       });
       // The child's agent before it threw is the run's, like the parent's own.
-      expect(agents(done.id).map((a) => a.label)).toEqual(['look', 'after']);
+      expect((await agents(done.id)).map((a) => a.label)).toEqual(['look', 'after']);
     });
 
     test('a replay of the parent replays the child from the journal: no model call for its finished agents, even after the saved file changed', async () => {
@@ -325,7 +321,7 @@ describe('Claude Code workflow scripts run unchanged', () => {
       const edited = fs.readFileSync(path.join(SAVED, 'review-files.workflow'), 'utf8').replace('for bugs', 'for style');
       h.engine.workflows.save({ name: 'review-files', script: edited, replace: true });
       try {
-        const decide = agents(first.id).find((a) => a.label === 'decide');
+        const decide = (await agents(first.id)).find((a) => a.label === 'decide');
         expect(decide?.status).toBe('failed');
         await h.engine.restartAgent(first.id, decide?.seq ?? -1);
         const replayed = await h.engine.waitFor(first.id);
@@ -333,12 +329,12 @@ describe('Claude Code workflow scripts run unchanged', () => {
         expect(replayed.result).toEqual({ reviewed: 2, decided: false });
         // The restarted agent went to the model again (and failed again); the child's two did not.
         expect(h.model.stats().ok).toBe(calls);
-        expect(agents(first.id).map((a) => [a.label, a.status])).toEqual([
+        expect((await agents(first.id)).map((a) => [a.label, a.status])).toEqual([
           ['review a.ts', 'done'],
           ['review b.ts', 'done'],
           ['decide', 'failed'],
         ]);
-        const logs = events(first.id).flatMap((e) => (e.event.type === 'log' ? [e.event.message] : []));
+        const logs = (await events(first.id)).flatMap((e) => (e.event.type === 'log' ? [e.event.message] : []));
         expect(logs.filter((m) => m.startsWith('workflow("review-files")')).map((m) => m.endsWith(', from the journal)'))).toEqual([
           false,
           true,

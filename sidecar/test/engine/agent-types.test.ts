@@ -47,8 +47,8 @@ describe('agent types and effort through the engine', () => {
     const h = await startHarness({ env: { DW_AGENT_TYPES: JSON.stringify(types) }, model: { server: model, url }, deps: { provider } });
     return { h, provider };
   }
-  const byLabel = (h: Harness, id: string): Record<string, AgentRecord> =>
-    Object.fromEntries(h.engine.agents(id, { limit: 100 }).agents.map((a) => [a.label ?? '', a]));
+  const byLabel = async (h: Harness, id: string): Promise<Record<string, AgentRecord>> =>
+    Object.fromEntries((await h.engine.agents(id, { limit: 100 })).agents.map((a) => [a.label ?? '', a]));
 
   test("a type's system, tools and model are the agent's defaults; the script's options win; widening and unknown types fail the agent", async () => {
     const { h, provider } = await harness(TYPES);
@@ -75,7 +75,7 @@ describe('agent types and effort through the engine', () => {
         unknown: null,
         general: 'string',
       });
-      const a = byLabel(h, run.id);
+      const a = await byLabel(h, run.id);
       expect(a.reviewer).toMatchObject({
         status: 'done',
         agentType: 'reviewer',
@@ -116,7 +116,7 @@ describe('agent types and effort through the engine', () => {
       try {
         const run = await h.run({ task: 'fp', options: { tools: RUN_TOOLS }, script });
         expect(run.status).toBe('converged');
-        return Object.fromEntries(Object.entries(byLabel(h, run.id)).map(([k, v]) => [k, v.fingerprint]));
+        return Object.fromEntries(Object.entries(await byLabel(h, run.id)).map(([k, v]) => [k, v.fingerprint]));
       } finally {
         await h.close();
       }
@@ -157,7 +157,7 @@ describe('agent types and effort through the engine', () => {
       const schemaReqs = provider.requests.filter((p) => promptOf(p) === 'Answer yes');
       expect(schemaReqs.length).toBeGreaterThanOrEqual(2);
       for (const p of schemaReqs) expect(p.thinking).toBeUndefined();
-      const a = byLabel(h, run.id);
+      const a = await byLabel(h, run.id);
       expect(a.high).toMatchObject({ effort: 'high', status: 'done' });
       expect(a.high.fingerprint).not.toBe(a.none.fingerprint);
       // Recorded only: the schema agent's call is the same call with or without effort.

@@ -36,13 +36,13 @@ describeWithRedis('the engine on a cluster budget (real Redis)', () => {
         task: 'waits for slots',
         script: `return await parallel([1, 2, 3].map((i) => () => agent('slot ' + i)));`,
       });
-      for (let i = 0; i < 100 && h.engine.get(started.id).counts.queued < 3; i++) await sleep(20);
-      expect(h.engine.get(started.id).counts.queued).toBe(3);
+      for (let i = 0; i < 100 && (await h.engine.get(started.id)).counts.queued < 3; i++) await sleep(20);
+      expect((await h.engine.get(started.id)).counts.queued).toBe(3);
       expect(mine.waiting).toBe(3);
       const cancelled = await h.engine.cancel(started.id);
       expect(cancelled.status).toBe('cancelled');
       expect(cancelled.counts).toMatchObject({ queued: 0, active: 0 });
-      const agents = h.engine.agents(started.id, {}).agents;
+      const agents = (await h.engine.agents(started.id, {})).agents;
       expect(agents.map((a) => a.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
       expect(mine.waiting).toBe(0);
       expect(mine.holding).toBe(0);

@@ -5,6 +5,7 @@ import { Engine } from '../../src/engine/engine';
 import { createProvider } from '../../src/providers';
 import { IsolatedVmSandbox } from '../../src/sandbox';
 import { openDatabase } from '../../src/store/db';
+import { SqliteStore } from '../../src/store/sqlite-store';
 
 /** A minimal Anthropic-compatible server that is not ours: it only knows /v1/messages. */
 function foreignServer(seen: { path: string; apiKey: string | undefined; model: string }[]) {
@@ -44,7 +45,7 @@ test('the engine works against any Anthropic-compatible server named by ANTHROPI
   expect(config.provider).toBe('anthropic');
   const db = openDatabase(':memory:');
   const sandbox = new IsolatedVmSandbox();
-  const engine = new Engine({ config, db, provider: createProvider(config.provider, env), sandbox });
+  const engine = new Engine({ config, store: new SqliteStore(db), provider: createProvider(config.provider, env), sandbox });
   try {
     const started = await engine.start({ task: 'foreign', script: `return await parallel([() => agent('one'), () => agent('two')]);` });
     const run = await engine.waitFor(started.id);

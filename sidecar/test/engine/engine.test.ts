@@ -56,7 +56,7 @@ describe('engine against the offline model over HTTP', () => {
     const result = run.result as unknown[];
     expect(typeof result[0]).toBe('string');
     expect(result[1]).toBeNull();
-    const { agents } = h.engine.agents(run.id, { status: 'failed' });
+    const { agents } = await h.engine.agents(run.id, { status: 'failed' });
     expect(agents).toHaveLength(1);
     expect(agents[0].label).toBe('bad one');
     expect(agents[0].error?.code).toMatch(/^model_/);
@@ -79,7 +79,7 @@ describe('engine against the offline model over HTTP', () => {
   test('the planner writes the script when none is given', async () => {
     const run = await h.run({ task: 'Research the question from several angles', input: { question: 'Why is the sky blue?' } });
     expect(run.status).toBe('converged');
-    expect(h.engine.script(run.id)).toMatch(/agent\(/);
+    expect(await h.engine.script(run.id)).toMatch(/agent\(/);
     expect(run.usage.inputTokens).toBeGreaterThan(0);
   });
 
@@ -93,7 +93,7 @@ describe('engine against the offline model over HTTP', () => {
       `,
     });
     expect(run.status).toBe('converged');
-    const { agents } = h.engine.agents(run.id, {});
+    const { agents } = await h.engine.agents(run.id, {});
     const byLabel = new Map(agents.map((a) => [a.label, a]));
     const s2first = Date.parse(byLabel.get('s2-0')!.startedAt!);
     const s1last = Date.parse(byLabel.get('s1-2')!.endedAt!);
@@ -116,7 +116,7 @@ describe('engine against the offline model over HTTP', () => {
     expect(done.status).toBe('converged');
     expect(done.parentId).toBe(first.id);
     expect(h.model.stats().ok).toBe(20);
-    const { agents } = h.engine.agents(done.id, { limit: 100 });
+    const { agents } = await h.engine.agents(done.id, { limit: 100 });
     expect(agents.filter((a) => a.replayed)).toHaveLength(20);
   });
 
@@ -129,7 +129,7 @@ describe('engine against the offline model over HTTP', () => {
     });
     expect(run.status).toBe('failed');
     expect(run.error?.code).toBe('budget_usd');
-    const { agents } = h.engine.agents(run.id, { limit: 1000 });
+    const { agents } = await h.engine.agents(run.id, { limit: 1000 });
     const paid = agents.filter((a) => a.usage.usd > 0);
     const maxAgentCost = Math.max(...paid.map((a) => a.usage.usd));
     expect(run.usage.usd).toBeLessThanOrEqual(0.05 + maxParallel * maxAgentCost + 1e-9);
@@ -178,8 +178,8 @@ describe('engine against the offline model over HTTP', () => {
   });
 
   test('cancel stops new agents and ends the run cancelled', async () => {
-    const until = async (cond: () => boolean, what: string): Promise<void> => {
-      for (const end = Date.now() + 30_000; !cond(); await new Promise((r) => setTimeout(r, 10))) {
+    const until = async (cond: () => boolean | Promise<boolean>, what: string): Promise<void> => {
+      for (const end = Date.now() + 30_000; !(await cond()); await new Promise((r) => setTimeout(r, 10))) {
         if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
       }
     };
@@ -190,12 +190,12 @@ describe('engine against the offline model over HTTP', () => {
       script: `await parallel(Array.from({ length: 50 }, (_, i) => () => agent('slow ' + i))); return 1;`,
     });
     // Mid-run: some agents done, two at the model, the rest queued.
-    await until(() => h.engine.get(started.id).counts.done >= 2, 'two agents are done');
+    await until(async () => (await h.engine.get(started.id)).counts.done >= 2, 'two agents are done');
     const cancelled = await h.engine.cancel(started.id);
     expect(cancelled.status).toBe('cancelled');
     // cancel() returns once the run's execution has ended; the aborted calls then leave the model.
     await until(() => h.model.stats().inFlight === 0, 'no call is in flight at the model');
-    const events = h.engine.events(started.id, 0).map((e) => e.event);
+    const events = (await h.engine.events(started.id, 0)).map((e) => e.event);
     const cancelledAt = events.findIndex((e) => e.type === 'run.status' && e.status === 'cancelled');
     expect(cancelledAt).toBeGreaterThan(0);
     expect(events.slice(cancelledAt).filter((e) => e.type === 'agent.started')).toEqual([]);
@@ -205,7 +205,7 @@ describe('engine against the offline model over HTTP', () => {
     expect(h.model.stats().requests).toBeGreaterThanOrEqual(2);
     expect(h.model.stats().requests).toBeLessThanOrEqual(startedAgents);
     expect(startedAgents).toBeLessThan(50);
-    const agents = h.engine.agents(started.id, { limit: 1000 }).agents;
+    const agents = (await h.engine.agents(started.id, { limit: 1000 })).agents;
     expect(agents.filter((a) => a.status === 'queued' || a.status === 'active')).toEqual([]);
   });
 });

@@ -22,7 +22,7 @@ let model: { server: OfflineServer; url: string };
 const env = (): Record<string, string> => ({ DW_WORKSPACE_ROOTS: roots, DW_WRITABLE_WORKSPACES: 'repo' });
 const options: RunSpec['options'] = { workspace: 'repo', tools: ['read_file', 'write_file', 'list_files'] };
 const script = (body: string): string => `export const meta = { name: 'iso', description: 'isolated agents', phases: ['Edit'] };\n${body}`;
-const agents = (h: Harness, id: string): AgentRecord[] => h.engine.agents(id, { limit: 100 }).agents;
+const agents = async (h: Harness, id: string): Promise<AgentRecord[]> => (await h.engine.agents(id, { limit: 100 })).agents;
 const calls = (prompt: string): number => model.server.stats().byPrompt[prompt] ?? 0;
 
 beforeEach(async () => {
@@ -37,9 +37,9 @@ afterEach(async () => {
   fs.rmSync(roots, { recursive: true, force: true });
 });
 
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
-  if (!check()) throw new Error('timed out');
+async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500 && !(await check()); i++) await new Promise((r) => setTimeout(r, 20));
+  if (!(await check())) throw new Error('timed out');
 }
 
 test('after a restart, an isolated agent that had finished is replayed from the journal: no second worktree, same commit', async () => {
@@ -52,8 +52,10 @@ test('after a restart, an isolated agent that had finished is replayed from the 
       const slow = await agent('Take your time [offline:sleep=1500]', { label: 'slow' });
       return { notes: typeof notes, slow: typeof slow };`),
   });
-  await until(() => agents(first, started.id)[0]?.status === 'done' && agents(first, started.id)[1]?.status === 'active');
-  const before = agents(first, started.id)[0].isolation;
+  await until(
+    async () => (await agents(first, started.id))[0]?.status === 'done' && (await agents(first, started.id))[1]?.status === 'active',
+  );
+  const before = (await agents(first, started.id))[0].isolation;
   const writerCalls = calls(WRITE);
   expect(writerCalls).toBe(2); // the write_file call, then the answer
   expect(before).toMatchObject({ kind: 'worktree', changed: true, branch: `dw/${started.id}/1` });
@@ -61,11 +63,11 @@ test('after a restart, an isolated agent that had finished is replayed from the 
 
   const second = await startHarness({ dataDir, model, env: env() });
   try {
-    expect(second.engine.resumeUnfinished()).toBe(1);
+    expect(await second.engine.resumeUnfinished()).toBe(1);
     const done = await second.engine.waitFor(started.id);
     expect(done.status).toBe('converged');
     expect(done.result).toEqual({ notes: 'string', slow: 'string' });
-    expect(agents(second, started.id)[0].isolation).toEqual(before);
+    expect((await agents(second, started.id))[0].isolation).toEqual(before);
     expect(calls(WRITE)).toBe(writerCalls);
     expect(gitIn(repo, 'rev-parse', `dw/${started.id}/1`).trim()).toBe(before?.commit);
     expect(worktreesOf(repo)).toEqual([repo, before?.path]);
@@ -86,7 +88,7 @@ test('a rerun reuses the isolated answer and its branch without a new worktree; 
       return [typeof notes, typeof look];`;
     const parent = await h.run({ task: 'rerun', options, script: script(body) });
     expect(parent.status).toBe('converged');
-    const [writer] = agents(h, parent.id);
+    const [writer] = await agents(h, parent.id);
     const trees = worktreesOf(repo);
     const paid = [calls(WRITE), calls(LIST)];
     expect(paid).toEqual([2, 2]); // each: a tool call, then the answer
@@ -94,7 +96,7 @@ test('a rerun reuses the isolated answer and its branch without a new worktree; 
 
     const again = await h.engine.waitFor((await h.engine.rerun(parent.id, {})).id);
     expect(again.status).toBe('converged');
-    expect(agents(h, again.id).map((a) => [a.replayed, a.isolation ?? null])).toEqual([
+    expect((await agents(h, again.id)).map((a) => [a.replayed, a.isolation ?? null])).toEqual([
       [true, writer.isolation],
       [true, null],
     ]);
@@ -107,7 +109,7 @@ test('a rerun reuses the isolated answer and its branch without a new worktree; 
         .id,
     );
     expect(edited.status).toBe('converged');
-    const [reused, look] = agents(h, edited.id);
+    const [reused, look] = await agents(h, edited.id);
     expect(reused.replayed).toBe(true);
     expect(look).toMatchObject({ replayed: false, isolation: { kind: 'worktree', changed: false, path: null } });
     expect([calls(WRITE), calls(LIST)]).toEqual([paid[0], paid[1] + 2]);
@@ -125,11 +127,11 @@ test('a cancelled isolated agent ends its copy like any other; a copy an ended r
       options,
       script: script(`await agent('Think it over [offline:sleep=20000]', { label: 'slow', isolation: 'worktree' }); return 1;`),
     });
-    await until(() => agents(h, started.id)[0]?.status === 'active');
+    await until(async () => (await agents(h, started.id))[0]?.status === 'active');
     await until(() => worktreesOf(repo).length === 2);
     const cancelled = await h.engine.cancel(started.id);
     expect(cancelled.status).toBe('cancelled');
-    expect(agents(h, started.id)[0]).toMatchObject({ status: 'cancelled', isolation: { changed: false, path: null } });
+    expect((await agents(h, started.id))[0]).toMatchObject({ status: 'cancelled', isolation: { changed: false, path: null } });
     expect(worktreesOf(repo)).toEqual([repo]);
 
     // What a crash leaves: a copy no agent record keeps, under a run that has ended since.

@@ -4,7 +4,7 @@ import { startMcpHttpServer, type TestMcpHttpServer } from '../support/mcp-serve
 /** Runs the script and returns the run with its agents. */
 async function runScript(h: Harness, script: string, tools: string[]) {
   const run = await h.run({ task: 'mcp tools', script, options: { tools } });
-  const agents = h.engine.agents(run.id, { offset: 0, limit: 100 }).agents;
+  const agents = (await h.engine.agents(run.id, { offset: 0, limit: 100 })).agents;
   return { run, agents };
 }
 
@@ -46,7 +46,7 @@ describe('subagents use the tools of MCP servers (DW_MCP_SERVERS)', () => {
     const rows = h.db.prepare('SELECT server, tools FROM mcp_tools WHERE run_id = ?').all(run.id) as { server: string; tools: string }[];
     expect(rows.map((r) => r.server)).toEqual(['calc']);
     expect((JSON.parse(rows[0].tools) as { name: string }[]).map((t) => t.name)).toEqual(['add', 'slow', 'big', 'fail']);
-    const logs = h.engine.events(run.id, 0).filter((e) => e.event.type === 'log');
+    const logs = (await h.engine.events(run.id, 0)).filter((e) => e.event.type === 'log');
     expect(logs.map((e) => (e.event as { message: string }).message)).toContain('MCP server "calc" lists 4 tools');
   });
 

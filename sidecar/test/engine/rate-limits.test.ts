@@ -89,7 +89,7 @@ describe('429 and 529 push-back', () => {
 
     expect(seen.requests.length).toBeLessThanOrEqual(2 * agents);
     expect(h.model.stats().requests).toBe(seen.requests.length);
-    const throttles = h.engine.events(run.id, 0).filter((e) => e.event.type === 'throttle');
+    const throttles = (await h.engine.events(run.id, 0)).filter((e) => e.event.type === 'throttle');
     expect(throttles.map((e) => (e.event.type === 'throttle' ? e.event.reason : ''))).toEqual(
       expect.arrayContaining(['provider push-back', 'recovering']),
     );

@@ -22,7 +22,7 @@ describe('verification helpers under the journal', () => {
     expect(first.status).toBe('converged');
     const calls = h.model.stats().ok;
     expect(calls).toBeGreaterThanOrEqual(18 + 3);
-    const rounds = h.engine.events(first.id, 0).filter((e) => e.event.type === 'verify.round');
+    const rounds = (await h.engine.events(first.id, 0)).filter((e) => e.event.type === 'verify.round');
     expect(rounds.length).toBeGreaterThan(0);
 
     const again = await h.engine.rerun(first.id, {});

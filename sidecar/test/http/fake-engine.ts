@@ -23,7 +23,7 @@ export class FakeEngine implements EngineApi {
   readonly scripts = new Map<string, string>();
   /** The real saved workflows, in a folder of their own (removed by dispose()). */
   readonly workflowsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-fake-workflows-'));
-  readonly workflows = new SavedWorkflows(this.workflowsDir, (id) => {
+  readonly workflows = new SavedWorkflows(this.workflowsDir, async (id) => {
     if (!this.runs.has(id)) throw new RunNotFoundError(id);
     const script = this.scripts.get(id);
     if (script === undefined) throw new InvalidStateError(`Run ${id} has no script yet`);
@@ -100,7 +100,7 @@ export class FakeEngine implements EngineApi {
   }
 
   setStatus(id: string, status: RunStatus, patch: Partial<RunRecord> = {}): RunRecord {
-    const run = this.get(id);
+    const run = this.getNow(id);
     Object.assign(run, patch, { status, updatedAt: new Date().toISOString() });
     this.emit(id, { type: 'run.status', status });
     return run;
@@ -116,13 +116,21 @@ export class FakeEngine implements EngineApi {
     return run;
   }
 
-  get(id: string): RunRecord {
+  async get(id: string): Promise<RunRecord> {
+    return this.getNow(id);
+  }
+
+  getNow(id: string): RunRecord {
     const run = this.runs.get(id);
     if (!run) throw new RunNotFoundError(id);
     return run;
   }
 
-  list(q: ListRunsQuery): { runs: RunRecord[]; nextCursor: string | null } {
+  async list(q: ListRunsQuery): Promise<{ runs: RunRecord[]; nextCursor: string | null }> {
+    return this.listNow(q);
+  }
+
+  listNow(q: ListRunsQuery): { runs: RunRecord[]; nextCursor: string | null } {
     this.record('list', q);
     const all = [...this.runs.values()].reverse().filter((r) => !q.status || r.status === q.status);
     let start = 0;
@@ -137,14 +145,22 @@ export class FakeEngine implements EngineApi {
     return { runs, nextCursor: start + limit < all.length && last ? Buffer.from(last.id).toString('base64url') : null };
   }
 
-  script(id: string): string | null {
-    this.get(id);
+  async script(id: string): Promise<string | null> {
+    return this.scriptNow(id);
+  }
+
+  scriptNow(id: string): string | null {
+    this.getNow(id);
     return this.scripts.get(id) ?? null;
   }
 
-  agents(id: string, q: ListAgentsQuery): { agents: AgentRecord[]; total: number } {
+  async agents(id: string, q: ListAgentsQuery): Promise<{ agents: AgentRecord[]; total: number }> {
+    return this.agentsNow(id, q);
+  }
+
+  agentsNow(id: string, q: ListAgentsQuery): { agents: AgentRecord[]; total: number } {
     this.record('agents', id, q);
-    this.get(id);
+    this.getNow(id);
     const all = (this.agentLogs.get(id) ?? []).filter((a) => !q.status || a.status === q.status);
     const offset = q.offset ?? 0;
     return { agents: all.slice(offset, offset + (q.limit ?? 100)), total: all.length };
@@ -152,14 +168,14 @@ export class FakeEngine implements EngineApi {
 
   async cancel(id: string, reason?: string): Promise<RunRecord> {
     this.record('cancel', id, reason);
-    const run = this.get(id);
+    const run = this.getNow(id);
     if (isTerminal(run.status)) throw new InvalidStateError(`Run ${id} is already ${run.status}`);
     return this.setStatus(id, 'cancelled', { error: { code: 'cancelled', message: reason ?? 'Run cancelled' } });
   }
 
   async approve(id: string, decision: { approved: boolean; comment?: string }): Promise<RunRecord> {
     this.record('approve', id, decision);
-    const run = this.get(id);
+    const run = this.getNow(id);
     if (run.status !== 'awaiting_approval') throw new InvalidStateError(`Run ${id} is not awaiting approval`);
     run.approval = { approved: decision.approved, comment: decision.comment ?? null };
     return this.setStatus(id, decision.approved ? 'running' : 'cancelled');
@@ -167,7 +183,7 @@ export class FakeEngine implements EngineApi {
 
   async rerun(id: string, opts: { script?: string; input?: unknown }): Promise<RunRecord> {
     this.record('rerun', id, opts);
-    const parent = this.get(id);
+    const parent = this.getNow(id);
     const script = opts.script ?? this.scripts.get(id) ?? null;
     if (script === null) throw new InvalidStateError(`Run ${id} has no script to rerun`);
     return this.seed({ task: parent.task, input: 'input' in opts ? opts.input : parent.input, parentId: id }, script);
@@ -175,26 +191,30 @@ export class FakeEngine implements EngineApi {
 
   async pause(id: string): Promise<RunRecord> {
     this.record('pause', id);
-    const run = this.get(id);
+    const run = this.getNow(id);
     run.paused = true;
     return run;
   }
 
   async resume(id: string): Promise<RunRecord> {
     this.record('resume', id);
-    const run = this.get(id);
+    const run = this.getNow(id);
     run.paused = false;
     return run;
   }
 
   async restartAgent(id: string, seq: number): Promise<RunRecord> {
     this.record('restartAgent', id, seq);
-    const run = this.get(id);
+    const run = this.getNow(id);
     if (!(this.agentLogs.get(id) ?? []).some((a) => a.seq === seq)) throw new AgentNotFoundError(id, seq);
     return run;
   }
 
-  events(runId: string | null, afterId: number, limit = 1000): StoredEvent[] {
+  async events(runId: string | null, afterId: number, limit = 1000): Promise<StoredEvent[]> {
+    return this.eventsNow(runId, afterId, limit);
+  }
+
+  eventsNow(runId: string | null, afterId: number, limit = 1000): StoredEvent[] {
     this.eventsHooks.before?.();
     const page = this.stored.filter((e) => e.id > afterId && (runId === null || e.runId === runId)).slice(0, limit);
     this.eventsHooks.after?.();

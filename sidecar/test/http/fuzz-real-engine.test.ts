@@ -27,29 +27,31 @@ describe(`fuzzing the API (real engine) with ${Object.values(FUZZ_MIX).reduce((a
 
   const holdIn = async (status: RunStatus, spec: Parameters<Harness['engine']['start']>[0]): Promise<string> => {
     const { id } = await h.engine.start(spec);
-    await waitFor(() => h.engine.get(id).status === status, 30_000);
+    await waitFor(async () => (await h.engine.get(id)).status === status, 30_000);
     return id;
   };
-  const snapshot = (): string =>
+  const snapshot = async (): Promise<string> =>
     JSON.stringify(
-      runIds.map((id): Partial<RunRecord> & { agents: number } => {
-        const r = h.engine.get(id);
-        return {
-          id: r.id,
-          status: r.status,
-          phase: r.phase,
-          counts: r.counts,
-          result: r.result,
-          error: r.error,
-          approval: r.approval,
-          agents: h.engine.agents(id, {}).total,
-        };
-      }),
+      await Promise.all(
+        runIds.map(async (id): Promise<Partial<RunRecord> & { agents: number }> => {
+          const r = await h.engine.get(id);
+          return {
+            id: r.id,
+            status: r.status,
+            phase: r.phase,
+            counts: r.counts,
+            result: r.result,
+            error: r.error,
+            approval: r.approval,
+            agents: (await h.engine.agents(id, {})).total,
+          };
+        }),
+      ),
     );
 
   beforeAll(async () => {
     h = await startHarness({ env: { DW_TOKEN: TOKEN, DW_LOG_LEVEL: 'silent' } });
-    callbacks = createCallbacks({ config: h.config, db: h.db, engine: h.engine, logger: pino({ level: 'silent' }) });
+    callbacks = createCallbacks({ config: h.config, db: h.db, store: h.store, engine: h.engine, logger: pino({ level: 'silent' }) });
     app = buildServer({ engine: h.engine, config: h.config, callbacks, logger: pino({ level: 'silent' }), version: '9.9.9-test' });
     await app.listen({ port: 0, host: '127.0.0.1' });
     callbacks.start();
@@ -62,7 +64,7 @@ describe(`fuzzing the API (real engine) with ${Object.values(FUZZ_MIX).reduce((a
       await holdIn('planning', { task: `${HOLD} plan slowly` }),
     );
     // The running run's one agent is in flight before the fuzz starts.
-    await waitFor(() => h.engine.get(runIds[1]).counts.active === 1, 30_000);
+    await waitFor(async () => (await h.engine.get(runIds[1])).counts.active === 1, 30_000);
   }, 120_000);
   afterAll(async () => {
     await app.close();
@@ -73,16 +75,16 @@ describe(`fuzzing the API (real engine) with ${Object.values(FUZZ_MIX).reduce((a
   it.each(SEEDS)(
     'DW_FUZZ_SEED=%i: answers every one with a 4xx JSON error and changes no run',
     async (seed) => {
-      const before = snapshot();
-      const total = h.engine.list({ limit: 500 }).runs.length;
+      const before = await snapshot();
+      const total = (await h.engine.list({ limit: 500 })).runs.length;
 
       const { failures, statuses } = await fuzzApi(base, port, fuzzRequests(seed, runIds));
 
       expect(failures).toEqual([]);
       for (const expected of [400, 401, 404, 405, 413, 414, 415]) expect([...statuses]).toContain(expected);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
-      expect(snapshot()).toBe(before);
-      expect(h.engine.list({ limit: 500 }).runs.length).toBe(total);
+      expect(await snapshot()).toBe(before);
+      expect((await h.engine.list({ limit: 500 })).runs.length).toBe(total);
       for (const id of runIds) expect(callbacks.registrations(id)).toEqual([]);
     },
     120_000,

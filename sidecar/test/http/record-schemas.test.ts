@@ -61,8 +61,8 @@ test('run and agent records of a run using effort, agentType, isolation and obje
     ]);`,
   });
   expect(done.status).toBe('converged');
-  const run = JSON.parse(JSON.stringify(engine.engine.get(done.id))) as Record<string, unknown>;
-  const agents = JSON.parse(JSON.stringify(engine.engine.agents(done.id, { limit: 100 }).agents)) as Record<string, unknown>[];
+  const run = JSON.parse(JSON.stringify(await engine.engine.get(done.id))) as Record<string, unknown>;
+  const agents = JSON.parse(JSON.stringify((await engine.engine.agents(done.id, { limit: 100 })).agents)) as Record<string, unknown>[];
 
   expect(validator('RunRecord')(run)).toBeNull();
   expect(undocumented(run, 'RunRecord')).toEqual([]);

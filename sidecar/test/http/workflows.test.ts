@@ -21,7 +21,7 @@ describe('saved workflows API (/v1/workflows) over HTTP', () => {
 
   beforeAll(async () => {
     h = await startHarness({ env: { DW_TOKEN: TOKEN, DW_LOG_LEVEL: 'silent' } });
-    callbacks = createCallbacks({ config: h.config, db: h.db, engine: h.engine, logger: pino({ level: 'silent' }) });
+    callbacks = createCallbacks({ config: h.config, db: h.db, store: h.store, engine: h.engine, logger: pino({ level: 'silent' }) });
     app = buildServer({ engine: h.engine, config: h.config, callbacks, logger: pino({ level: 'silent' }), version: '9.9.9-test' });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -112,7 +112,7 @@ describe('saved workflows API (/v1/workflows) over HTTP', () => {
     const done: RunRecord = await h.engine.waitFor(String(started.json.id));
     expect(done).toMatchObject({ status: 'converged', result: { greeted: 'Grace', text: 'string' }, workflow: 'greet-again' });
     expect(await (await fetch(`${base}/v1/runs/${done.id}/script`, { headers: AUTH })).text()).toBe(SCRIPT);
-    const events = h.engine.events(done.id, 0);
+    const events = await h.engine.events(done.id, 0);
     expect(events.map((e) => e.event)).toContainEqual({ type: 'run.script', source: 'workflow', workflow: 'greet-again' });
     expect(events.some((e) => e.event.type === 'run.status' && e.event.status === 'planning')).toBe(false);
 
@@ -127,10 +127,10 @@ describe('saved workflows API (/v1/workflows) over HTTP', () => {
     ['neither task nor workflow', { input: 1 }, 400, 'invalid_request'],
     ['a workflow name of the wrong shape', { workflow: 'a b' }, 400, 'invalid_request'],
   ])('POST /v1/runs with %s is %i %s', async (_what, body, status, code) => {
-    const before = h.engine.list({ limit: 500 }).runs.length;
+    const before = (await h.engine.list({ limit: 500 })).runs.length;
     const res = await call('POST', '/v1/runs', body);
     expect(res.status).toBe(status);
     expect(errorCode(res)).toBe(code);
-    expect(h.engine.list({ limit: 500 }).runs.length).toBe(before);
+    expect((await h.engine.list({ limit: 500 })).runs.length).toBe(before);
   });
 });

@@ -9,6 +9,7 @@ import { createOfflineModelServer } from '../../src/offline';
 import { createProvider } from '../../src/providers';
 import { IsolatedVmSandbox } from '../../src/sandbox';
 import { openDatabase } from '../../src/store/db';
+import { SqliteStore } from '../../src/store/sqlite-store';
 import { VERIFICATION_PRELUDE } from '../../src/verification';
 
 export type OfflineServer = ReturnType<typeof createOfflineModelServer>;
@@ -20,6 +21,7 @@ export interface Harness {
   readonly modelUrl: string;
   readonly config: SidecarConfig;
   readonly db: DatabaseSync;
+  readonly store: SqliteStore;
   readonly dataDir: string;
   run(spec: RunSpec): Promise<RunRecord>;
   close(): Promise<void>;
@@ -43,9 +45,10 @@ export async function startHarness(
   }
   const config = loadConfig({ DW_DEV: '1', DW_DATA_DIR: dataDir, DW_PROVIDER: 'offline', ...opts.env }, dataDir);
   const db = openDatabase(config.dataDir);
+  const store = new SqliteStore(db);
   const provider = createProvider('offline', {}, { baseURL: modelUrl });
   const sandbox = new IsolatedVmSandbox({ preludeModules: [VERIFICATION_PRELUDE] });
-  const engine = new Engine({ config, db, provider, sandbox, retry: { retries: 8, baseMs: 50, maxMs: 5000 }, ...opts.deps });
+  const engine = new Engine({ config, store, provider, sandbox, retry: { retries: 8, baseMs: 50, maxMs: 5000 }, ...opts.deps });
   const ownsModel = !opts.model;
   const m = model;
   return {
@@ -54,6 +57,7 @@ export async function startHarness(
     modelUrl,
     config,
     db,
+    store,
     dataDir,
     async run(spec) {
       const started = await engine.start(spec);

@@ -116,7 +116,7 @@ describe('live page on the real sidecar (phone, 390 × 844)', () => {
       if (Date.now() > end) throw new Error('the model still has calls in flight after the stop');
       await new Promise((r) => setTimeout(r, 20));
     }
-    const events = sidecar.core.engine.events(run.id, 0).map((e) => e.event);
+    const events = (await sidecar.core.engine.events(run.id, 0)).map((e) => e.event);
     const stoppedAt = events.findIndex((e) => e.type === 'run.status' && e.status === 'cancelled');
     expect(stoppedAt).toBeGreaterThan(0);
     expect(events.slice(stoppedAt).filter((e) => e.type === 'agent.started')).toEqual([]);

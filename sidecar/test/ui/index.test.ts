@@ -26,7 +26,7 @@ describe('live page session authenticator', () => {
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: { code: 'unauthorized' } });
     expect(h.engine.calls.filter((c) => c.method === 'cancel')).toEqual([]);
-    expect(h.engine.get(run.id).status).toBe('running');
+    expect(h.engine.getNow(run.id).status).toBe('running');
   });
 
   test('a form post from another site (cookie, no header, form body) is refused before parsing', async () => {
@@ -40,7 +40,7 @@ describe('live page session authenticator', () => {
       payload: 'reason=x',
     });
     expect(res.statusCode).toBe(401);
-    expect(h.engine.get(run.id).status).toBe('running');
+    expect(h.engine.getNow(run.id).status).toBe('running');
   });
 
   test("a wrong CSRF token, or another session's, is refused", async () => {

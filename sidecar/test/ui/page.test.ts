@@ -192,7 +192,7 @@ describe('live page in a phone browser', () => {
     const rerun = h.engine.calls.find((c) => c.method === 'rerun');
     expect(rerun?.args).toEqual([run.id, { script: `${SCRIPT}\n// edited on a phone` }]);
     const newId = decodeURIComponent(new URL(page.url()).hash.split('/')[2]!);
-    expect(h.engine.get(newId).parentId).toBe(run.id);
+    expect(h.engine.getNow(newId).parentId).toBe(run.id);
     await page.locator(`.run-view[data-run-id="${newId}"] .run-title`).waitFor();
     expect(errors).toEqual([]);
   });
@@ -232,10 +232,10 @@ describe('live page in a phone browser', () => {
     await open(`#/runs/${run.id}`);
     await page.locator('.btn-pause').click();
     await page.locator('.paused-note').waitFor();
-    expect(h.engine.get(run.id).paused).toBe(true);
+    expect(h.engine.getNow(run.id).paused).toBe(true);
     await page.locator('.btn-resume').click();
     await page.locator('.btn-pause').waitFor();
-    expect(h.engine.get(run.id).paused).toBe(false);
+    expect(h.engine.getNow(run.id).paused).toBe(false);
 
     await page.locator('.btn-stop').click();
     await page.locator('.btn-stop.armed').waitFor();
@@ -261,7 +261,7 @@ describe('live page in a phone browser', () => {
     try {
       await page.locator('.btn-pause').click();
       await page.locator('#signed-out', { hasText: 'Your session has ended' }).waitFor();
-      expect(h.engine.get(run.id).paused).toBe(false);
+      expect(h.engine.getNow(run.id).paused).toBe(false);
     } finally {
       expect(await signInFromPage(phone)).toBe(200);
     }

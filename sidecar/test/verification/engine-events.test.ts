@@ -21,18 +21,12 @@ describe('verification helpers in a run', () => {
     expect(run.status).toBe('converged');
     expect(run.result).toEqual({ answer: 'Paris.', agents: 3, decided: true, judged: [2, 2] });
     expect(run.counts).toMatchObject({ done: 7, total: 7 });
-    const rounds = h.engine
-      .events(run.id, 0, 1000)
-      .map((e) => e.event)
-      .filter((e) => e.type === 'verify.round');
+    const rounds = (await h.engine.events(run.id, 0, 1000)).map((e) => e.event).filter((e) => e.type === 'verify.round');
     expect(rounds).toEqual([
       expect.objectContaining({ type: 'verify.round', helper: 'consensus', round: 1, agreement: 1, survivors: 1 }),
       expect.objectContaining({ type: 'verify.round', helper: 'verify', round: 1 }),
     ]);
-    const labels = h.engine
-      .agents(run.id, {})
-      .agents.map((a) => a.label)
-      .sort();
+    const labels = (await h.engine.agents(run.id, {})).agents.map((a) => a.label).sort();
     expect(labels).toEqual(['capital #1', 'capital #2', 'capital #3', 'skeptic 1.1', 'skeptic 1.2', 'skeptic 2.1', 'skeptic 2.2']);
   });
 });

@@ -9,6 +9,7 @@ import { createProvider } from '../../providers';
 import { IsolatedVmSandbox } from '../../sandbox';
 import type { SandboxHost } from '../../sandbox/types';
 import { openDatabase } from '../../store/db';
+import { SqliteStore } from '../../store/sqlite-store';
 import { VERIFICATION_PRELUDE } from '../../verification/prelude';
 import { openQuestion, quizAnswer, type QuizKnobs } from '../../verification/quiz';
 
@@ -94,7 +95,7 @@ export async function engineBackend(): Promise<QuizBackend> {
   const db = openDatabase(config.dataDir);
   const provider = createProvider('offline', {}, { baseURL: url });
   const sandbox = new IsolatedVmSandbox({ preludeModules: [VERIFICATION_PRELUDE] });
-  const engine = new Engine({ config, db, provider, sandbox });
+  const engine = new Engine({ config, store: new SqliteStore(db), provider, sandbox });
   return {
     name: 'engine',
     async run(source, args, knobs) {

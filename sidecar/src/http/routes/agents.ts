@@ -23,7 +23,7 @@ export function agentsRoutes(app: FastifyInstance, ctx: HttpContext): void {
     },
     async (request) => {
       const { status, offset, limit } = request.query;
-      const page = engine.agents(request.params.id, {
+      const page = await engine.agents(request.params.id, {
         ...(status ? { status } : {}),
         ...(offset !== undefined ? { offset } : {}),
         ...(limit !== undefined ? { limit } : {}),

@@ -32,7 +32,7 @@ export function callbacksRoutes(app: FastifyInstance, ctx: HttpContext): void {
     },
     async (request, reply) => {
       const { id } = request.params;
-      ctx.engine.get(id);
+      await ctx.engine.get(id);
       const reg = await ctx.callbacks.register(id, request.body);
       return reply.code(201).send({ id: reg.id, url: reg.url, events: reg.events });
     },

@@ -20,7 +20,7 @@ export function eventsRoutes(app: FastifyInstance, ctx: HttpContext): void {
     },
     async (request, reply) => {
       const { id } = request.params;
-      ctx.engine.get(id);
+      await ctx.engine.get(id);
       const afterId = resumeAfter(request.headers['last-event-id'], request.query.lastEventId);
       await streamEvents({ request, reply, engine: ctx.engine, runId: id, afterId, options: ctx.sse, hub: ctx.hub });
     },

@@ -54,7 +54,7 @@ export function runsRoutes(app: FastifyInstance, ctx: HttpContext): void {
     },
     async (request) => {
       const { status, limit, cursor } = request.query;
-      const page = engine.list({ ...(status ? { status } : {}), ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
+      const page = await engine.list({ ...(status ? { status } : {}), ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
       return { runs: page.runs, nextCursor: page.nextCursor };
     },
   );
@@ -91,8 +91,8 @@ export function runsRoutes(app: FastifyInstance, ctx: HttpContext): void {
     },
     async (request, reply) => {
       const { id } = request.params;
-      engine.get(id);
-      const script = engine.script(id);
+      await engine.get(id);
+      const script = await engine.script(id);
       if (script === null) throw new ScriptNotReadyError(id);
       return reply.type('text/javascript; charset=utf-8').header('content-disposition', `inline; filename="${id}.js"`).send(script);
     },

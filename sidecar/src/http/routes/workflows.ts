@@ -54,7 +54,7 @@ export function workflowsRoutes(app: FastifyInstance, ctx: HttpContext): void {
       },
     },
     async (request, reply) => {
-      const { workflow, created } = workflows.save(request.body);
+      const { workflow, created } = await workflows.save(request.body);
       return reply.code(created ? 201 : 200).send(summary(workflow));
     },
   );
