@@ -64,6 +64,35 @@ export interface EngineDeps {
   readonly budget?: AgentBudget;
   /** Every run and agent state change is a log line (agents' at debug, failures at warn). */
   readonly logger?: Logger;
+  /**
+   * Queue mode: runs are executed by workers (`serve --role worker`), which take them from this
+   * queue, rather than in this process. @default execute here
+   */
+  readonly dispatch?: RunDispatch;
+  /** Queue mode: control requests reach the process executing the run. @default this process only */
+  readonly control?: RemoteControl;
+}
+
+/** Where a run goes to be executed in queue mode (a BullMQ queue, `cluster/`). */
+export interface RunDispatch {
+  /** Queues the run for a worker; false when it is queued or executing already. */
+  enqueue(runId: string): Promise<boolean>;
+}
+
+/** A control request of the API, carried to the process executing the run. */
+export type ControlMessage =
+  | { readonly op: 'cancel'; readonly reason?: string }
+  | { readonly op: 'pause' }
+  | { readonly op: 'resume' }
+  | { readonly op: 'approve'; readonly approved: boolean; readonly comment?: string }
+  | { readonly op: 'restartAgent'; readonly seq: number };
+
+/** The owner's answer: the run as it is after the change, or the error the change met. */
+export type ControlReply = { readonly run: RunRecord } | { readonly error: { code: string; message: string; status: number } };
+
+export interface RemoteControl {
+  /** Asks the owner of the run; `handled: false` when no process executes it (or none answered in time). */
+  request(runId: string, message: ControlMessage): Promise<{ handled: true; reply: ControlReply } | { handled: false }>;
 }
 
 /** One execution of a run: planning and the script, cancelled through its controller. */
@@ -133,11 +162,19 @@ export class Engine implements EngineApi {
   /** Resumes every run that was unfinished when the process stopped (replay from the journal). */
   async resumeUnfinished(): Promise<number> {
     const runs = await this.store.runs.unfinished();
+    let resumed = 0;
     for (const run of runs) {
-      this.records.emit(run.id, { type: 'log', message: `Sidecar restarted: resuming from ${run.status}` });
-      this.schedule(run.id);
+      if (this.deps.dispatch) {
+        // Queue mode: a run that has a job (waiting, or executing on a worker) keeps it.
+        if (!(await this.deps.dispatch.enqueue(run.id))) continue;
+        this.records.emit(run.id, { type: 'log', message: `Queued again for a worker: it was ${run.status} with no job` });
+      } else {
+        this.records.emit(run.id, { type: 'log', message: `Sidecar restarted: resuming from ${run.status}` });
+        this.schedule(run.id);
+      }
+      resumed++;
     }
-    return runs.length;
+    return resumed;
   }
 
   async start(body: RunSpec): Promise<RunRecord> {
@@ -209,6 +246,8 @@ export class Engine implements EngineApi {
   }
 
   async cancel(id: string, reason = 'Cancelled by request'): Promise<RunRecord> {
+    const owned = await this.askOwner(id, { op: 'cancel', reason });
+    if (owned) return owned;
     const run = await this.get(id);
     if (isTerminal(run.status)) throw new InvalidStateError(`Run ${id} is already ${run.status}`);
     const err = new RunCancelledError(reason);
@@ -223,6 +262,8 @@ export class Engine implements EngineApi {
   }
 
   async approve(id: string, decision: { approved: boolean; comment?: string }): Promise<RunRecord> {
+    const owned = await this.askOwner(id, { op: 'approve', ...decision });
+    if (owned) return owned;
     const run = await this.get(id);
     if (run.status !== 'awaiting_approval') throw new InvalidStateError(`Run ${id} is ${run.status}, not awaiting_approval`);
     await this.records.patch(id, (r) => {
@@ -235,7 +276,7 @@ export class Engine implements EngineApi {
     }
     this.records.emit(id, { type: 'log', message: `Plan approved${decision.comment ? `: ${decision.comment}` : ''}` });
     await this.records.flush(id);
-    this.schedule(id);
+    await this.dispatchRun(id);
     return this.get(id);
   }
 
@@ -276,14 +317,16 @@ export class Engine implements EngineApi {
   }
 
   async pause(id: string): Promise<RunRecord> {
-    return this.setPaused(id, true);
+    return (await this.askOwner(id, { op: 'pause' })) ?? this.setPaused(id, true);
   }
 
   async resume(id: string): Promise<RunRecord> {
-    return this.setPaused(id, false);
+    return (await this.askOwner(id, { op: 'resume' })) ?? this.setPaused(id, false);
   }
 
   async restartAgent(id: string, seq: number): Promise<RunRecord> {
+    const owned = await this.askOwner(id, { op: 'restartAgent', seq });
+    if (owned) return owned;
     const run = await this.get(id);
     const rec = await this.store.journal.get(id, seq);
     if (!rec) throw new AgentNotFoundError(id, seq);
@@ -294,7 +337,8 @@ export class Engine implements EngineApi {
     this.records.journal({ ...rec, status: 'queued', error: null, result: null, attempts: 0 });
     await this.records.setStatus(id, 'running', { result: null, error: null });
     this.records.emit(id, { type: 'log', message: `Agent ${seq} restarted: replaying the run from its journal` });
-    this.schedule(id);
+    await this.records.flush(id);
+    await this.dispatchRun(id);
     return this.get(id);
   }
 
@@ -309,6 +353,41 @@ export class Engine implements EngineApi {
 
   inFlight(): number {
     return this.inflight;
+  }
+
+  /**
+   * Queue mode, on a worker: executes a run this worker took from the queue, under its lease
+   * (`fence`), and resolves when the execution ends. `signal` aborts it as a shutdown would (the
+   * worker is stopping, or lost the job): the run stays unfinished for the next owner.
+   */
+  async executeOwned(id: string, fence: number, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      const exec = this.executions.get(id) ?? this.schedule(id, fence);
+      if (!exec) return;
+      const stop = (): void => exec.controller.abort(new DwError('shutdown', 'The worker stopped executing this run', 503));
+      if (signal.aborted) stop();
+      signal.addEventListener('abort', stop, { once: true });
+      try {
+        await exec.done;
+      } finally {
+        signal.removeEventListener('abort', stop);
+      }
+      if (!this.executions.has(id)) return;
+    }
+  }
+
+  /**
+   * Queue mode, on a worker: a control request for a run; null when this process does not execute
+   * it (another worker may).
+   */
+  async control(id: string, message: ControlMessage): Promise<ControlReply | null> {
+    if (!this.executions.has(id)) return null;
+    try {
+      return { run: await this.controlHere(id, message) };
+    } catch (err) {
+      const info = toErrorInfo(err);
+      return { error: { code: info.code, message: info.message, status: err instanceof DwError ? err.status : 500 } };
+    }
   }
 
   /** Stores an event from outside the engine (callback deliveries) in the run's stream. */
@@ -347,6 +426,41 @@ export class Engine implements EngineApi {
     await this.records.flushAll();
   }
 
+  private controlHere(id: string, m: ControlMessage): Promise<RunRecord> {
+    switch (m.op) {
+      case 'cancel':
+        return this.cancel(id, m.reason);
+      case 'pause':
+        return this.setPaused(id, true);
+      case 'resume':
+        return this.setPaused(id, false);
+      case 'approve':
+        return this.approve(id, { approved: m.approved, ...(m.comment !== undefined ? { comment: m.comment } : {}) });
+      case 'restartAgent':
+        return this.restartAgent(id, m.seq);
+    }
+  }
+
+  /**
+   * Queue mode: a change to a run that executes elsewhere is made by its owner. Null when this
+   * process executes it, or no process does (the change is then made here, on the store).
+   */
+  private async askOwner(id: string, message: ControlMessage): Promise<RunRecord | null> {
+    const control = this.deps.control;
+    if (!control || this.executions.has(id)) return null;
+    const answer = await control.request(id, message);
+    if (!answer.handled) return null;
+    const reply = answer.reply;
+    if ('run' in reply) return reply.run;
+    throw new DwError(reply.error.code, reply.error.message, reply.error.status);
+  }
+
+  /** Executes the run here, or (queue mode) queues it for a worker. */
+  private async dispatchRun(id: string): Promise<void> {
+    if (this.deps.dispatch) await this.deps.dispatch.enqueue(id);
+    else this.schedule(id);
+  }
+
   private async create(
     run: RunRecord,
     spec: RunSpec,
@@ -359,7 +473,7 @@ export class Engine implements EngineApi {
       this.records.emit(run.id, { type: 'run.script', source, workflow: spec.workflow });
     else if (source) this.records.emit(run.id, { type: 'run.script', source });
     await this.records.flush(run.id);
-    this.schedule(run.id);
+    await this.dispatchRun(run.id);
     return this.get(run.id);
   }
 
@@ -401,12 +515,12 @@ export class Engine implements EngineApi {
    * Executes the run in this process (unless it executes here already). `fence` is the
    * execution's lease in queue mode: the store refuses its writes once a newer owner has one.
    */
-  private schedule(id: string, fence = 0): void {
-    if (this.closed) return;
+  private schedule(id: string, fence = 0): Execution | null {
+    if (this.closed) return null;
     const current = this.executions.get(id);
     if (current) {
       current.again = true;
-      return;
+      return current;
     }
     const exec: Execution = { controller: new AbortController(), ctx: null, done: Promise.resolve(), again: false };
     exec.done = this.execute(id, exec, fence)
@@ -431,6 +545,7 @@ export class Engine implements EngineApi {
         if (exec.again) this.schedule(id, fence);
       });
     this.executions.set(id, exec);
+    return exec;
   }
 
   private async execute(id: string, exec: Execution, fence: number): Promise<void> {
