@@ -60,12 +60,19 @@ class N8nInstance {
     if (options.packageTarball) await installNodePackage(options.userFolder, options.packageTarball);
     instance.timings.installPackage = seconds(t);
 
-    t = Date.now();
     const credentials = [...credentialsFor(workflows, options.credentials ?? {}), ...(options.extraCredentials ?? [])];
-    await importCredentials(n8n, options.userFolder, credentials, instance.env);
-    instance.timings.importCredentials = seconds(t);
-
-    const started = await Promise.allSettled([instance.launch(), instance.startWorkers(options.queue?.workers ?? 1)]);
+    const tImport = Date.now();
+    const importing = importCredentials(n8n, options.userFolder, credentials, instance.env).then(() => {
+      instance.timings.importCredentials = seconds(tImport);
+    });
+    // Each n8n process creates or migrates the database's tables as it starts. On Postgres it
+    // does so under an advisory lock, so in queue mode the import, main and the workers start
+    // side by side; on SQLite the import goes first.
+    const started = await Promise.allSettled(
+      options.queue
+        ? [importing, instance.launch(), instance.startWorkers(options.queue.workers ?? 1)]
+        : [importing.then(() => instance.launch())],
+    );
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) {
       // Whatever did start must not outlive the failed start either.
@@ -137,18 +144,11 @@ class N8nInstance {
   }
 
   /**
-   * Queue mode: starts `count` workers as soon as n8n main has created or migrated the
-   * database's tables (its readiness check answers), while main goes on starting.
+   * Queue mode: starts `count` workers side by side and resolves once all take jobs.
    * @param {number} count
    */
   async startWorkers(count) {
-    if (!this.options.queue || count === 0) return;
     const t = Date.now();
-    await waitForHttp(`${this.url}/healthz/readiness`, {
-      timeoutMs: this.options.startTimeoutMs ?? 180_000,
-      alive: () => this.process?.running ?? true,
-      what: 'n8n main (before its workers start)',
-    });
     const started = await Promise.allSettled(Array.from({ length: count }, () => this.startWorker()));
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
