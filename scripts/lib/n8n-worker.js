@@ -40,8 +40,9 @@ class N8nWorker {
   async launch() {
     const t = Date.now();
     // The worker's health server and its task broker default to the ports of n8n main
-    // (5678, 5679): each worker gets free ones, so several n8n can run side by side.
-    const [healthPort, brokerPort] = [await freePort(), await freePort()];
+    // (5678, 5679): each worker gets free ones, so several n8n can run side by side (asked for
+    // together, so the two are not the same port).
+    const [healthPort, brokerPort] = await Promise.all([freePort(), freePort()]);
     this.healthPort = healthPort;
     const env = n8nEnv({
       userFolder: this.options.userFolder,
