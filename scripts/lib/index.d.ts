@@ -140,6 +140,25 @@ export declare function n8nEnv(options: {
   brokerPort: number;
   env?: Readonly<Record<string, string>>;
 }): NodeJS.ProcessEnv;
+/** Where an n8n in queue mode keeps its data and its queue. */
+export interface N8nQueueOptions {
+  /** The database main and the workers share (DB_TYPE=postgresdb); n8n creates its tables in it. */
+  readonly postgres: {
+    readonly host: string;
+    readonly port: number;
+    readonly user: string;
+    readonly password?: string;
+    readonly database: string;
+  };
+  /** The Bull queue (QUEUE_BULL_*); `prefix` (letters, digits, dashes) is also n8n's key prefix for pub/sub and cache. */
+  readonly redis: { readonly host: string; readonly port: number; readonly db?: number; readonly prefix: string };
+  /** N8N_ENCRYPTION_KEY of main and every worker (at least 16 characters). */
+  readonly encryptionKey: string;
+  /** Workers started with n8n main. @default 1 */
+  readonly workers?: number;
+}
+/** The environment of n8n's queue mode for these services (EXECUTIONS_MODE=queue, Postgres, Redis, key). */
+export declare function queueModeEnv(queue: N8nQueueOptions): Record<string, string>;
 export declare function runN8nCommand(
   n8n: { bin: string },
   userFolder: string,
@@ -151,7 +170,12 @@ export declare function credentialsFor(
   workflows: readonly WorkflowJson[],
   data: Readonly<Record<string, Record<string, unknown>>>,
 ): CredentialSpec[];
-export declare function importCredentials(n8n: { bin: string }, userFolder: string, credentials: readonly CredentialSpec[]): Promise<void>;
+export declare function importCredentials(
+  n8n: { bin: string },
+  userFolder: string,
+  credentials: readonly CredentialSpec[],
+  env?: Readonly<Record<string, string>>,
+): Promise<void>;
 
 /** Options of startN8n. */
 export interface N8nStartOptions {
@@ -159,8 +183,13 @@ export interface N8nStartOptions {
   readonly userFolder: string;
   /** @default a free port */
   readonly port?: number;
-  /** More environment for n8n (wins over the harness's). */
+  /** More environment for n8n main and its workers (wins over the harness's). */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Run n8n in queue mode: main (`n8n start`) takes webhooks and enqueues executions, `workers`
+   * `n8n worker` processes run them; both on this Postgres and Redis. @default regular mode (SQLite, no workers)
+   */
+  readonly queue?: N8nQueueOptions;
   /** Workflow files (or objects) to add through the REST API, keeping their ids. */
   readonly workflows?: readonly (string | WorkflowJson)[];
   /** Which workflows to publish: all, none, or these ids/names. @default true */
@@ -177,7 +206,7 @@ export interface N8nStartOptions {
   readonly setupOwner?: boolean;
   /** n8n from ensureN8n(), when the caller has it already. */
   readonly n8n?: { dir: string; bin: string };
-  /** Append n8n's output to this file. */
+  /** Append n8n main's output to this file (worker n: the same name ending in `.worker-<n>.log`). */
   readonly logFile?: string;
   /** Print n8n's output on stderr as it comes. @default false */
   readonly echo?: boolean;
@@ -189,6 +218,22 @@ export interface N8nStartOptions {
   readonly log?: (line: string) => void;
 }
 
+/** One `n8n worker` of an n8n in queue mode (N8nInstance.startWorker). */
+export declare class N8nWorker {
+  /** n8n-worker-1, n8n-worker-2, … in the order they were started. */
+  readonly name: string;
+  readonly process: ManagedProcess | null;
+  readonly running: boolean;
+  /** Port of its health server (/healthz, /healthz/readiness). */
+  readonly healthPort: number;
+  /** Seconds its start took. */
+  readonly startSeconds: number;
+  /** SIGTERM: it finishes the executions it runs, then exits; SIGKILL: a crash. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  logs(): string;
+}
+export declare const WORKER_READY_LINE: RegExp;
+
 export declare class N8nInstance {
   static start(options: N8nStartOptions): Promise<N8nInstance>;
   readonly url: string;
@@ -197,14 +242,25 @@ export declare class N8nInstance {
   readonly rest: N8nRest;
   readonly owner: OwnerLogin;
   readonly process: ManagedProcess | null;
-  /** Seconds per step of the last start/restart (installPackage, importCredentials, healthy, boot, setup, total, restart). */
+  /** Seconds per step of the last start/restart (installPackage, importCredentials, healthy, boot, setup, total, restart; in queue mode workers). */
   readonly timings: Readonly<Record<string, number>>;
   readonly workflows: readonly { id: string; name: string; active: boolean }[];
+  /** The running workers (queue mode), oldest first. */
+  readonly workers: readonly N8nWorker[];
+  /** Queue mode: starts one more worker, resolving once it takes jobs. */
+  startWorker(): Promise<N8nWorker>;
+  /** Stops one worker and waits for its exit (its output stays in workerLogs()). */
+  stopWorker(worker: N8nWorker, signal?: NodeJS.Signals): Promise<void>;
   addWorkflow(wf: WorkflowJson, activate?: boolean | readonly string[]): Promise<{ id: string; name: string; active: boolean }>;
   launch(): Promise<void>;
+  /** Stops main and the workers. */
   stop(): Promise<void>;
+  /** Stops and starts main again; workers keep running. */
   restart(): Promise<void>;
+  /** What main printed, across restarts. */
   logs(): string;
+  /** What the workers printed, stopped ones included, each under its name. */
+  workerLogs(): string;
   webhookUrl(webhookPath: string): string;
 }
 export declare function startN8n(options: N8nStartOptions): Promise<N8nInstance>;

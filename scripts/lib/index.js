@@ -6,6 +6,7 @@ module.exports = {
   ...require('./package'),
   ...require('./n8n-rest'),
   ...require('./n8n'),
+  ...require('./n8n-worker'),
   ...require('./n8n-instance'),
   ...require('./sidecar'),
 };

@@ -1,8 +1,9 @@
 'use strict';
 const fs = require('node:fs');
 const { ManagedProcess } = require('./child');
-const { READY_LINE, DEFAULT_OWNER, ensureN8n, n8nEnv, loadWorkflow, credentialsFor, importCredentials } = require('./n8n');
+const { READY_LINE, DEFAULT_OWNER, ensureN8n, n8nEnv, queueModeEnv, loadWorkflow, credentialsFor, importCredentials } = require('./n8n');
 const { N8nRest } = require('./n8n-rest');
+const { N8nWorker } = require('./n8n-worker');
 const { freePort, waitForHttp } = require('./net');
 const { installNodePackage } = require('./package');
 
@@ -10,8 +11,8 @@ const { installNodePackage } = require('./package');
 const seconds = (since) => Math.round((Date.now() - since) / 100) / 10;
 
 /**
- * A running `n8n start`. Build it with `N8nInstance.start(options)`; see n8n-instance.d.ts
- * for the options.
+ * A running `n8n start` (n8n main), and in queue mode its `n8n worker` processes. Build it
+ * with `N8nInstance.start(options)`; see index.d.ts for the options.
  */
 class N8nInstance {
   /** @param {any} options @param {{ dir: string, bin: string }} n8n @param {number} port */
@@ -31,6 +32,14 @@ class N8nInstance {
     this.workflows = [];
     /** Output of earlier runs (before restarts), so logs() tells the whole story. */
     this.pastLogs = '';
+    /** n8n's environment beyond the harness's: queue mode's, then the caller's. @type {Record<string, string>} */
+    this.env = { ...(options.queue ? queueModeEnv(options.queue) : {}), ...options.env };
+    /** The running workers (queue mode). @type {N8nWorker[]} */
+    this.workers = [];
+    /** Workers started so far, to name the next one. */
+    this.workerCount = 0;
+    /** Output of stopped workers. */
+    this.pastWorkerLogs = '';
   }
 
   /**
@@ -51,12 +60,25 @@ class N8nInstance {
     if (options.packageTarball) await installNodePackage(options.userFolder, options.packageTarball);
     instance.timings.installPackage = seconds(t);
 
-    t = Date.now();
     const credentials = [...credentialsFor(workflows, options.credentials ?? {}), ...(options.extraCredentials ?? [])];
-    await importCredentials(n8n, options.userFolder, credentials);
-    instance.timings.importCredentials = seconds(t);
-
-    await instance.launch();
+    const tImport = Date.now();
+    const importing = importCredentials(n8n, options.userFolder, credentials, instance.env).then(() => {
+      instance.timings.importCredentials = seconds(tImport);
+    });
+    // Each n8n process creates or migrates the database's tables as it starts. On Postgres it
+    // does so under an advisory lock, so in queue mode the import, main and the workers start
+    // side by side; on SQLite the import goes first.
+    const started = await Promise.allSettled(
+      options.queue
+        ? [importing, instance.launch(), instance.startWorkers(options.queue.workers ?? 1)]
+        : [importing.then(() => instance.launch())],
+    );
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) {
+      // Whatever did start must not outlive the failed start either.
+      await instance.stop().catch(() => undefined);
+      throw failed.reason;
+    }
 
     t = Date.now();
     try {
@@ -100,7 +122,7 @@ class N8nInstance {
   async launch() {
     const t = Date.now();
     const brokerPort = await freePort();
-    const env = n8nEnv({ userFolder: this.userFolder, port: this.port, brokerPort, env: this.options.env });
+    const env = n8nEnv({ userFolder: this.userFolder, port: this.port, brokerPort, env: this.env });
     const proc = new ManagedProcess('n8n', process.execPath, [this.n8n.bin, 'start'], {
       cwd: this.userFolder,
       env,
@@ -121,8 +143,63 @@ class N8nInstance {
     this.timings.boot = seconds(t);
   }
 
-  /** Stops n8n (SIGTERM: n8n finishes what it is doing and saves waiting executions) and waits for the exit. */
+  /**
+   * Queue mode: starts `count` workers side by side and resolves once all take jobs.
+   * @param {number} count
+   */
+  async startWorkers(count) {
+    const t = Date.now();
+    const started = await Promise.allSettled(Array.from({ length: count }, () => this.startWorker()));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    this.timings.workers = seconds(t);
+  }
+
+  /**
+   * Starts one more `n8n worker` (queue mode only) and resolves once it takes jobs.
+   * @returns {Promise<N8nWorker>}
+   */
+  async startWorker() {
+    if (!this.options.queue) throw new Error('n8n runs in regular mode: start it with the `queue` option to have workers');
+    const name = `n8n-worker-${++this.workerCount}`;
+    const logFile = this.options.logFile ? this.options.logFile.replace(/(\.log)?$/, `.${name.slice(4)}.log`) : undefined;
+    const worker = new N8nWorker({
+      n8n: this.n8n,
+      userFolder: this.userFolder,
+      mainPort: this.port,
+      env: this.env,
+      name,
+      logFile,
+      echo: this.options.echo,
+      startTimeoutMs: this.options.startTimeoutMs,
+      stopTimeoutMs: this.options.stopTimeoutMs,
+    });
+    this.workers.push(worker);
+    await worker.launch();
+    return worker;
+  }
+
+  /**
+   * Stops one worker (SIGTERM: it finishes the executions it is running; SIGKILL: a crash) and waits for the exit.
+   * @param {N8nWorker} worker
+   * @param {NodeJS.Signals} [signal]
+   */
+  async stopWorker(worker, signal = 'SIGTERM') {
+    await worker.stop(signal);
+    const proc = worker.process;
+    this.pastWorkerLogs += `--- ${worker.name} ---\n${worker.logs()}\n--- ${worker.name} stopped (${proc?.exitCode ?? proc?.exitSignal}) ---\n`;
+    this.workers = this.workers.filter((w) => w !== worker);
+  }
+
+  /**
+   * Stops n8n main and its workers (SIGTERM: n8n finishes what it is doing and saves waiting
+   * executions) and waits for the exits.
+   */
   async stop() {
+    await Promise.all([...this.workers.map((w) => this.stopWorker(w)), this.stopMain()]);
+  }
+
+  async stopMain() {
     const proc = this.process;
     if (!proc) return;
     await proc.stop('SIGTERM', this.options.stopTimeoutMs ?? 45_000);
@@ -130,19 +207,27 @@ class N8nInstance {
     this.process = null;
   }
 
-  /** Stops and starts n8n again on the same user folder and port (its database, credentials and workflows kept). */
+  /**
+   * Stops and starts n8n main again on the same user folder and port (its database,
+   * credentials and workflows kept). Workers keep running.
+   */
   async restart() {
     const t = Date.now();
-    await this.stop();
+    await this.stopMain();
     await this.launch();
     await this.rest.login(this.owner.email, this.owner.password);
     this.timings.restart = seconds(t);
     this.options.log(`n8n ${this.url} restarted in ${this.timings.restart} s`);
   }
 
-  /** Everything n8n printed, across restarts. */
+  /** Everything n8n main printed, across restarts. */
   logs() {
     return `${this.pastLogs}${this.process?.logs() ?? ''}`;
+  }
+
+  /** Everything the workers printed, stopped ones first, each under its name. */
+  workerLogs() {
+    return `${this.pastWorkerLogs}${this.workers.map((w) => `--- ${w.name} ---\n${w.logs()}\n`).join('')}`;
   }
 
   /** URL of a production webhook path (as in the Webhook node's `path`). @param {string} webhookPath */

@@ -94,6 +94,38 @@ function n8nEnv(options) {
 }
 
 /**
+ * The environment of n8n's queue mode (its "scaling mode"): `n8n start` takes webhooks and
+ * enqueues executions in a Bull queue on Redis, `n8n worker` processes run them, and all of
+ * them share one Postgres database and one encryption key (a worker decrypts the credentials
+ * main saved). The key prefix keeps the queue, pub/sub channels and cache of one n8n apart from
+ * another's on the same Redis.
+ * @param {{ postgres: { host: string, port: number, user: string, password?: string, database: string },
+ *   redis: { host: string, port: number, db?: number, prefix: string }, encryptionKey: string }} queue
+ * @returns {Record<string, string>}
+ */
+function queueModeEnv(queue) {
+  const { postgres, redis } = queue;
+  if (!/^[a-z0-9][a-z0-9-]*$/i.test(redis.prefix))
+    throw new Error(`Expected \`redis.prefix\` to be letters, digits and dashes, got ${JSON.stringify(redis.prefix)}`);
+  if (queue.encryptionKey.length < 16) throw new Error('Expected `encryptionKey` to have at least 16 characters');
+  return {
+    EXECUTIONS_MODE: 'queue',
+    DB_TYPE: 'postgresdb',
+    DB_POSTGRESDB_HOST: postgres.host,
+    DB_POSTGRESDB_PORT: String(postgres.port),
+    DB_POSTGRESDB_USER: postgres.user,
+    DB_POSTGRESDB_PASSWORD: postgres.password ?? '',
+    DB_POSTGRESDB_DATABASE: postgres.database,
+    QUEUE_BULL_REDIS_HOST: redis.host,
+    QUEUE_BULL_REDIS_PORT: String(redis.port),
+    QUEUE_BULL_REDIS_DB: String(redis.db ?? 0),
+    QUEUE_BULL_PREFIX: redis.prefix,
+    N8N_REDIS_KEY_PREFIX: redis.prefix,
+    N8N_ENCRYPTION_KEY: queue.encryptionKey,
+  };
+}
+
+/**
  * Runs one n8n CLI command (import:credentials, …) against a user folder.
  * @param {{ bin: string }} n8n
  * @param {string} userFolder
@@ -162,13 +194,14 @@ function credentialsFor(workflows, data) {
  * @param {{ bin: string }} n8n
  * @param {string} userFolder
  * @param {readonly { id: string, name: string, type: string, data: Record<string, unknown> }[]} credentials
+ * @param {Readonly<Record<string, string>>} [env] n8n's database and key, when not the user folder's SQLite
  */
-async function importCredentials(n8n, userFolder, credentials) {
+async function importCredentials(n8n, userFolder, credentials, env = {}) {
   if (credentials.length === 0) return;
   const file = path.join(userFolder, `.credentials-${process.pid}-${Date.now()}.json`);
   fs.writeFileSync(file, JSON.stringify(credentials), { mode: 0o600 });
   try {
-    const out = await runN8nCommand(n8n, userFolder, ['import:credentials', `--input=${file}`]);
+    const out = await runN8nCommand(n8n, userFolder, ['import:credentials', `--input=${file}`], env);
     if (!/Successfully imported/.test(out)) throw new Error(`n8n import:credentials did not confirm the import:\n${out}`);
   } finally {
     fs.rmSync(file, { force: true });
@@ -182,6 +215,7 @@ module.exports = {
   DEFAULT_OWNER,
   ensureN8n,
   n8nEnv,
+  queueModeEnv,
   runN8nCommand,
   loadWorkflow,
   credentialsFor,

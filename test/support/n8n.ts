@@ -9,7 +9,7 @@ import {
   type N8nStartOptions,
   type WorkflowJson,
 } from '../../scripts/lib';
-import { artifactPath, makeTempDir } from './temp';
+import { ARTIFACTS_DIR, artifactPath, makeTempDir } from './temp';
 import { waitFor } from './wait';
 
 export type { N8nExecution, N8nInstance, WorkflowJson, WorkflowNode } from '../../scripts/lib';
@@ -38,10 +38,13 @@ export interface TestN8nOptions extends Partial<N8nStartOptions> {
 
 /**
  * A real n8n 2.41.1 in a temporary user folder with our package installed as a community
- * package, the owner account (DEFAULT_OWNER) set up, and the given workflows published.
+ * package, the owner account (DEFAULT_OWNER) set up, and the given workflows published. With
+ * `queue` (see createQueueSpace), n8n main and its workers in queue mode; each worker logs to
+ * test-artifacts/logs/<label>.n8n.worker-<n>.log.
  */
 export async function startN8n(options: TestN8nOptions = {}): Promise<N8nInstance> {
   const { label = 'n8n', installPackage = true, ...rest } = options;
+  if (rest.queue) removeWorkerLogs(label);
   const [n8n, tarball] = await Promise.all([
     ensureN8n(),
     installPackage && !rest.packageTarball ? packedNodePackage() : Promise.resolve(rest.packageTarball),
@@ -53,6 +56,13 @@ export async function startN8n(options: TestN8nOptions = {}): Promise<N8nInstanc
     ...rest,
     packageTarball: tarball,
   });
+}
+
+/** Workers append to their log files: the files of an earlier run of this label go first. */
+function removeWorkerLogs(label: string): void {
+  const dir = path.join(ARTIFACTS_DIR, 'logs');
+  const ours = (file: string): boolean => file.startsWith(`${label}.n8n.worker-`) && file.endsWith('.log');
+  for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) if (ours(file)) fs.rmSync(path.join(dir, file), { force: true });
 }
 
 /** Reads a workflow file of examples/ by its file name. */
