@@ -1,7 +1,14 @@
 import type { DatabaseSync } from 'node:sqlite';
 import pino, { type Logger } from 'pino';
 import type { SidecarConfig } from './config/config';
-import { CallbackHosts, CallbackService, type CallbackRunEvent, type CallbackRunSource, type SelfAddress } from './callbacks';
+import {
+  CallbackHosts,
+  CallbackService,
+  type CallbackRunEvent,
+  type CallbackRunSource,
+  type CallbackStore,
+  type SelfAddress,
+} from './callbacks';
 import { connectRedis } from './cluster/connection';
 import { RedisBudget } from './cluster/redis-budget';
 import type { AgentBudget } from './cluster/types';
@@ -13,6 +20,7 @@ import { createProvider } from './providers';
 import type { ModelProvider } from './providers/types';
 import { IsolatedVmSandbox } from './sandbox';
 import { openDatabase } from './store/db';
+import { SqliteCallbackStore } from './store/sqlite-callbacks';
 import { VERIFICATION_PRELUDE } from './verification';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -132,9 +140,9 @@ async function clusterBudget(config: SidecarConfig, logger: Logger, notify: (mes
 export function callbackRunSource(engine: Engine): CallbackRunSource {
   return {
     subscribe: (runId, listener) => engine.subscribe(runId, listener),
-    getRun: (id) => {
+    getRun: async (id) => {
       try {
-        return engine.get(id);
+        return await engine.get(id);
       } catch {
         return null;
       }
@@ -153,11 +161,13 @@ export function createCallbacks(
   opts: {
     self?: () => SelfAddress | null;
     onOutcome?: (event: CallbackRunEvent) => void;
+    /** Where the callbacks live. @default the core's SQLite database */
+    store?: CallbackStore;
   } = {},
 ): CallbackService {
   const { config } = core;
   return new CallbackService({
-    db: core.db,
+    store: opts.store ?? new SqliteCallbackStore(core.db),
     runs: callbackRunSource(core.engine),
     hosts: CallbackHosts.fromConfig(config, opts.self ?? (() => ({ host: config.host, port: config.port }))),
     secret: config.callbackSecret,

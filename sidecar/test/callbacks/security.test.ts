@@ -37,7 +37,7 @@ async function startApi(env: Record<string, string>): Promise<Api> {
   const callbacks = createCallbacks({ config: h.config, db: h.db, engine: h.engine, logger }, { self });
   app = buildServer({ engine: h.engine, config: h.config, callbacks, logger, version: 'test' });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  callbacks.start();
+  await callbacks.start();
   const server = app;
   const call = async <T>(method: string, path: string, body?: unknown) => {
     const res = await fetch(`${url}${path}`, {
@@ -63,9 +63,9 @@ async function startApi(env: Record<string, string>): Promise<Api> {
   };
 }
 
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -155,7 +155,7 @@ describe('callbacks go only where the operator allows (real API, real engine)', 
       ]);
       const stored = JSON.stringify(api.h.engine.events(run.body.id, 0));
       expect(stored).not.toContain('INTERNAL-SECRET');
-      expect(JSON.stringify(api.callbacks.deliveries(run.body.id))).not.toContain('INTERNAL-SECRET');
+      expect(JSON.stringify(await api.callbacks.deliveries(run.body.id))).not.toContain('INTERNAL-SECRET');
     } finally {
       await leaky.close();
     }
@@ -170,7 +170,7 @@ describe('callbacks go only where the operator allows (real API, real engine)', 
     expect(sixth.status).toBe(409);
     expect(sixth.body.error.code).toBe('callback_limit');
     expect((await api.call('POST', `/v1/runs/${run.body.id}/callbacks`, { url: at(0), events: ['failed'] })).status).toBe(201);
-    expect(api.callbacks.registrations(run.body.id)).toHaveLength(5);
+    expect(await api.callbacks.registrations(run.body.id)).toHaveLength(5);
   });
 
   it('registering on a run that has already converged delivers at once', async () => {
@@ -193,7 +193,7 @@ describe('callbacks go only where the operator allows (real API, real engine)', 
     expect(rx.requests).toEqual([]);
 
     const next = createCallbacks({ config: api.h.config, db: api.h.db, engine: api.h.engine, logger: pino({ level: 'silent' }) });
-    next.start();
+    await next.start();
     try {
       await until(() => rx.requests.length === 1);
       expect(JSON.parse(rx.requests[0]!.body)).toMatchObject({ runId: run.body.id, status: 'converged' });

@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { openDatabase } from '../../src/store/db';
 import { migrateSqlite, SQLITE_SCHEMA_VERSION } from '../../src/store/migrations/sqlite';
 import { RunStore } from '../../src/store/runs';
-import { CallbackStore } from '../../src/callbacks/store';
+import { SqliteCallbackStore } from '../../src/store/sqlite-callbacks';
 
 // The schema data folders had before migrations were versioned (created on every open, user_version 0).
 const UNVERSIONED_SCHEMA = `
@@ -30,7 +30,7 @@ describe('SQLite migrations', () => {
 
   const userVersion = (db: DatabaseSync): number => (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
 
-  it('a data folder created before versioning opens, keeps its runs and gains the missing tables', () => {
+  it('a data folder created before versioning opens, keeps its runs and gains the missing tables', async () => {
     const old = new DatabaseSync(path.join(dir, 'sidecar.db'));
     old.exec(UNVERSIONED_SCHEMA);
     const record = { id: 'r1', status: 'converged', createdAt: '2026-01-01T00:00:00.000Z' };
@@ -49,7 +49,7 @@ describe('SQLite migrations', () => {
       expect(names).toEqual(
         expect.arrayContaining(['mcp_tools', 'child_scripts', 'callback_deliveries', 'callback_groups', 'agents_by_status']),
       );
-      expect(new CallbackStore(db).openRegistrations()).toEqual([]);
+      expect(await new SqliteCallbackStore(db).openRegistrations()).toEqual([]);
     } finally {
       db.close();
     }

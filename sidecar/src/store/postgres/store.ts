@@ -40,7 +40,8 @@ export class PostgresStore implements Store {
   private readonly bus = new EventBus();
 
   private constructor(
-    private readonly pool: pg.Pool,
+    /** The connections, shared with the callbacks' store (`PostgresCallbackStore.open(store.pool)`). */
+    readonly pool: pg.Pool,
     readonly where: string,
   ) {
     const q = this.pool;
