@@ -189,7 +189,13 @@ export class CallbackService {
     await this.options.hosts.check(new URL(url));
     const existing = await this.store.registrations(runId);
     if (!existing.some((r) => r.url === url) && existing.length >= this.maxPerRun) throw new CallbackLimitError(this.maxPerRun);
-    const reg = await this.store.upsertRegistration({ id: randomUUID(), runId, url, events, createdAt: new Date(this.now()).toISOString() });
+    const reg = await this.store.upsertRegistration({
+      id: randomUUID(),
+      runId,
+      url,
+      events,
+      createdAt: new Date(this.now()).toISOString(),
+    });
     this.log.info({ runId, registrationId: reg.id, url: redactUrl(url), events: reg.events }, 'callback registered');
     // Read after the registration is stored: a status change from now on is seen by onEvent.
     const current = await this.runs.getRun(runId);
@@ -293,7 +299,13 @@ export class CallbackService {
     const secondBatch = await (this.groupsFirst ? claimRuns(free - firstBatch.length) : claimGroups(free - firstBatch.length));
     const claimed = [...firstBatch, ...secondBatch].sort((a, b) => a.due - b.due);
     // Claimed rows are sent even when stop() came meanwhile: stop() waits for this pump, then for them.
-    for (const out of claimed) if (!this.inflight.has(out.key)) this.launch(out);
+    for (const out of claimed) {
+      // Our own previous attempt wrote its outcome (a short retry) and this pump claimed the row
+      // again before that attempt left the in-flight list: send once it has.
+      const previous = this.inflight.get(out.key);
+      if (previous) void previous.promise.then(() => this.launch(out));
+      else this.launch(out);
+    }
     return claimed.length;
   }
 

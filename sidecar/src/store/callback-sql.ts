@@ -1,11 +1,4 @@
-import type {
-  CallbackRegistration,
-  DeliveryState,
-  DueDelivery,
-  GroupState,
-  GroupWait,
-  StoredGroup,
-} from '../core/callback-store';
+import type { CallbackRegistration, DeliveryState, DueDelivery, GroupState, GroupWait, StoredGroup } from '../core/callback-store';
 import type { CallbackEvent } from '../core/types';
 
 // The callback tables' statements, written once for both databases: Postgres' `$n` parameters
@@ -50,7 +43,9 @@ export const requeueSql = (table: Outbox, onlyEnded: boolean): string =>
   `UPDATE ${table} SET state = 'pending', next_attempt_at = $1, claimed_until = NULL, updated_at = $2
     WHERE state = 'delivering'${onlyEnded ? ' AND COALESCE(claimed_until, 0) <= $1' : ''}`;
 
-const soonest = (table: Outbox) => `SELECT MIN(CASE WHEN d.state = 'pending' THEN d.next_attempt_at ELSE COALESCE(d.claimed_until, 0) END) AS at
+const soonest = (
+  table: Outbox,
+) => `SELECT MIN(CASE WHEN d.state = 'pending' THEN d.next_attempt_at ELSE COALESCE(d.claimed_until, 0) END) AS at
     FROM ${table} d WHERE d.state IN ('pending', 'delivering') AND ${lineOf(table)}`;
 
 export const NEXT_DUE = `SELECT MIN(at) AS at FROM (${soonest('callback_deliveries')} UNION ALL ${soonest('callback_groups')}) AS due`;

@@ -1,7 +1,19 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { AttemptEnd, CallbackRegistration, CallbackStore, DueDelivery, NewGroup, StoredGroup } from '../core/callback-store';
 import type { CallbackEvent } from '../core/types';
-import { byDue, claimSql, finishSql, NEXT_DUE, requeueSql, type Row, SQL, sqliteParams, toDelivery, toGroup, toRegistration } from './callback-sql';
+import {
+  byDue,
+  claimSql,
+  finishSql,
+  NEXT_DUE,
+  requeueSql,
+  type Row,
+  SQL,
+  sqliteParams,
+  toDelivery,
+  toGroup,
+  toRegistration,
+} from './callback-sql';
 
 /**
  * The callbacks on the embedded SQLite database (tables: migrations/sqlite.ts, steps 2, 3 and 5).
@@ -45,7 +57,9 @@ export class SqliteCallbackStore implements CallbackStore {
   }
 
   async finishDelivery(id: number, attempts: number, end: AttemptEnd, now: number): Promise<boolean> {
-    return this.run(finishSql('callback_deliveries'), end.state, end.httpStatus, end.lastError, end.nextAttemptAt, iso(now), id, attempts) > 0;
+    return (
+      this.run(finishSql('callback_deliveries'), end.state, end.httpStatus, end.lastError, end.nextAttemptAt, iso(now), id, attempts) > 0
+    );
   }
 
   async insertGroup(group: NewGroup, now: number): Promise<StoredGroup | null> {
@@ -106,7 +120,9 @@ export class SqliteCallbackStore implements CallbackStore {
   }
 
   async requeueInterrupted(now: number): Promise<number> {
-    return this.run(requeueSql('callback_deliveries', false), now, iso(now)) + this.run(requeueSql('callback_groups', false), now, iso(now));
+    return (
+      this.run(requeueSql('callback_deliveries', false), now, iso(now)) + this.run(requeueSql('callback_groups', false), now, iso(now))
+    );
   }
 
   /** The database is its opener's to close. */

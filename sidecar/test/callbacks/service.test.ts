@@ -318,9 +318,9 @@ describe('CallbackService', () => {
       runs.set('r1', 'converged');
       await first.svc.register('r1', { url: rx.url });
       await until(async () => {
-      const [d] = await first.svc.deliveries('r1');
-      return d?.state === 'pending' && d?.attempts === 1;
-    });
+        const [d] = await first.svc.deliveries('r1');
+        return d?.state === 'pending' && d?.attempts === 1;
+      });
       await first.svc.stop();
 
       // The next process: the retry is due now rather than in a minute, as after a long outage.

@@ -90,7 +90,12 @@ describe('pruneRuns', () => {
     await group('done-old', ['old-a', 'old-b']);
     await groups.settleGroup('done-old', '{}', NOW);
     const [claimed] = await groups.claimGroups(NOW, 1, 60_000);
-    await groups.finishGroup('done-old', claimed.attempts, { state: 'delivered', httpStatus: 200, lastError: null, nextAttemptAt: NOW }, NOW);
+    await groups.finishGroup(
+      'done-old',
+      claimed.attempts,
+      { state: 'delivered', httpStatus: 200, lastError: null, nextAttemptAt: NOW },
+      NOW,
+    );
     await group('mixed', ['old-a', 'recent']);
     await group('unsent', ['old-b']);
     await groups.settleGroup('unsent', '{}', NOW);

@@ -40,7 +40,9 @@ export class PostgresCallbackStore implements CallbackStore {
   }
 
   async upsertRegistration(reg: CallbackRegistration): Promise<CallbackRegistration> {
-    return toRegistration((await this.rows(SQL.upsertRegistration, reg.id, reg.runId, reg.url, JSON.stringify(reg.events), reg.createdAt))[0]);
+    return toRegistration(
+      (await this.rows(SQL.upsertRegistration, reg.id, reg.runId, reg.url, JSON.stringify(reg.events), reg.createdAt))[0],
+    );
   }
 
   async registrations(runId: string): Promise<CallbackRegistration[]> {
