@@ -6,7 +6,10 @@ import pg from 'pg';
 import type { CallbackStore } from '../../../src/core/callback-store';
 import { openDatabase } from '../../../src/store/db';
 import { PostgresCallbackStore } from '../../../src/store/postgres/callbacks';
+import { PostgresStore } from '../../../src/store/postgres/store';
 import { SqliteCallbackStore } from '../../../src/store/sqlite-callbacks';
+import { SqliteStore } from '../../../src/store/sqlite-store';
+import type { Store } from '../../../src/store/store';
 import { createTestDatabase, postgresStatus } from '../../support/postgres';
 
 /** One callback store implementation: `open` gives a fresh, empty store; `another` a second handle on the same data (another process). */
@@ -17,6 +20,8 @@ export interface CallbackBackend {
   setup(): Promise<void>;
   open(): Promise<CallbackStore>;
   another(): Promise<CallbackStore>;
+  /** The sidecar's store on the same data (runs, and prune). */
+  store(): Promise<Store>;
   teardown(): Promise<void>;
 }
 
@@ -24,11 +29,12 @@ export function sqliteCallbackBackend(): CallbackBackend {
   let dir = '';
   let n = 0;
   const dbs: DatabaseSync[] = [];
-  const on = (folder: string): CallbackStore => {
-    const db = openDatabase(folder);
-    dbs.push(db);
-    return new SqliteCallbackStore(db);
+  const db = (folder: string): DatabaseSync => {
+    const opened = openDatabase(folder);
+    dbs.push(opened);
+    return opened;
   };
+  const on = (folder: string): CallbackStore => new SqliteCallbackStore(db(folder));
   return {
     name: 'sqlite',
     skip: null,
@@ -37,6 +43,7 @@ export function sqliteCallbackBackend(): CallbackBackend {
     },
     open: async () => on(path.join(dir, String(++n))),
     another: async () => on(path.join(dir, String(n))),
+    store: async () => new SqliteStore(db(path.join(dir, String(n)))),
     teardown: async () => {
       for (const db of dbs.splice(0)) if (db.isOpen) db.close();
       fs.rmSync(dir, { recursive: true, force: true });
@@ -65,11 +72,18 @@ export function postgresCallbackBackend(): CallbackBackend {
       const store = await handle();
       const c = new pg.Client({ connectionString: db!.url });
       await c.connect();
-      await c.query('TRUNCATE callback_deliveries, callback_registrations, callback_group_runs, callback_groups RESTART IDENTITY');
+      await c.query(
+        'TRUNCATE runs, events, agents, callback_deliveries, callback_registrations, callback_group_runs, callback_groups RESTART IDENTITY',
+      );
       await c.end();
       return store;
     },
     another: handle,
+    store: async () => {
+      const store = await PostgresStore.open({ url: db!.url, poolSize: 2 });
+      opened.push({ close: () => store.close() } as CallbackStore);
+      return store;
+    },
     teardown: async () => {
       for (const s of opened.splice(0)) await s.close().catch(() => undefined);
       await db?.drop();

@@ -1,4 +1,5 @@
 import type { AttemptEnd, CallbackRegistration, CallbackStore } from '../../../src/core/callback-store';
+import { runRecord } from '../../support/records';
 import { CALLBACK_BACKENDS } from './callback-backends';
 
 // One contract, both callback stores: what CallbackService relies on, claims and leases included.
@@ -174,6 +175,34 @@ describe.each(CALLBACK_BACKENDS.filter((b) => !b.skip).map((b) => [b.name, b] as
       expect(await store.finishGroup('g1', 2, delivered(T0), T0 + 60 + LEASE)).toBe(false);
       expect(await store.finishGroup('g1', 3, delivered(T0), T0 + 60 + LEASE)).toBe(true);
       expect(await store.group('g1')).toMatchObject({ state: 'delivered', httpStatus: 200, attempts: 3 });
+    });
+
+    it("prune takes a pruned run's registrations and deliveries along, and a group once its last run is gone unless it is still to be sent", async () => {
+      const runs = await backend.store();
+      const old = '2025-01-01T00:00:00.000Z';
+      for (const id of ['old', 'old-2', 'new']) {
+        await runs.insertRun(
+          runRecord(id, { status: 'converged', updatedAt: id === 'new' ? '2026-01-01T00:00:00.000Z' : old }),
+          { task: 't' },
+          null,
+        );
+        await store.enqueue(await store.upsertRegistration(reg(id)), 'converged', '{}', T0);
+      }
+      await store.insertGroup(group('gone', ['old']), T0);
+      await store.insertGroup(group('unsent', ['old-2']), T0);
+      await store.settleGroup('unsent', '{}', T0);
+      await store.insertGroup(group('kept', ['old', 'new']), T0);
+
+      const result = await runs.prune({ days: 30, now: () => Date.parse('2026-01-02T00:00:00.000Z') });
+
+      expect(result).toMatchObject({ runs: 2, callbackDeliveries: 2, callbackRegistrations: 2, callbackGroups: 1 });
+      expect(await store.registrations('old')).toEqual([]);
+      expect(await store.deliveries('old')).toEqual([]);
+      expect(await store.deliveries('new')).toHaveLength(1);
+      expect(await store.group('gone')).toBeNull();
+      expect(await store.group('unsent')).toMatchObject({ state: 'pending' });
+      expect((await store.openGroupsOf('new')).map((g) => g.id)).toEqual(['kept']);
+      expect(await store.openGroupsOf('old')).toEqual([]);
     });
 
     it('requeueInterrupted makes claims due again: every one on SQLite (one process per folder), only ended leases on Postgres', async () => {
