@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigError, RunNotFoundError } from '../errors/errors';
+import { RunNotFoundError } from '../errors/errors';
 import type { AttemptEnd, CallbackStore, DueDelivery, StoredGroup } from '../core/callback-store';
 import type { CallbackEvent, CallbackSpec, RunRecord, RunStatus, StoredEvent } from '../core/types';
 import { CallbackLimitError } from './errors';
-import { DEFAULT_MAX_GROUP_RUNS } from './group-spec';
 import { GroupCallbacks, type GroupRegistration } from './groups';
-import { classifyResponse, networkFailure, retryDelay, type DeliveryOutcome } from './outcome';
+import { serviceSettings, type ServiceSettings } from './options';
+import { retryDelay, type DeliveryOutcome } from './outcome';
 import { createPoster, type CallbackPoster } from './post';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signCallback, signedPath } from './signature';
+import { sendCallback, type SendOptions } from './send';
 import { callbackPayload, isCallbackEvent, normalizeCallbackSpec, redactUrl } from './spec';
 import type {
   CallbackDelivery,
@@ -18,22 +18,12 @@ import type {
   CallbackRunEvent,
   CallbackRunSource,
   CallbackServiceOptions,
-  RetryOptions,
 } from './types';
 
-const DEFAULT_RETRY: RetryOptions = { baseMs: 500, maxMs: 300_000, maxAttempts: 30, notWaitingMs: [25, 50, 100, 200, 400] };
 const RESPONSE_BODY_LIMIT = 4096;
 const IDLE_RECHECK_MS = 100;
-const USER_AGENT = 'dynamic-workflows-sidecar';
 
 const silent: CallbackLogger = { debug() {}, info() {}, warn() {}, error() {} };
-
-function checkRange(name: string, value: number, min: number, max: number): number {
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new ConfigError(`Expected \`${name}\` to be a number in ${min}..${max}, got ${value}`);
-  }
-  return value;
-}
 
 interface InFlight {
   readonly promise: Promise<void>;
@@ -64,16 +54,11 @@ export class CallbackService {
   private readonly groups: GroupCallbacks;
   private readonly runs: CallbackRunSource;
   private readonly post: CallbackPoster;
-  private readonly maxPerRun: number;
   private readonly log: CallbackLogger;
   private readonly now: () => number;
   private readonly random: () => number;
-  private readonly retry: RetryOptions;
-  private readonly timeoutMs: number;
-  private readonly leaseMs: number;
-  private readonly pollMs: number;
-  private readonly concurrency: number;
-  private readonly stopGraceMs: number;
+  private readonly settings: ServiceSettings;
+  private readonly sending: SendOptions;
   private readonly inflight = new Map<string, InFlight>();
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -89,32 +74,20 @@ export class CallbackService {
   private groupsFirst = false;
 
   constructor(private readonly options: CallbackServiceOptions) {
-    const retry = { ...DEFAULT_RETRY, ...options.retry };
-    checkRange('retry.baseMs', retry.baseMs, 1, 86_400_000);
-    checkRange('retry.maxMs', retry.maxMs, retry.baseMs, 86_400_000);
-    checkRange('retry.maxAttempts', retry.maxAttempts, 1, 10_000);
-    if (!Array.isArray(retry.notWaitingMs) || retry.notWaitingMs.length > 100) {
-      throw new ConfigError('Expected `retry.notWaitingMs` to be a list of at most 100 delays');
-    }
-    retry.notWaitingMs.forEach((ms, i) => checkRange(`retry.notWaitingMs[${i}]`, ms, 0, 86_400_000));
-    this.retry = retry;
-    this.timeoutMs = checkRange('timeoutMs', options.timeoutMs ?? 10_000, 1, 600_000);
-    this.leaseMs = checkRange('leaseMs', options.leaseMs ?? this.timeoutMs + 30_000, this.timeoutMs + 1, 86_400_000);
-    this.pollMs = checkRange('pollMs', options.pollMs ?? (options.store.kind === 'postgres' ? 2_000 : 0), 0, 3_600_000);
-    this.concurrency = checkRange('concurrency', options.concurrency ?? 8, 1, 256);
-    this.stopGraceMs = checkRange('stopGraceMs', options.stopGraceMs ?? 5_000, 0, 600_000);
-    this.maxPerRun = checkRange('maxPerRun', options.maxPerRun ?? 5, 1, 100);
+    const settings = serviceSettings(options);
+    this.settings = settings;
     this.runs = options.runs;
     this.post = options.post ?? createPoster(options.hosts, RESPONSE_BODY_LIMIT);
     this.log = options.logger ?? silent;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.sending = { post: this.post, secret: options.secret, timeoutMs: settings.timeoutMs, now: this.now };
     this.store = options.store;
     this.groups = new GroupCallbacks({
       store: this.store,
       runs: this.runs,
       hosts: options.hosts,
-      maxGroupRuns: checkRange('maxGroupRuns', options.maxGroupRuns ?? DEFAULT_MAX_GROUP_RUNS, 1, 100_000),
+      maxGroupRuns: settings.maxGroupRuns,
       log: this.log,
       now: this.now,
       onDue: () => this.pump(),
@@ -129,8 +102,8 @@ export class CallbackService {
     if (this.running) return;
     this.running = true;
     this.unsubscribe = this.runs.subscribe(null, (e) => this.onEvent(e));
-    if (this.pollMs > 0) {
-      this.poller = setInterval(() => this.pump(), this.pollMs);
+    if (this.settings.pollMs > 0) {
+      this.poller = setInterval(() => this.pump(), this.settings.pollMs);
       this.poller.unref();
     }
     try {
@@ -165,7 +138,7 @@ export class CallbackService {
     if (pending.length === 0) return;
     let graceTimer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
-      graceTimer = setTimeout(resolve, this.stopGraceMs);
+      graceTimer = setTimeout(resolve, this.settings.stopGraceMs);
     });
     await Promise.race([Promise.allSettled(pending.map((f) => f.promise)), grace]);
     clearTimeout(graceTimer);
@@ -188,7 +161,8 @@ export class CallbackService {
     if (!(await this.runs.getRun(runId))) throw new RunNotFoundError(runId);
     await this.options.hosts.check(new URL(url));
     const existing = await this.store.registrations(runId);
-    if (!existing.some((r) => r.url === url) && existing.length >= this.maxPerRun) throw new CallbackLimitError(this.maxPerRun);
+    if (!existing.some((r) => r.url === url) && existing.length >= this.settings.maxPerRun)
+      throw new CallbackLimitError(this.settings.maxPerRun);
     const reg = await this.store.upsertRegistration({
       id: randomUUID(),
       runId,
@@ -289,11 +263,13 @@ export class CallbackService {
   }
 
   private async claim(): Promise<number> {
-    const free = this.concurrency - this.inflight.size;
+    const free = this.settings.concurrency - this.inflight.size;
     if (free <= 0 || !this.running) return 0;
     const now = this.now();
-    const claimRuns = async (n: number) => (n > 0 ? (await this.store.claimDeliveries(now, n, this.leaseMs)).map(runOutgoing) : []);
-    const claimGroups = async (n: number) => (n > 0 ? (await this.store.claimGroups(now, n, this.leaseMs)).map(groupOutgoing) : []);
+    const claimRuns = async (n: number) =>
+      n > 0 ? (await this.store.claimDeliveries(now, n, this.settings.leaseMs)).map(runOutgoing) : [];
+    const claimGroups = async (n: number) =>
+      n > 0 ? (await this.store.claimGroups(now, n, this.settings.leaseMs)).map(groupOutgoing) : [];
     this.groupsFirst = !this.groupsFirst;
     const firstBatch = await (this.groupsFirst ? claimGroups(free) : claimRuns(free));
     const secondBatch = await (this.groupsFirst ? claimRuns(free - firstBatch.length) : claimGroups(free - firstBatch.length));
@@ -312,7 +288,7 @@ export class CallbackService {
   private async armTimer(idle: boolean): Promise<void> {
     const next = await this.store.nextDueAt();
     // A full pipeline pumps again as each POST settles, so no timer is needed then.
-    if (next === null || this.inflight.size >= this.concurrency || !this.running) {
+    if (next === null || this.inflight.size >= this.settings.concurrency || !this.running) {
       this.clearTimer();
       return;
     }
@@ -352,33 +328,14 @@ export class CallbackService {
   }
 
   private async attempt(d: DueDelivery, stopSignal: AbortSignal): Promise<void> {
-    const outcome = await this.send(d.url, d.body, stopSignal);
+    const outcome = await sendCallback(this.sending, d.url, d.body, stopSignal);
     // Cut off by stop(): the row stays `delivering` until it is requeued at start or its lease ends.
     if (outcome) await this.settle(d, outcome);
   }
 
   private async attemptGroup(g: StoredGroup, stopSignal: AbortSignal): Promise<void> {
-    const outcome = await this.send(g.url, g.body ?? '{}', stopSignal);
+    const outcome = await sendCallback(this.sending, g.url, g.body ?? '{}', stopSignal);
     if (outcome) await this.settleGroup(g, outcome);
-  }
-
-  /** One signed POST; null when stop() cut it off. */
-  private async send(url: string, body: string, stopSignal: AbortSignal): Promise<DeliveryOutcome | null> {
-    const timestamp = this.now();
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      [TIMESTAMP_HEADER]: String(timestamp),
-    };
-    if (this.options.secret !== null) headers[SIGNATURE_HEADER] = signCallback(this.options.secret, timestamp, signedPath(url), body);
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    try {
-      const res = await this.post(url, { headers, body, signal: AbortSignal.any([stopSignal, timeout]) });
-      return classifyResponse(res.status, res.body, res.retryAfter, this.now());
-    } catch (err) {
-      if (stopSignal.aborted) return null;
-      return networkFailure(err, timeout.aborted);
-    }
   }
 
   /** Same rules as a run's delivery; the outcome goes to the events of every run of the group. */
@@ -426,8 +383,8 @@ export class CallbackService {
   /** What attempt number `attempts` (1-based) comes to: delivered, another attempt later, or given up. */
   private attemptEnd(outcome: DeliveryOutcome, attempts: number, now: number): AttemptEnd {
     if (outcome.kind === 'delivered') return { state: 'delivered', httpStatus: outcome.httpStatus, lastError: null, nextAttemptAt: now };
-    if (outcome.kind === 'retry' && attempts < this.retry.maxAttempts) {
-      const delay = retryDelay(outcome, attempts, this.retry, this.random);
+    if (outcome.kind === 'retry' && attempts < this.settings.retry.maxAttempts) {
+      const delay = retryDelay(outcome, attempts, this.settings.retry, this.random);
       return { state: 'pending', httpStatus: outcome.httpStatus, lastError: outcome.reason, nextAttemptAt: now + delay };
     }
     const reason = outcome.kind === 'retry' ? `${outcome.reason} (gave up after ${attempts} attempts)` : outcome.reason;
@@ -436,7 +393,10 @@ export class CallbackService {
 
   /** The lease ran out before the outcome was written and another process took the row over: its attempt counts, not this one. */
   private claimLost(ctx: Record<string, unknown>): void {
-    this.log.warn({ ...ctx, leaseMs: this.leaseMs }, 'callback claim lost before its outcome was recorded: another process sends it');
+    this.log.warn(
+      { ...ctx, leaseMs: this.settings.leaseMs },
+      'callback claim lost before its outcome was recorded: another process sends it',
+    );
   }
 
   /** Records the outcome in the run's events and, unless `counted` elsewhere, tells onOutcome (once per delivery). */

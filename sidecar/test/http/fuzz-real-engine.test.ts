@@ -83,7 +83,7 @@ describe(`fuzzing the API (real engine) with ${Object.values(FUZZ_MIX).reduce((a
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       expect(snapshot()).toBe(before);
       expect(h.engine.list({ limit: 500 }).runs.length).toBe(total);
-      for (const id of runIds) expect(callbacks.registrations(id)).toEqual([]);
+      for (const id of runIds) expect(await callbacks.registrations(id)).toEqual([]);
     },
     120_000,
   );
