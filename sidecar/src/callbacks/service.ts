@@ -277,9 +277,10 @@ export class CallbackService {
     // Claimed rows are sent even when stop() came meanwhile: stop() waits for this pump, then for them.
     for (const out of claimed) {
       // Our own previous attempt wrote its outcome (a short retry) and this pump claimed the row
-      // again before that attempt left the in-flight list: send once it has.
+      // again before that attempt left the in-flight list: send once it has (after a stop, the
+      // claim is left to the lease, as a POST cut off by the stop is).
       const previous = this.inflight.get(out.key);
-      if (previous) void previous.promise.then(() => this.launch(out));
+      if (previous) void previous.promise.then(() => this.running && this.launch(out));
       else this.launch(out);
     }
     return claimed.length;
