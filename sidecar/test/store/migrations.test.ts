@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { openDatabase } from '../../src/store/db';
-import { migrateSqlite, SQLITE_SCHEMA_VERSION } from '../../src/store/migrations/sqlite';
+import { migrateSqlite, SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from '../../src/store/migrations/sqlite';
 import { RunStore } from '../../src/store/runs';
 import { SqliteCallbackStore } from '../../src/store/sqlite-callbacks';
 
@@ -53,6 +53,18 @@ describe('SQLite migrations', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('a delivery left `delivering` by a build without claim deadlines is claimable after the upgrade', async () => {
+    const db = new DatabaseSync(':memory:');
+    migrateSqlite(db, SQLITE_MIGRATIONS.slice(0, 4));
+    db.exec(`INSERT INTO callback_registrations VALUES ('reg', 'r1', 'http://127.0.0.1:9/x', '["converged"]', 'x');
+      INSERT INTO callback_deliveries (registration_id, run_id, url, status, body, state, attempts, next_attempt_at, created_at, updated_at)
+      VALUES ('reg', 'r1', 'http://127.0.0.1:9/x', 'converged', '{}', 'delivering', 1, 0, 'x', 'x');`);
+    expect(migrateSqlite(db)).toBe(SQLITE_SCHEMA_VERSION);
+    const [claimed] = await new SqliteCallbackStore(db).claimDeliveries(Date.now(), 5, 60_000);
+    expect(claimed).toMatchObject({ runId: 'r1', state: 'delivering', attempts: 2 });
+    db.close();
   });
 
   it('opening again applies nothing, and a database from a newer build is refused with store_schema', () => {
