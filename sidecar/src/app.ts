@@ -1,7 +1,14 @@
 import type { DatabaseSync } from 'node:sqlite';
 import pino, { type Logger } from 'pino';
 import type { SidecarConfig } from './config/config';
-import { CallbackHosts, CallbackService, type CallbackRunEvent, type CallbackRunSource, type SelfAddress } from './callbacks';
+import {
+  CallbackHosts,
+  CallbackService,
+  type CallbackRunEvent,
+  type CallbackRunSource,
+  type CallbackStore,
+  type SelfAddress,
+} from './callbacks';
 import { connectRedis } from './cluster/connection';
 import { RedisBudget } from './cluster/redis-budget';
 import type { AgentBudget } from './cluster/types';
@@ -14,6 +21,7 @@ import type { ModelProvider } from './providers/types';
 import { IsolatedVmSandbox } from './sandbox';
 import { openDatabase } from './store/db';
 import { SqliteStore } from './store/sqlite-store';
+import { SqliteCallbackStore } from './store/sqlite-callbacks';
 import { VERIFICATION_PRELUDE } from './verification';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -134,10 +142,16 @@ async function clusterBudget(config: SidecarConfig, logger: Logger, notify: (mes
 }
 
 /** The engine as the callback service sees it: stored events, records, and a way to add events. */
-export function callbackRunSource(engine: Engine, store: SqliteStore): CallbackRunSource {
+export function callbackRunSource(engine: Engine): CallbackRunSource {
   return {
     subscribe: (runId, listener) => engine.subscribe(runId, listener),
-    getRun: (id) => engine.peek(id) ?? store.runSync(id),
+    getRun: async (id) => {
+      try {
+        return await engine.get(id);
+      } catch {
+        return null;
+      }
+    },
     record: (runId, event) => engine.record(runId, event),
   };
 }
@@ -148,16 +162,18 @@ export function callbackRunSource(engine: Engine, store: SqliteStore): CallbackR
  * listener, read when a callback is checked). Start it once the server listens.
  */
 export function createCallbacks(
-  core: Pick<Core, 'config' | 'db' | 'store' | 'engine' | 'logger'>,
+  core: Pick<Core, 'config' | 'db' | 'engine' | 'logger'>,
   opts: {
     self?: () => SelfAddress | null;
     onOutcome?: (event: CallbackRunEvent) => void;
+    /** Where the callbacks live. @default the core's SQLite database */
+    store?: CallbackStore;
   } = {},
 ): CallbackService {
   const { config } = core;
   return new CallbackService({
-    db: core.db,
-    runs: callbackRunSource(core.engine, core.store),
+    store: opts.store ?? new SqliteCallbackStore(core.db),
+    runs: callbackRunSource(core.engine),
     hosts: CallbackHosts.fromConfig(config, opts.self ?? (() => ({ host: config.host, port: config.port }))),
     secret: config.callbackSecret,
     logger: core.logger,

@@ -41,6 +41,7 @@ export type {
   CallbackRunEvent,
   CallbackRunSource,
   CallbackServiceOptions,
+  CallbackStore,
   DeliveryState,
   GroupPayload,
   GroupRunPayload,

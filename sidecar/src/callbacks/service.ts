@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigError, RunNotFoundError } from '../errors/errors';
-import type { CallbackSpec, RunRecord, RunStatus, StoredEvent } from '../core/types';
+import { RunNotFoundError } from '../errors/errors';
+import type { AttemptEnd, CallbackStore, DueDelivery, StoredGroup } from '../core/callback-store';
+import type { CallbackEvent, CallbackSpec, RunRecord, RunStatus, StoredEvent } from '../core/types';
 import { CallbackLimitError } from './errors';
-import { DEFAULT_MAX_GROUP_RUNS } from './group-spec';
-import { GroupStore, type StoredGroup } from './group-store';
 import { GroupCallbacks, type GroupRegistration } from './groups';
-import { classifyResponse, networkFailure, retryDelay, type DeliveryOutcome } from './outcome';
+import { serviceSettings, type ServiceSettings } from './options';
+import { retryDelay, type DeliveryOutcome } from './outcome';
 import { createPoster, type CallbackPoster } from './post';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signCallback, signedPath } from './signature';
+import { sendCallback, type SendOptions } from './send';
 import { callbackPayload, isCallbackEvent, normalizeCallbackSpec, redactUrl } from './spec';
-import { CallbackStore, type DueDelivery } from './store';
 import type {
   CallbackDelivery,
   CallbackGroup,
@@ -19,21 +18,12 @@ import type {
   CallbackRunEvent,
   CallbackRunSource,
   CallbackServiceOptions,
-  RetryOptions,
 } from './types';
 
-const DEFAULT_RETRY: RetryOptions = { baseMs: 500, maxMs: 300_000, maxAttempts: 30, notWaitingMs: [25, 50, 100, 200, 400] };
 const RESPONSE_BODY_LIMIT = 4096;
-const USER_AGENT = 'dynamic-workflows-sidecar';
+const IDLE_RECHECK_MS = 100;
 
 const silent: CallbackLogger = { debug() {}, info() {}, warn() {}, error() {} };
-
-function checkRange(name: string, value: number, min: number, max: number): number {
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new ConfigError(`Expected \`${name}\` to be a number in ${min}..${max}, got ${value}`);
-  }
-  return value;
-}
 
 interface InFlight {
   readonly promise: Promise<void>;
@@ -51,57 +41,53 @@ const groupOutgoing = (g: StoredGroup): Outgoing => ({ kind: 'group', key: `grou
 /**
  * The one owner of callbacks: registrations (checked against the operator's hosts), following
  * the runs' status events, persistent retried delivery, and the delivery events of the run.
- * One delivery per registration and status, enforced by a unique key, so a repeated event or a
- * restart never enqueues twice. Delivery is at-least-once towards the network: a POST cut off
- * by a crash is sent again at the next start. For n8n that is harmless, because a resume URL is
- * single-use: the duplicate gets 409 "has finished already", which is final.
+ * One delivery per registration and status, enforced by a unique key, so a repeated event, a
+ * restart or another process seeing the same run never enqueues twice. Each POST goes out under
+ * a claim (see `CallbackStore`): several services on one Postgres store never send a delivery at
+ * once, and record its outcome once. Delivery is at-least-once towards the network only when a
+ * sender dies mid-POST: the POST is sent again (at the next start on SQLite, after the lease on
+ * Postgres). For n8n that is harmless, because a resume URL is single-use: the duplicate gets
+ * 409 "has finished already", which is final.
  */
 export class CallbackService {
   private readonly store: CallbackStore;
-  private readonly groupStore: GroupStore;
   private readonly groups: GroupCallbacks;
   private readonly runs: CallbackRunSource;
   private readonly post: CallbackPoster;
-  private readonly maxPerRun: number;
   private readonly log: CallbackLogger;
   private readonly now: () => number;
   private readonly random: () => number;
-  private readonly retry: RetryOptions;
-  private readonly timeoutMs: number;
-  private readonly concurrency: number;
-  private readonly stopGraceMs: number;
+  private readonly settings: ServiceSettings;
+  private readonly sending: SendOptions;
   private readonly inflight = new Map<string, InFlight>();
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
+  private poller: NodeJS.Timeout | null = null;
   private running = false;
   private unsubscribe: (() => void) | null = null;
+  /** Status events are handled one after another, in the order they were stored. */
+  private events: Promise<void> = Promise.resolve();
+  private pumping: Promise<void> = Promise.resolve();
+  private pumpActive = false;
+  private pumpAgain = false;
+  /** Which outbox a pump claims from first, alternated so neither starves the other. */
+  private groupsFirst = false;
 
   constructor(private readonly options: CallbackServiceOptions) {
-    const retry = { ...DEFAULT_RETRY, ...options.retry };
-    checkRange('retry.baseMs', retry.baseMs, 1, 86_400_000);
-    checkRange('retry.maxMs', retry.maxMs, retry.baseMs, 86_400_000);
-    checkRange('retry.maxAttempts', retry.maxAttempts, 1, 10_000);
-    if (!Array.isArray(retry.notWaitingMs) || retry.notWaitingMs.length > 100) {
-      throw new ConfigError('Expected `retry.notWaitingMs` to be a list of at most 100 delays');
-    }
-    retry.notWaitingMs.forEach((ms, i) => checkRange(`retry.notWaitingMs[${i}]`, ms, 0, 86_400_000));
-    this.retry = retry;
-    this.timeoutMs = checkRange('timeoutMs', options.timeoutMs ?? 10_000, 1, 600_000);
-    this.concurrency = checkRange('concurrency', options.concurrency ?? 8, 1, 256);
-    this.stopGraceMs = checkRange('stopGraceMs', options.stopGraceMs ?? 5_000, 0, 600_000);
-    this.maxPerRun = checkRange('maxPerRun', options.maxPerRun ?? 5, 1, 100);
+    const settings = serviceSettings(options);
+    this.settings = settings;
     this.runs = options.runs;
     this.post = options.post ?? createPoster(options.hosts, RESPONSE_BODY_LIMIT);
     this.log = options.logger ?? silent;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
-    this.store = new CallbackStore(options.db);
-    this.groupStore = new GroupStore(options.db);
+    this.sending = { post: this.post, secret: options.secret, timeoutMs: settings.timeoutMs, now: this.now };
+    this.store = options.store;
     this.groups = new GroupCallbacks({
-      store: this.groupStore,
+      store: this.store,
       runs: this.runs,
       hosts: options.hosts,
-      maxGroupRuns: checkRange('maxGroupRuns', options.maxGroupRuns ?? DEFAULT_MAX_GROUP_RUNS, 1, 100_000),
+      maxGroupRuns: settings.maxGroupRuns,
       log: this.log,
       now: this.now,
       onDue: () => this.pump(),
@@ -112,34 +98,47 @@ export class CallbackService {
    * Follows the runs' status events, catches up with runs that changed state while nothing was
    * listening, resumes persisted deliveries (including ones a crash cut off mid-POST) and sends.
    */
-  start(): void {
+  async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     this.unsubscribe = this.runs.subscribe(null, (e) => this.onEvent(e));
-    const requeued = this.store.requeueInterrupted(this.now()) + this.groupStore.requeueInterrupted(this.now());
-    if (requeued > 0) this.log.warn({ requeued }, 'callback deliveries interrupted by a restart are sent again');
-    let caughtUp = 0;
-    for (const reg of this.store.openRegistrations()) {
-      const run = this.runs.getRun(reg.runId);
-      if (run && this.enqueue(reg, run)) caughtUp++;
+    if (this.settings.pollMs > 0) {
+      this.poller = setInterval(() => this.pump(), this.settings.pollMs);
+      this.poller.unref();
     }
-    caughtUp += this.groups.checkAll();
-    if (caughtUp > 0) this.log.info({ caughtUp }, 'callbacks enqueued for runs that changed state while the sidecar was down');
+    try {
+      const requeued = await this.store.requeueInterrupted(this.now());
+      if (requeued > 0) this.log.warn({ requeued }, 'callback deliveries interrupted by a restart are sent again');
+      let caughtUp = 0;
+      for (const reg of await this.store.openRegistrations()) {
+        const run = await this.runs.getRun(reg.runId);
+        if (run && (await this.enqueue(reg, run, run.status))) caughtUp++;
+      }
+      caughtUp += await this.groups.checkAll();
+      if (caughtUp > 0) this.log.info({ caughtUp }, 'callbacks enqueued for runs that changed state while the sidecar was down');
+    } catch (err) {
+      // The outbox is looked at again at each event, retry and poll.
+      this.log.error({ err }, 'callback catch-up at start failed');
+    }
     this.pump();
   }
 
-  /** Stops sending; waits up to `stopGraceMs` for POSTs in flight, then aborts them (they are resent at the next start). */
+  /** Stops sending; waits up to `stopGraceMs` for POSTs in flight, then aborts them (they are resent later). */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.unsubscribe?.();
     this.unsubscribe = null;
+    if (this.poller) clearInterval(this.poller);
+    this.poller = null;
     this.clearTimer();
+    await this.events;
+    await this.pumping;
     const pending = [...this.inflight.values()];
     if (pending.length === 0) return;
     let graceTimer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
-      graceTimer = setTimeout(resolve, this.stopGraceMs);
+      graceTimer = setTimeout(resolve, this.settings.stopGraceMs);
     });
     await Promise.race([Promise.allSettled(pending.map((f) => f.promise)), grace]);
     clearTimeout(graceTimer);
@@ -159,15 +158,22 @@ export class CallbackService {
    */
   async register(runId: string, spec: CallbackSpec): Promise<CallbackRegistration> {
     const { url, events } = normalizeCallbackSpec(spec);
-    if (!this.runs.getRun(runId)) throw new RunNotFoundError(runId);
+    if (!(await this.runs.getRun(runId))) throw new RunNotFoundError(runId);
     await this.options.hosts.check(new URL(url));
-    const existing = this.store.registrations(runId);
-    if (!existing.some((r) => r.url === url) && existing.length >= this.maxPerRun) throw new CallbackLimitError(this.maxPerRun);
-    const reg = this.store.upsertRegistration({ id: randomUUID(), runId, url, events, createdAt: new Date(this.now()).toISOString() });
+    const existing = await this.store.registrations(runId);
+    if (!existing.some((r) => r.url === url) && existing.length >= this.settings.maxPerRun)
+      throw new CallbackLimitError(this.settings.maxPerRun);
+    const reg = await this.store.upsertRegistration({
+      id: randomUUID(),
+      runId,
+      url,
+      events,
+      createdAt: new Date(this.now()).toISOString(),
+    });
     this.log.info({ runId, registrationId: reg.id, url: redactUrl(url), events: reg.events }, 'callback registered');
     // Read after the registration is stored: a status change from now on is seen by onEvent.
-    const current = this.runs.getRun(runId);
-    if (current) this.enqueue(reg, current);
+    const current = await this.runs.getRun(runId);
+    if (current) await this.enqueue(reg, current, current.status);
     return reg;
   }
 
@@ -180,16 +186,16 @@ export class CallbackService {
     return this.groups.register(spec);
   }
 
-  group(id: string): CallbackGroup | null {
+  async group(id: string): Promise<CallbackGroup | null> {
     return this.groups.get(id);
   }
 
-  registrations(runId: string): CallbackRegistration[] {
+  async registrations(runId: string): Promise<CallbackRegistration[]> {
     return this.store.registrations(runId);
   }
 
-  deliveries(runId: string): CallbackDelivery[] {
-    return this.store.deliveries(runId).map(({ body: _body, ...d }) => d);
+  async deliveries(runId: string): Promise<CallbackDelivery[]> {
+    return (await this.store.deliveries(runId)).map(({ body: _body, ...d }) => d);
   }
 
   /** A stored run event: status changes into a callback state are delivered. */
@@ -197,72 +203,108 @@ export class CallbackService {
     if (e.event.type !== 'run.status') return;
     // A status it remembered may be left (a failed run whose agent is restarted runs again).
     this.groups.forget(e.runId);
-    if (!isCallbackEvent(e.event.status)) return;
+    const status = e.event.status;
+    if (!isCallbackEvent(status)) return;
+    this.events = this.events.then(() => this.statusReached(e.runId, status));
+  }
+
+  private async statusReached(runId: string, status: CallbackEvent): Promise<void> {
     try {
-      this.groups.runChanged(e.runId);
+      await this.groups.runChanged(runId);
     } catch (err) {
-      this.log.error({ err, runId: e.runId }, 'callback group check failed');
+      this.log.error({ err, runId }, 'callback group check failed');
     }
     try {
-      const regs = this.store.registrations(e.runId);
+      const regs = await this.store.registrations(runId);
       if (regs.length === 0) return;
-      const run = this.runs.getRun(e.runId);
-      if (run) for (const reg of regs) this.enqueue(reg, run);
+      const run = await this.runs.getRun(runId);
+      if (run) for (const reg of regs) await this.enqueue(reg, run, status);
     } catch (err) {
-      this.log.error({ err, runId: e.runId }, 'callback enqueue failed');
+      this.log.error({ err, runId }, 'callback enqueue failed');
     }
   }
 
-  private enqueue(reg: CallbackRegistration, run: RunRecord): boolean {
-    const status = run.status;
+  /**
+   * Enqueues the run's callback for `status` (the status of the event, which the record read a
+   * moment later may have left already: the body says the status the event said).
+   */
+  private async enqueue(reg: CallbackRegistration, run: RunRecord, status: RunStatus): Promise<boolean> {
     if (!isCallbackEvent(status) || !reg.events.includes(status)) return false;
-    const body = JSON.stringify(callbackPayload(run));
-    if (!this.store.enqueue(reg, status, body, this.now())) return false;
+    const body = JSON.stringify(callbackPayload(run.status === status ? run : { ...run, status }));
+    if (!(await this.store.enqueue(reg, status, body, this.now()))) return false;
     this.log.debug({ runId: run.id, registrationId: reg.id, status }, 'callback delivery enqueued');
     this.pump();
     return true;
   }
 
+  /** Claims what is due into free slots and sends it; one pump at a time, a call meanwhile makes it go round once more. */
   private pump(): void {
     if (!this.running) return;
+    this.pumpAgain = true;
+    if (this.pumpActive) return;
+    this.pumpActive = true;
+    this.pumping = this.pumpLoop();
+  }
+
+  private async pumpLoop(): Promise<void> {
     try {
-      const free = this.concurrency - this.inflight.size;
-      if (free > 0) {
-        const now = this.now();
-        const due = [...this.store.due(now, free).map(runOutgoing), ...this.groupStore.due(now, free).map(groupOutgoing)]
-          .sort((a, b) => a.due - b.due)
-          .slice(0, free);
-        for (const out of due) {
-          if (this.inflight.has(out.key)) continue;
-          const claimed = out.kind === 'run' ? this.store.markDelivering(out.d.id, now) : this.groupStore.markDelivering(out.g.id, now);
-          if (claimed) this.launch(out);
-        }
+      while (this.pumpAgain && this.running) {
+        this.pumpAgain = false;
+        const claimed = await this.claim();
+        if (this.running) await this.armTimer(claimed === 0);
       }
-      this.armTimer();
     } catch (err) {
-      // A closed or broken database must not become an unhandled rejection; start() picks up again.
+      // A closed or broken database must not become an unhandled rejection; the next event, retry or poll tries again.
       this.log.error({ err }, 'callback delivery scheduling failed');
+    } finally {
+      // In the same step as the loop's last check: a pump() from now on starts a new loop.
+      this.pumpActive = false;
     }
   }
 
-  private armTimer(): void {
-    const times = [this.store.nextDueAt(), this.groupStore.nextDueAt()].filter((t): t is number => t !== null);
-    const next = times.length ? Math.min(...times) : null;
+  private async claim(): Promise<number> {
+    const free = this.settings.concurrency - this.inflight.size;
+    if (free <= 0 || !this.running) return 0;
+    const now = this.now();
+    const claimRuns = async (n: number) =>
+      n > 0 ? (await this.store.claimDeliveries(now, n, this.settings.leaseMs)).map(runOutgoing) : [];
+    const claimGroups = async (n: number) =>
+      n > 0 ? (await this.store.claimGroups(now, n, this.settings.leaseMs)).map(groupOutgoing) : [];
+    this.groupsFirst = !this.groupsFirst;
+    const firstBatch = await (this.groupsFirst ? claimGroups(free) : claimRuns(free));
+    const secondBatch = await (this.groupsFirst ? claimRuns(free - firstBatch.length) : claimGroups(free - firstBatch.length));
+    const claimed = [...firstBatch, ...secondBatch].sort((a, b) => a.due - b.due);
+    // Claimed rows are sent even when stop() came meanwhile: stop() waits for this pump, then for them.
+    for (const out of claimed) {
+      // Our own previous attempt wrote its outcome (a short retry) and this pump claimed the row
+      // again before that attempt left the in-flight list: send once it has (after a stop, the
+      // claim is left to the lease, as a POST cut off by the stop is).
+      const previous = this.inflight.get(out.key);
+      if (previous) void previous.promise.then(() => this.running && this.launch(out));
+      else this.launch(out);
+    }
+    return claimed.length;
+  }
+
+  private async armTimer(idle: boolean): Promise<void> {
+    const next = await this.store.nextDueAt();
     // A full pipeline pumps again as each POST settles, so no timer is needed then.
-    if (next === null || this.inflight.size >= this.concurrency) {
+    if (next === null || this.inflight.size >= this.settings.concurrency || !this.running) {
       this.clearTimer();
       return;
     }
-    if (this.timer && this.timerAt <= next) return;
+    // Due now yet nothing claimable (another process is claiming it this moment): look again shortly, not at once.
+    const at = idle && next <= this.now() ? this.now() + IDLE_RECHECK_MS : next;
+    if (this.timer && this.timerAt <= at) return;
     this.clearTimer();
-    this.timerAt = next;
+    this.timerAt = at;
     this.timer = setTimeout(
       () => {
         this.timer = null;
         this.timerAt = Number.POSITIVE_INFINITY;
         this.pump();
       },
-      Math.max(0, next - this.now()),
+      Math.max(0, at - this.now()),
     );
     // A queued retry alone must not keep a one-shot CLI process alive; it resumes at the next start.
     this.timer.unref();
@@ -287,92 +329,75 @@ export class CallbackService {
   }
 
   private async attempt(d: DueDelivery, stopSignal: AbortSignal): Promise<void> {
-    const outcome = await this.send(d.url, d.body, stopSignal);
-    // Cut off by stop(): the row stays `delivering` and start() sends it again.
-    if (outcome) this.settle(d, outcome, d.attempts + 1);
+    const outcome = await sendCallback(this.sending, d.url, d.body, stopSignal);
+    // Cut off by stop(): the row stays `delivering` until it is requeued at start or its lease ends.
+    if (outcome) await this.settle(d, outcome);
   }
 
   private async attemptGroup(g: StoredGroup, stopSignal: AbortSignal): Promise<void> {
-    const outcome = await this.send(g.url, g.body ?? '{}', stopSignal);
-    if (outcome) this.settleGroup(g, outcome, g.attempts + 1);
-  }
-
-  /** One signed POST; null when stop() cut it off. */
-  private async send(url: string, body: string, stopSignal: AbortSignal): Promise<DeliveryOutcome | null> {
-    const timestamp = this.now();
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      [TIMESTAMP_HEADER]: String(timestamp),
-    };
-    if (this.options.secret !== null) headers[SIGNATURE_HEADER] = signCallback(this.options.secret, timestamp, signedPath(url), body);
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    try {
-      const res = await this.post(url, { headers, body, signal: AbortSignal.any([stopSignal, timeout]) });
-      return classifyResponse(res.status, res.body, res.retryAfter, this.now());
-    } catch (err) {
-      if (stopSignal.aborted) return null;
-      return networkFailure(err, timeout.aborted);
-    }
+    const outcome = await sendCallback(this.sending, g.url, g.body ?? '{}', stopSignal);
+    if (outcome) await this.settleGroup(g, outcome);
   }
 
   /** Same rules as a run's delivery; the outcome goes to the events of every run of the group. */
-  private settleGroup(g: StoredGroup, outcome: DeliveryOutcome, attempts: number): void {
+  private async settleGroup(g: StoredGroup, outcome: DeliveryOutcome): Promise<void> {
     const now = this.now();
     const url = redactUrl(g.url);
-    const ctx = { groupId: g.id, url, attempts };
-    if (outcome.kind === 'retry' && attempts < this.retry.maxAttempts) {
-      const delay = retryDelay(outcome, attempts, this.retry, this.random);
-      this.groupStore.finish(
-        g.id,
-        'pending',
-        { httpStatus: outcome.httpStatus, lastError: outcome.reason, nextAttemptAt: now + delay },
-        now,
-      );
-      this.log.warn({ ...ctx, reason: outcome.reason, delayMs: delay }, 'callback delivery will be retried');
+    const ctx = { groupId: g.id, url, attempts: g.attempts };
+    const end = this.attemptEnd(outcome, g.attempts, now);
+    if (!(await this.store.finishGroup(g.id, g.attempts, end, now))) return this.claimLost(ctx);
+    if (end.state === 'pending') {
+      this.log.warn({ ...ctx, reason: end.lastError, delayMs: end.nextAttemptAt - now }, 'callback delivery will be retried');
       return;
     }
-    const delivered = outcome.kind === 'delivered';
-    const reason = delivered ? null : outcome.kind === 'retry' ? `${outcome.reason} (gave up after ${attempts} attempts)` : outcome.reason;
-    this.groupStore.finish(
-      g.id,
-      delivered ? 'delivered' : 'failed',
-      { httpStatus: outcome.httpStatus, lastError: reason, nextAttemptAt: now },
-      now,
-    );
+    const delivered = end.state === 'delivered';
     if (delivered) this.log.info({ ...ctx, httpStatus: outcome.httpStatus }, 'callback delivered');
-    else this.log.warn({ ...ctx, reason }, 'callback delivery failed');
+    else this.log.warn({ ...ctx, reason: end.lastError }, 'callback delivery failed');
     statusesOf(g.body).forEach((run, i) => {
       this.emit(
         run.runId,
         delivered
           ? { type: 'callback.delivered', url, status: run.status, httpStatus: outcome.httpStatus ?? 0, groupId: g.id }
-          : { type: 'callback.failed', url, status: run.status, reason: reason ?? '', groupId: g.id },
+          : { type: 'callback.failed', url, status: run.status, reason: end.lastError ?? '', groupId: g.id },
         i > 0,
       );
     });
   }
 
-  private settle(d: DueDelivery, outcome: DeliveryOutcome, attempts: number): void {
+  private async settle(d: DueDelivery, outcome: DeliveryOutcome): Promise<void> {
     const now = this.now();
     const url = redactUrl(d.url);
-    const ctx = { runId: d.runId, deliveryId: d.id, url, status: d.status, attempts };
-    if (outcome.kind === 'delivered') {
-      this.store.finish(d.id, 'delivered', { httpStatus: outcome.httpStatus, lastError: null, nextAttemptAt: now }, now);
+    const ctx = { runId: d.runId, deliveryId: d.id, url, status: d.status, attempts: d.attempts };
+    const end = this.attemptEnd(outcome, d.attempts, now);
+    if (!(await this.store.finishDelivery(d.id, d.attempts, end, now))) return this.claimLost(ctx);
+    if (end.state === 'delivered') {
       this.log.info({ ...ctx, httpStatus: outcome.httpStatus }, 'callback delivered');
-      this.emit(d.runId, { type: 'callback.delivered', url, status: d.status, httpStatus: outcome.httpStatus });
-      return;
+      this.emit(d.runId, { type: 'callback.delivered', url, status: d.status, httpStatus: outcome.httpStatus ?? 0 });
+    } else if (end.state === 'pending') {
+      this.log.warn({ ...ctx, reason: end.lastError, delayMs: end.nextAttemptAt - now }, 'callback delivery will be retried');
+    } else {
+      this.log.warn({ ...ctx, reason: end.lastError }, 'callback delivery failed');
+      this.emit(d.runId, { type: 'callback.failed', url, status: d.status, reason: end.lastError ?? '' });
     }
-    if (outcome.kind === 'retry' && attempts < this.retry.maxAttempts) {
-      const delay = retryDelay(outcome, attempts, this.retry, this.random);
-      this.store.finish(d.id, 'pending', { httpStatus: outcome.httpStatus, lastError: outcome.reason, nextAttemptAt: now + delay }, now);
-      this.log.warn({ ...ctx, reason: outcome.reason, delayMs: delay }, 'callback delivery will be retried');
-      return;
+  }
+
+  /** What attempt number `attempts` (1-based) comes to: delivered, another attempt later, or given up. */
+  private attemptEnd(outcome: DeliveryOutcome, attempts: number, now: number): AttemptEnd {
+    if (outcome.kind === 'delivered') return { state: 'delivered', httpStatus: outcome.httpStatus, lastError: null, nextAttemptAt: now };
+    if (outcome.kind === 'retry' && attempts < this.settings.retry.maxAttempts) {
+      const delay = retryDelay(outcome, attempts, this.settings.retry, this.random);
+      return { state: 'pending', httpStatus: outcome.httpStatus, lastError: outcome.reason, nextAttemptAt: now + delay };
     }
     const reason = outcome.kind === 'retry' ? `${outcome.reason} (gave up after ${attempts} attempts)` : outcome.reason;
-    this.store.finish(d.id, 'failed', { httpStatus: outcome.httpStatus, lastError: reason, nextAttemptAt: now }, now);
-    this.log.warn({ ...ctx, reason }, 'callback delivery failed');
-    this.emit(d.runId, { type: 'callback.failed', url, status: d.status, reason });
+    return { state: 'failed', httpStatus: outcome.httpStatus, lastError: reason, nextAttemptAt: now };
+  }
+
+  /** The lease ran out before the outcome was written and another process took the row over: its attempt counts, not this one. */
+  private claimLost(ctx: Record<string, unknown>): void {
+    this.log.warn(
+      { ...ctx, leaseMs: this.settings.leaseMs },
+      'callback claim lost before its outcome was recorded: another process sends it',
+    );
   }
 
   /** Records the outcome in the run's events and, unless `counted` elsewhere, tells onOutcome (once per delivery). */

@@ -1,9 +1,19 @@
-import type { DatabaseSync } from 'node:sqlite';
 import type { BaseLogger } from 'pino';
 import type { ErrorInfo } from '../errors/errors';
 import type { CallbackEvent, RunEvent, RunRecord, RunStatus, StoredEvent, Usage } from '../core/types';
+import type { CallbackStore, GroupWait } from '../core/callback-store';
 import type { CallbackHosts } from './hosts';
 import type { CallbackPoster } from './post';
+
+export type {
+  CallbackDelivery,
+  CallbackGroup,
+  CallbackRegistration,
+  CallbackStore,
+  DeliveryState,
+  GroupState,
+  GroupWait,
+} from '../core/callback-store';
 
 /** The JSON body POSTed to a callback URL (shared contract with the n8n Wait node). */
 export interface CallbackPayload {
@@ -15,20 +25,6 @@ export interface CallbackPayload {
   readonly error?: ErrorInfo;
   readonly usage: Usage;
 }
-
-/** A callback URL registered for one run. Re-registering the same URL for a run replaces its events. */
-export interface CallbackRegistration {
-  readonly id: string;
-  readonly runId: string;
-  readonly url: string;
-  readonly events: readonly CallbackEvent[];
-  readonly createdAt: string;
-}
-
-export type DeliveryState = 'pending' | 'delivering' | 'delivered' | 'failed';
-
-/** When a group's one callback is due: every run ended, `count` of them ended, or one converged. */
-export type GroupWait = 'all' | 'any' | 'first';
 
 /** The body of POST /v1/callbacks: one callback for a set of runs (n8n resumes an execution once). */
 export interface CallbackGroupSpec {
@@ -75,42 +71,6 @@ export interface GroupPayload {
   readonly runs: readonly GroupRunPayload[];
 }
 
-/** `open` until the condition holds; then its one delivery goes through the outbox states. */
-export type GroupState = 'open' | DeliveryState;
-
-/** A registered group and its delivery. */
-export interface CallbackGroup {
-  readonly id: string;
-  readonly url: string;
-  readonly runIds: readonly string[];
-  readonly wait: GroupWait;
-  readonly count: number | null;
-  readonly events: readonly CallbackEvent[];
-  readonly state: GroupState;
-  readonly attempts: number;
-  readonly httpStatus: number | null;
-  readonly lastError: string | null;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
-
-/** One POST of one run status to one registration, persisted so a restart neither loses nor repeats it. */
-export interface CallbackDelivery {
-  readonly id: number;
-  readonly registrationId: string;
-  readonly runId: string;
-  readonly url: string;
-  readonly status: CallbackEvent;
-  readonly state: DeliveryState;
-  readonly attempts: number;
-  /** Unix ms of the next attempt while pending. */
-  readonly nextAttemptAt: number;
-  readonly lastError: string | null;
-  readonly httpStatus: number | null;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
-
 export interface RetryOptions {
   /** Delay before the second attempt; doubles per attempt. @default 500 */
   readonly baseMs: number;
@@ -138,14 +98,14 @@ export interface CallbackRunSource {
   /** Stored events as they are appended, of one run or (null) of all; returns an unsubscribe function. */
   subscribe(runId: string | null, listener: (e: StoredEvent) => void): () => void;
   /** The run's record as it is now, or null when there is no such run. */
-  getRun(runId: string): RunRecord | null;
+  getRun(runId: string): Promise<RunRecord | null>;
   /** Appends a delivery outcome to the run's events. */
   record(runId: string, event: CallbackRunEvent): void;
 }
 
 export interface CallbackServiceOptions {
-  /** Where registrations and deliveries live; the service creates its own tables. */
-  readonly db: DatabaseSync;
+  /** Where registrations, deliveries and groups live (SQLite, or Postgres shared by several sidecars). */
+  readonly store: CallbackStore;
   /** The runs whose status changes are delivered. */
   readonly runs: CallbackRunSource;
   /** Where callbacks may go (DW_CALLBACK_HOSTS); checked at registration and on every connection. */
@@ -162,6 +122,18 @@ export interface CallbackServiceOptions {
   readonly retry?: Partial<RetryOptions>;
   /** Time limit of one POST, from the moment it is sent. @default 10_000 */
   readonly timeoutMs?: number;
+  /**
+   * How long a claimed delivery stays this process's (its lease): a process that dies mid-POST
+   * leaves the row to another one after this. Longer than `timeoutMs`, so a live sender's POST
+   * has ended (sent or timed out) before its lease does. @default timeoutMs + 30_000
+   */
+  readonly leaseMs?: number;
+  /**
+   * How often the outbox is looked at besides the moments this process knows of (its own
+   * enqueues and retries): with a shared store, other processes enqueue and die too. 0 turns it
+   * off. @default 2_000 on Postgres, 0 on SQLite
+   */
+  readonly pollMs?: number;
   /** Deliveries POSTed at once. @default 8 */
   readonly concurrency?: number;
   /** How long stop() waits for POSTs in flight before aborting them. @default 5_000 */

@@ -37,7 +37,7 @@ export async function serveCommand(): Promise<void> {
     .sweepIsolation()
     .then((removed) => removed > 0 && logger.info({ removed }, 'leftover copies of isolated agents removed'))
     .catch((err: unknown) => logger.warn({ err }, 'removing leftover copies of isolated agents failed'));
-  callbacks.start();
+  await callbacks.start();
   const stopPruning =
     config.retentionDays === null
       ? () => undefined

@@ -62,11 +62,6 @@ export class SqliteStore implements Store {
     };
   }
 
-  /** A run record read at once (the callback service's view of runs that are not executing). */
-  runSync(id: string): RunRecord | null {
-    return this.runStore.get(id);
-  }
-
   async insertRun(run: RunRecord, spec: RunSpec, script: string | null): Promise<void> {
     this.runStore.insert(run, spec, script);
   }

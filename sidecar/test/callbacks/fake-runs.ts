@@ -29,7 +29,7 @@ export class FakeRuns implements CallbackRunSource {
     return () => this.listeners.delete(l);
   }
 
-  getRun(id: string): RunRecord | null {
+  async getRun(id: string): Promise<RunRecord | null> {
     return this.runs.get(id) ?? null;
   }
 

@@ -34,10 +34,10 @@ async function startApi(env: Record<string, string>): Promise<Api> {
     const a = app?.server.address();
     return a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
   };
-  const callbacks = createCallbacks({ config: h.config, db: h.db, store: h.store, engine: h.engine, logger }, { self });
+  const callbacks = createCallbacks({ config: h.config, db: h.db, engine: h.engine, logger }, { self });
   app = buildServer({ engine: h.engine, config: h.config, callbacks, logger, version: 'test' });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  callbacks.start();
+  await callbacks.start();
   const server = app;
   const call = async <T>(method: string, path: string, body?: unknown) => {
     const res = await fetch(`${url}${path}`, {
@@ -152,7 +152,7 @@ describe('callbacks go only where the operator allows (real API, real engine)', 
       ]);
       const stored = JSON.stringify(await api.h.engine.events(run.body.id, 0));
       expect(stored).not.toContain('INTERNAL-SECRET');
-      expect(JSON.stringify(api.callbacks.deliveries(run.body.id))).not.toContain('INTERNAL-SECRET');
+      expect(JSON.stringify(await api.callbacks.deliveries(run.body.id))).not.toContain('INTERNAL-SECRET');
     } finally {
       await leaky.close();
     }
@@ -167,7 +167,7 @@ describe('callbacks go only where the operator allows (real API, real engine)', 
     expect(sixth.status).toBe(409);
     expect(sixth.body.error.code).toBe('callback_limit');
     expect((await api.call('POST', `/v1/runs/${run.body.id}/callbacks`, { url: at(0), events: ['failed'] })).status).toBe(201);
-    expect(api.callbacks.registrations(run.body.id)).toHaveLength(5);
+    expect(await api.callbacks.registrations(run.body.id)).toHaveLength(5);
   });
 
   it('registering on a run that has already converged delivers at once', async () => {
@@ -192,11 +192,11 @@ describe('callbacks go only where the operator allows (real API, real engine)', 
     const next = createCallbacks({
       config: api.h.config,
       db: api.h.db,
-      store: api.h.store,
+
       engine: api.h.engine,
       logger: pino({ level: 'silent' }),
     });
-    next.start();
+    await next.start();
     try {
       await until(() => rx.requests.length === 1);
       expect(JSON.parse(rx.requests[0]!.body)).toMatchObject({ runId: run.body.id, status: 'converged' });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { openDatabase } from '../../src/store/db';
+import { SqliteCallbackStore } from '../../src/store/sqlite-callbacks';
 import { CallbackHosts } from '../../src/callbacks/hosts';
 import { CallbackService } from '../../src/callbacks/service';
 import { verifyCallbackSignature } from '../../src/callbacks/signature';
@@ -17,9 +18,9 @@ const PATH = '/webhook-waiting/42';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => boolean, ms = 5_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await sleep(5);
   }
@@ -37,7 +38,7 @@ describe('CallbackService', () => {
     return r;
   }
 
-  function service(opts: Partial<CallbackServiceOptions> & { db?: DatabaseSync; runs?: FakeRuns } = {}) {
+  function service(opts: Partial<Omit<CallbackServiceOptions, 'store'>> & { db?: DatabaseSync; runs?: FakeRuns } = {}) {
     const db = opts.db ?? openDatabase(':memory:');
     const runs = opts.runs ?? new FakeRuns();
     const svc = new CallbackService({
@@ -46,7 +47,7 @@ describe('CallbackService', () => {
       retry: { baseMs: 5, maxMs: 20, maxAttempts: 10 },
       ...opts,
       runs,
-      db,
+      store: new SqliteCallbackStore(db),
     });
     cleanups.push(async () => {
       await svc.stop();
@@ -60,7 +61,7 @@ describe('CallbackService', () => {
       n < 3 ? { status: 409, body: RUNNING_ALREADY } : n === 3 ? { status: 500, body: 'oops' } : { status: 200 },
     );
     const { svc, runs, events } = service();
-    svc.start();
+    await svc.start();
     runs.set('r1', 'running');
     await svc.register('r1', { url: rx.url });
     const run = runs.set('r1', 'converged', { result: { confirmed: ['a'] } });
@@ -81,7 +82,7 @@ describe('CallbackService', () => {
     expect(events).toEqual([
       { runId: 'r1', event: { type: 'callback.delivered', url: rx.url.split('?')[0], status: 'converged', httpStatus: 200 } },
     ]);
-    expect(svc.deliveries('r1')).toEqual([
+    expect(await svc.deliveries('r1')).toEqual([
       expect.objectContaining({ state: 'delivered', attempts: 5, httpStatus: 200, status: 'converged' }),
     ]);
   });
@@ -90,7 +91,7 @@ describe('CallbackService', () => {
     const rx = await receiver((n) => (n < 3 ? { status: 409, body: RUNNING_ALREADY } : { status: 200 }));
     // A normal backoff this long would hold the first retry for at least 30 s.
     const { svc, runs, events } = service({ retry: { baseMs: 60_000, maxMs: 120_000, maxAttempts: 10, notWaitingMs: [10, 20, 40] } });
-    svc.start();
+    await svc.start();
     runs.set('r1', 'converged');
     const registered = Date.now();
     await svc.register('r1', { url: rx.url });
@@ -99,20 +100,23 @@ describe('CallbackService', () => {
     expect(Date.now() - registered).toBeLessThan(5_000);
     expect(rx.requests).toHaveLength(4);
     expect(events[0]!.event).toMatchObject({ type: 'callback.delivered', httpStatus: 200 });
-    expect(svc.deliveries('r1')).toEqual([expect.objectContaining({ state: 'delivered', attempts: 4 })]);
+    expect(await svc.deliveries('r1')).toEqual([expect.objectContaining({ state: 'delivered', attempts: 4 })]);
   });
 
   it('after the short schedule a delivery n8n still refuses as "running already" joins the normal backoff', async () => {
     const rx = await receiver(() => ({ status: 409, body: RUNNING_ALREADY }));
     const { svc, runs } = service({ retry: { baseMs: 60_000, maxMs: 120_000, maxAttempts: 10, notWaitingMs: [5, 5] } });
-    svc.start();
+    await svc.start();
     runs.set('r1', 'converged');
     await svc.register('r1', { url: rx.url });
-    await until(() => svc.deliveries('r1')[0]?.attempts === 3 && svc.deliveries('r1')[0]?.state === 'pending');
+    await until(async () => {
+      const [d] = await svc.deliveries('r1');
+      return d?.attempts === 3 && d?.state === 'pending';
+    });
     await sleep(50);
 
     expect(rx.requests).toHaveLength(3);
-    const [d] = svc.deliveries('r1');
+    const [d] = await svc.deliveries('r1');
     expect(d!.lastError).toContain('not waiting yet');
     // Equal jitter: between half and all of baseMs.
     expect(d!.nextAttemptAt - Date.now()).toBeGreaterThan(25_000);
@@ -121,20 +125,23 @@ describe('CallbackService', () => {
   it('other failures keep the normal backoff', async () => {
     const rx = await receiver(() => ({ status: 500 }));
     const { svc, runs } = service({ retry: { baseMs: 60_000, maxMs: 120_000, maxAttempts: 10 } });
-    svc.start();
+    await svc.start();
     runs.set('r1', 'converged');
     await svc.register('r1', { url: rx.url });
-    await until(() => svc.deliveries('r1')[0]?.attempts === 1 && svc.deliveries('r1')[0]?.state === 'pending');
+    await until(async () => {
+      const [d] = await svc.deliveries('r1');
+      return d?.attempts === 1 && d?.state === 'pending';
+    });
     await sleep(50);
 
     expect(rx.requests).toHaveLength(1);
-    expect(svc.deliveries('r1')[0]!.nextAttemptAt - Date.now()).toBeGreaterThan(25_000);
+    expect((await svc.deliveries('r1'))[0]!.nextAttemptAt - Date.now()).toBeGreaterThan(25_000);
   });
 
   it('treats 409 "has finished already" as final', async () => {
     const rx = await receiver(() => ({ status: 409, body: FINISHED_ALREADY }));
     const { svc, runs, events } = service();
-    svc.start();
+    await svc.start();
     runs.set('r1', 'running');
     await svc.register('r1', { url: rx.url });
     runs.set('r1', 'failed', { error: { code: 'deadline', message: 'Run deadline exceeded' } });
@@ -152,7 +159,7 @@ describe('CallbackService', () => {
       status: 'failed',
       reason: expect.stringContaining('has finished already'),
     });
-    expect(svc.deliveries('r1')[0]).toMatchObject({ state: 'failed', attempts: 1, httpStatus: 409 });
+    expect((await svc.deliveries('r1'))[0]).toMatchObject({ state: 'failed', attempts: 1, httpStatus: 409 });
   });
 
   it.each([401, 403, 404, 410, 400, 302])('treats HTTP %i as final', async (status) => {
@@ -161,7 +168,7 @@ describe('CallbackService', () => {
       headers: status === 302 ? { location: 'http://127.0.0.1:1/elsewhere' } : ({} as Record<string, string>),
     }));
     const { svc, runs, events } = service();
-    svc.start();
+    await svc.start();
     runs.set('r1', 'running');
     await svc.register('r1', { url: rx.url, events: ['cancelled'] });
     runs.set('r1', 'cancelled');
@@ -174,18 +181,18 @@ describe('CallbackService', () => {
   it("keeps the receiver's answer out of the run's events: the status code only", async () => {
     const rx = await receiver(() => ({ status: 403, body: 'root:x:0:0:secret-line-from-an-internal-service' }));
     const { svc, runs, events } = service();
-    svc.start();
+    await svc.start();
     runs.set('r1', 'converged');
     await svc.register('r1', { url: rx.url });
     await until(() => events.length > 0);
     expect(events[0]!.event).toEqual({ type: 'callback.failed', url: rx.url.split('?')[0], status: 'converged', reason: 'HTTP 403' });
-    expect(svc.deliveries('r1')[0]!.lastError).toBe('HTTP 403');
+    expect((await svc.deliveries('r1'))[0]!.lastError).toBe('HTTP 403');
   });
 
   it('retries dropped connections and gives up after maxAttempts', async () => {
     const rx = await receiver((n) => (n === 0 ? 'drop' : { status: 503 }));
     const { svc, runs, events } = service({ retry: { baseMs: 2, maxMs: 5, maxAttempts: 4 } });
-    svc.start();
+    await svc.start();
     runs.set('r1', 'converged');
     await svc.register('r1', { url: rx.url });
     await until(() => events.length > 0);
@@ -200,22 +207,22 @@ describe('CallbackService', () => {
     const { svc, runs, events } = service();
     runs.set('r1', 'running');
     await svc.register('r1', { url: rx.url });
-    svc.start();
+    await svc.start();
     runs.set('r1', 'converged');
     runs.set('r1', 'converged');
     await svc.register('r1', { url: rx.url, events: ['converged', 'failed'] });
     await svc.stop();
-    svc.start();
+    await svc.start();
     await until(() => events.length > 0);
     await sleep(60);
     expect(rx.requests).toHaveLength(1);
-    expect(svc.registrations('r1')).toEqual([expect.objectContaining({ events: ['converged', 'failed'] })]);
+    expect(await svc.registrations('r1')).toEqual([expect.objectContaining({ events: ['converged', 'failed'] })]);
   });
 
   it('delivers at once when registered for a state the run is already in, and not for other states', async () => {
     const rx = await receiver(() => ({ status: 200 }));
     const { svc, runs, events } = service();
-    svc.start();
+    await svc.start();
     runs.set('r1', 'awaiting_approval');
     runs.set('r2', 'running');
     await svc.register('r1', { url: rx.url, events: ['awaiting_approval'] });
@@ -238,7 +245,7 @@ describe('CallbackService', () => {
     const { svc, runs, events } = service();
     runs.set('r1', 'running');
     await svc.register('r1', { url: rx.url, events: ['awaiting_approval', 'converged'] });
-    svc.start();
+    await svc.start();
     runs.set('r1', 'awaiting_approval');
     runs.set('r1', 'converged');
     await until(() => events.length === 2);
@@ -249,7 +256,7 @@ describe('CallbackService', () => {
   it('sends unsigned deliveries when there is no secret (development mode)', async () => {
     const rx = await receiver(() => ({ status: 204 }));
     const { svc, runs, events } = service({ secret: null });
-    svc.start();
+    await svc.start();
     runs.set('r1', 'converged');
     await svc.register('r1', { url: rx.url });
     await until(() => events.length > 0);
@@ -274,24 +281,19 @@ describe('CallbackService', () => {
     await svc.register('r1', { url: 'http://127.0.0.1:9/b' });
     await expect(svc.register('r1', { url: 'http://127.0.0.1:9/c' })).rejects.toMatchObject({ code: 'callback_limit', status: 409 });
     await svc.register('r1', { url: 'http://127.0.0.1:9/a', events: ['failed'] });
-    expect(
-      svc
-        .registrations('r1')
-        .map((r) => r.url)
-        .sort(),
-    ).toEqual(['http://127.0.0.1:9/a', 'http://127.0.0.1:9/b']);
+    expect((await svc.registrations('r1')).map((r) => r.url).sort()).toEqual(['http://127.0.0.1:9/a', 'http://127.0.0.1:9/b']);
   });
 
   it('stop() waits for a POST in flight to finish, and stops following the runs', async () => {
     const rx = await receiver(() => ({ status: 200, delayMs: 150 }));
     const { svc, runs } = service({ stopGraceMs: 2_000 });
-    svc.start();
+    await svc.start();
     expect(runs.listenerCount).toBe(1);
     runs.set('r1', 'converged');
     await svc.register('r1', { url: rx.url });
     await until(() => rx.requests.length === 1);
     await svc.stop();
-    expect(svc.deliveries('r1')[0]!.state).toBe('delivered');
+    expect((await svc.deliveries('r1'))[0]!.state).toBe('delivered');
     expect(runs.listenerCount).toBe(0);
   });
 
@@ -312,34 +314,37 @@ describe('CallbackService', () => {
       const rx = await receiver((n) => (n === 0 ? { status: 503 } : { status: 200 }));
       const runs = new FakeRuns();
       const first = service({ db: openDb(), runs, retry: { baseMs: 60_000, maxMs: 60_000, maxAttempts: 5 } });
-      first.svc.start();
+      await first.svc.start();
       runs.set('r1', 'converged');
       await first.svc.register('r1', { url: rx.url });
-      await until(() => first.svc.deliveries('r1')[0]?.state === 'pending' && first.svc.deliveries('r1')[0]?.attempts === 1);
+      await until(async () => {
+        const [d] = await first.svc.deliveries('r1');
+        return d?.state === 'pending' && d?.attempts === 1;
+      });
       await first.svc.stop();
 
       // The next process: the retry is due now rather than in a minute, as after a long outage.
       const second = service({ db: openDb(), runs, now: () => Date.now() + 120_000 });
-      second.svc.start();
+      await second.svc.start();
       runs.set('r1', 'converged');
       await until(() => runs.recorded.length > 0);
       await second.svc.stop();
 
       const third = service({ db: openDb(), runs, now: () => Date.now() + 240_000 });
-      third.svc.start();
+      await third.svc.start();
       runs.set('r1', 'converged');
       await sleep(60);
 
       expect(rx.requests).toHaveLength(2);
       expect(runs.recorded.map((e) => e.event.type)).toEqual(['callback.delivered']);
-      expect(third.svc.deliveries('r1')).toEqual([expect.objectContaining({ state: 'delivered', attempts: 2 })]);
+      expect(await third.svc.deliveries('r1')).toEqual([expect.objectContaining({ state: 'delivered', attempts: 2 })]);
     });
 
     it('a run that ended while no service was running gets its callback at the next start', async () => {
       const rx = await receiver(() => ({ status: 200 }));
       const runs = new FakeRuns();
       const first = service({ db: openDb(), runs });
-      first.svc.start();
+      await first.svc.start();
       runs.set('r1', 'running');
       await first.svc.register('r1', { url: rx.url, events: ['converged'] });
       await first.svc.stop();
@@ -347,7 +352,7 @@ describe('CallbackService', () => {
       runs.setSilently('r1', 'converged', { result: 7 });
 
       const second = service({ db: openDb(), runs });
-      second.svc.start();
+      await second.svc.start();
       await until(() => runs.recorded.length > 0);
       expect(rx.requests.map((r) => JSON.parse(r.body))).toEqual([
         expect.objectContaining({ runId: 'r1', status: 'converged', result: 7 }),
@@ -358,20 +363,20 @@ describe('CallbackService', () => {
       const rx = await receiver((n) => (n === 0 ? 'hang' : { status: 200 }));
       const runs = new FakeRuns();
       const first = service({ db: openDb(), runs, stopGraceMs: 20 });
-      first.svc.start();
+      await first.svc.start();
       runs.set('r1', 'converged');
       await first.svc.register('r1', { url: rx.url });
       await until(() => rx.requests.length === 1);
       await first.svc.stop();
-      expect(first.svc.deliveries('r1')[0]!.state).toBe('delivering');
+      expect((await first.svc.deliveries('r1'))[0]!.state).toBe('delivering');
       expect(runs.recorded).toEqual([]);
 
       const second = service({ db: openDb(), runs });
-      second.svc.start();
+      await second.svc.start();
       await until(() => runs.recorded.length > 0);
       expect(rx.requests).toHaveLength(2);
       expect(rx.requests[1]!.body).toBe(rx.requests[0]!.body);
-      expect(second.svc.deliveries('r1')[0]).toMatchObject({ state: 'delivered', attempts: 2 });
+      expect((await second.svc.deliveries('r1'))[0]).toMatchObject({ state: 'delivered', attempts: 2 });
     });
   });
 });

@@ -52,7 +52,7 @@ describe('POST /v1/callbacks (one callback for a group of runs)', () => {
         { runId: ids[2], status: 'cancelled', ended: true },
       ],
     });
-    await waitFor(() => h.callbacks.group(group.id)?.state === 'delivered');
+    await waitFor(async () => (await h.callbacks.group(group.id))?.state === 'delivered');
     const got = await h.app.inject({ method: 'GET', url: `/v1/callbacks/${group.id}`, headers: AUTH });
     expect(got.json()).toMatchObject({ id: group.id, state: 'delivered', met: true, attempts: 1, httpStatus: 200 });
     // Every run of the group shows the delivery in its events.

@@ -37,7 +37,7 @@ describe('POST /v1/runs/:id/callbacks', () => {
     expect(
       verifyCallbackSignature(TOKEN, req!.headers['x-dw-timestamp'] as string, path, req!.body, req!.headers['x-dw-signature'] as string),
     ).toBe(true);
-    await waitFor(() => h.callbacks.deliveries(run.id)[0]?.state === 'delivered');
+    await waitFor(async () => (await h.callbacks.deliveries(run.id))[0]?.state === 'delivered');
   });
 
   it("delivers later, when the run's status event says it reached the state", async () => {
@@ -52,7 +52,7 @@ describe('POST /v1/runs/:id/callbacks', () => {
     const res = await register('nope', { url: rx.url });
     expect(res.statusCode).toBe(404);
     expect(res.json().error.code).toBe('run_not_found');
-    expect(h.callbacks.registrations('nope')).toEqual([]);
+    expect(await h.callbacks.registrations('nope')).toEqual([]);
   });
 
   it.each([
@@ -67,6 +67,6 @@ describe('POST /v1/runs/:id/callbacks', () => {
     const res = await register(run.id, body);
     expect(res.statusCode).toBe(400);
     expect(res.json().error.message).toMatch(message);
-    expect(h.callbacks.registrations(run.id)).toEqual([]);
+    expect(await h.callbacks.registrations(run.id)).toEqual([]);
   });
 });

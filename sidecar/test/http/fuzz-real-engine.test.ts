@@ -51,7 +51,7 @@ describe(`fuzzing the API (real engine) with ${Object.values(FUZZ_MIX).reduce((a
 
   beforeAll(async () => {
     h = await startHarness({ env: { DW_TOKEN: TOKEN, DW_LOG_LEVEL: 'silent' } });
-    callbacks = createCallbacks({ config: h.config, db: h.db, store: h.store, engine: h.engine, logger: pino({ level: 'silent' }) });
+    callbacks = createCallbacks({ config: h.config, db: h.db, engine: h.engine, logger: pino({ level: 'silent' }) });
     app = buildServer({ engine: h.engine, config: h.config, callbacks, logger: pino({ level: 'silent' }), version: '9.9.9-test' });
     await app.listen({ port: 0, host: '127.0.0.1' });
     callbacks.start();
@@ -85,7 +85,7 @@ describe(`fuzzing the API (real engine) with ${Object.values(FUZZ_MIX).reduce((a
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       expect(await snapshot()).toBe(before);
       expect((await h.engine.list({ limit: 500 })).runs.length).toBe(total);
-      for (const id of runIds) expect(callbacks.registrations(id)).toEqual([]);
+      for (const id of runIds) expect(await callbacks.registrations(id)).toEqual([]);
     },
     120_000,
   );

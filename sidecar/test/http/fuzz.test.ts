@@ -39,7 +39,7 @@ describe(`fuzzing the API (fake engine) with ${TOTAL} malformed requests per see
     expect(health.status).toBe(200);
     expect(JSON.stringify([...h.engine.runs.values()])).toBe(before);
     expect(h.engine.runs.size).toBe(runsBefore);
-    for (const id of runIds) expect(h.callbacks.registrations(id)).toEqual([]);
+    for (const id of runIds) expect(await h.callbacks.registrations(id)).toEqual([]);
     // Garbage ids may reach the engine (which answers run_not_found); nothing may act on a real run.
     const mutating = new Set(['start', 'cancel', 'approve', 'rerun', 'pause', 'resume']);
     expect(

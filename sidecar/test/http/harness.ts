@@ -9,6 +9,7 @@ import { buildServer, type BuildServerDeps } from '../../src/http/server';
 import { SidecarMetrics } from '../../src/http/metrics';
 import type { RunEvent } from '../../src/core/types';
 import { FakeEngine } from './fake-engine';
+import { SqliteCallbackStore } from '../../src/store/sqlite-callbacks';
 import { openDatabase } from '../../src/store/db';
 
 export const TOKEN = 'test-token-0123456789abcdef';
@@ -42,18 +43,18 @@ export function makeHarness(opts: HarnessOptions = {}): Harness {
   const hosts = new CallbackHosts(config.callbackHosts.length ? config.callbackHosts : ['127.0.0.1']);
   const runs = {
     subscribe: engine.subscribeService.bind(engine),
-    getRun: (id: string) => engine.runs.get(id) ?? null,
+    getRun: async (id: string) => engine.runs.get(id) ?? null,
     record: (id: string, e: RunEvent) => void engine.emit(id, e),
   };
   const callbacks = new CallbackService({
-    db,
+    store: new SqliteCallbackStore(db),
     runs,
     hosts,
     secret: config.callbackSecret,
     retry: { baseMs: 5, maxMs: 20, maxAttempts: 5 },
     ...opts.callbacks,
   });
-  callbacks.start();
+  void callbacks.start();
   const metrics = new SidecarMetrics({ processMetrics: false });
   const app = buildServer({
     engine,

@@ -107,7 +107,7 @@ describe('runs routes', () => {
     it('registers the callback of the start body', async () => {
       const res = await post({ task: 't', callback: { url: 'http://127.0.0.1:9/hook', events: ['failed'] } });
       expect(res.statusCode).toBe(201);
-      expect(h.callbacks.registrations(res.json().id)).toEqual([
+      expect(await h.callbacks.registrations(res.json().id)).toEqual([
         expect.objectContaining({ url: 'http://127.0.0.1:9/hook', events: ['failed'] }),
       ]);
     });

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { openDatabase } from '../../src/store/db';
-import { migrateSqlite, SQLITE_SCHEMA_VERSION } from '../../src/store/migrations/sqlite';
+import { migrateSqlite, SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from '../../src/store/migrations/sqlite';
 import { RunStore } from '../../src/store/runs';
-import { CallbackStore } from '../../src/callbacks/store';
+import { SqliteCallbackStore } from '../../src/store/sqlite-callbacks';
 
 // The schema data folders had before migrations were versioned (created on every open, user_version 0).
 const UNVERSIONED_SCHEMA = `
@@ -30,7 +30,7 @@ describe('SQLite migrations', () => {
 
   const userVersion = (db: DatabaseSync): number => (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
 
-  it('a data folder created before versioning opens, keeps its runs and gains the missing tables', () => {
+  it('a data folder created before versioning opens, keeps its runs and gains the missing tables', async () => {
     const old = new DatabaseSync(path.join(dir, 'sidecar.db'));
     old.exec(UNVERSIONED_SCHEMA);
     const record = { id: 'r1', status: 'converged', createdAt: '2026-01-01T00:00:00.000Z' };
@@ -49,10 +49,22 @@ describe('SQLite migrations', () => {
       expect(names).toEqual(
         expect.arrayContaining(['mcp_tools', 'child_scripts', 'callback_deliveries', 'callback_groups', 'agents_by_status']),
       );
-      expect(new CallbackStore(db).openRegistrations()).toEqual([]);
+      expect(await new SqliteCallbackStore(db).openRegistrations()).toEqual([]);
     } finally {
       db.close();
     }
+  });
+
+  it('a delivery left `delivering` by a build without claim deadlines is claimable after the upgrade', async () => {
+    const db = new DatabaseSync(':memory:');
+    migrateSqlite(db, SQLITE_MIGRATIONS.slice(0, 4));
+    db.exec(`INSERT INTO callback_registrations VALUES ('reg', 'r1', 'http://127.0.0.1:9/x', '["converged"]', 'x');
+      INSERT INTO callback_deliveries (registration_id, run_id, url, status, body, state, attempts, next_attempt_at, created_at, updated_at)
+      VALUES ('reg', 'r1', 'http://127.0.0.1:9/x', 'converged', '{}', 'delivering', 1, 0, 'x', 'x');`);
+    expect(migrateSqlite(db)).toBe(SQLITE_SCHEMA_VERSION);
+    const [claimed] = await new SqliteCallbackStore(db).claimDeliveries(Date.now(), 5, 60_000);
+    expect(claimed).toMatchObject({ runId: 'r1', state: 'delivering', attempts: 2 });
+    db.close();
   });
 
   it('opening again applies nothing, and a database from a newer build is refused with store_schema', () => {

@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import { GroupStore } from '../../src/callbacks/group-store';
-import { CallbackStore } from '../../src/callbacks/store';
+import { SqliteCallbackStore } from '../../src/store/sqlite-callbacks';
 import type { AgentRecord, RunRecord, RunStatus } from '../../src/core/types';
 import { openDatabase } from '../../src/store/db';
 import { EventLog } from '../../src/store/events';
@@ -37,7 +36,7 @@ describe('pruneRuns', () => {
   let runs: RunStore;
   let log: EventLog;
   let journal: Journal;
-  let callbacks: CallbackStore;
+  let callbacks: SqliteCallbackStore;
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-retention-'));
@@ -45,7 +44,7 @@ describe('pruneRuns', () => {
     runs = new RunStore(db);
     log = new EventLog(db);
     journal = new Journal(db);
-    callbacks = new CallbackStore(db);
+    callbacks = new SqliteCallbackStore(db);
   });
   afterEach(() => {
     db.close();
@@ -59,14 +58,10 @@ describe('pruneRuns', () => {
     log.append(r.id, { type: 'log', message: 'hi' });
     journal.write(agent(r.id, 1));
     journal.write(agent(r.id, 2));
-    const reg = callbacks.upsertRegistration({
-      id: `reg-${r.id}`,
-      runId: r.id,
-      url: 'http://127.0.0.1:9/cb',
-      events: ['converged'],
-      createdAt: r.createdAt,
-    });
-    callbacks.enqueue(reg, 'converged', '{}', NOW);
+    const reg = { id: `reg-${r.id}`, runId: r.id, url: 'http://127.0.0.1:9/cb', events: ['converged' as const], createdAt: r.createdAt };
+    // The SQLite store writes inside the call: the rows are there when it returns.
+    void callbacks.upsertRegistration(reg);
+    void callbacks.enqueue(reg, 'converged', '{}', NOW);
   }
 
   const count = (table: string, runId: string, column = 'run_id'): number =>
@@ -85,28 +80,34 @@ describe('pruneRuns', () => {
   const ALL = { runs: 1, events: 2, agents: 2, deliveries: 1, registrations: 1 };
   const NONE = { runs: 0, events: 0, agents: 0, deliveries: 0, registrations: 0 };
 
-  it('deletes a callback group with its last run, unless its delivery is still to be sent', () => {
-    const groups = new GroupStore(db);
+  it('deletes a callback group with its last run, unless its delivery is still to be sent', async () => {
+    const groups = callbacks;
     seed(run('old-a', 'converged', 40));
     seed(run('old-b', 'converged', 40));
     seed(run('recent', 'converged', 1));
     const group = (id: string, runIds: string[]) =>
-      groups.insert({ id, url: `http://127.0.0.1:9/${id}`, runIds, wait: 'all', count: null, events: ['converged'] }, NOW);
-    group('done-old', ['old-a', 'old-b']);
-    groups.settle('done-old', '{}', NOW);
-    groups.finish('done-old', 'delivered', { httpStatus: 200, lastError: null, nextAttemptAt: NOW }, NOW);
-    group('mixed', ['old-a', 'recent']);
-    group('unsent', ['old-b']);
-    groups.settle('unsent', '{}', NOW);
+      groups.insertGroup({ id, url: `http://127.0.0.1:9/${id}`, runIds, wait: 'all', count: null, events: ['converged'] }, NOW);
+    await group('done-old', ['old-a', 'old-b']);
+    await groups.settleGroup('done-old', '{}', NOW);
+    const [claimed] = await groups.claimGroups(NOW, 1, 60_000);
+    await groups.finishGroup(
+      'done-old',
+      claimed.attempts,
+      { state: 'delivered', httpStatus: 200, lastError: null, nextAttemptAt: NOW },
+      NOW,
+    );
+    await group('mixed', ['old-a', 'recent']);
+    await group('unsent', ['old-b']);
+    await groups.settleGroup('unsent', '{}', NOW);
 
     const deleted = pruneRuns(db, { days: 30, now: () => NOW });
 
     expect(deleted.callbackGroups).toBe(1);
-    expect(groups.get('done-old')).toBeNull();
-    expect(groups.get('mixed')?.state).toBe('open');
-    expect(groups.get('unsent')?.state).toBe('pending');
-    expect(groups.openGroupsOf('recent').map((g) => g.id)).toEqual(['mixed']);
-    expect(groups.openGroupsOf('old-a')).toEqual([]);
+    expect(await groups.group('done-old')).toBeNull();
+    expect((await groups.group('mixed'))?.state).toBe('open');
+    expect((await groups.group('unsent'))?.state).toBe('pending');
+    expect((await groups.openGroupsOf('recent')).map((g) => g.id)).toEqual(['mixed']);
+    expect(await groups.openGroupsOf('old-a')).toEqual([]);
   });
 
   it('deletes old finished runs with their events, journal rows and callback outbox; keeps recent ones', () => {

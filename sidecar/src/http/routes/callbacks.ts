@@ -92,7 +92,7 @@ export function callbacksRoutes(app: FastifyInstance, ctx: HttpContext): void {
       },
     },
     async (request) => {
-      const group = ctx.callbacks.group(request.params.id);
+      const group = await ctx.callbacks.group(request.params.id);
       if (!group) throw new CallbackGroupNotFoundError(request.params.id);
       return groupView(group, group.state !== 'open');
     },

@@ -96,7 +96,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
     version: 3,
     name: 'callback groups',
-    // A group is its own outbox row: see callbacks/group-store.ts.
+    // A group is its own outbox row: see store/sqlite-callbacks.ts.
     sql: `
     CREATE TABLE IF NOT EXISTS callback_groups (
       id TEXT PRIMARY KEY,
@@ -127,6 +127,15 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     name: 'fencing token per run',
     // The newest lease token that wrote to the run (store.ts, StepWrite.fence); 0 while none did.
     sql: 'ALTER TABLE runs ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;',
+  },
+  {
+    version: 5,
+    name: 'callback claim deadlines',
+    // The lease of a `delivering` row (core/callback-store.ts); null on rows claimed before it
+    // existed, which count as ended.
+    sql: `
+    ALTER TABLE callback_deliveries ADD COLUMN claimed_until INTEGER;
+    ALTER TABLE callback_groups ADD COLUMN claimed_until INTEGER;`,
   },
 ];
 

@@ -54,6 +54,65 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       PRIMARY KEY (run_id, ref)
     );`,
   },
+  {
+    version: 2,
+    name: 'callback outbox and groups',
+    // store/postgres/callbacks.ts. `claimed_until` is the lease of a `delivering` row: after it
+    // another process may take the row over.
+    sql: `
+    CREATE TABLE callback_registrations (
+      id TEXT PRIMARY KEY,
+      run_id TEXT NOT NULL,
+      url TEXT NOT NULL,
+      events JSONB NOT NULL,
+      created_at TEXT NOT NULL,
+      UNIQUE (run_id, url)
+    );
+    CREATE TABLE callback_deliveries (
+      id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      registration_id TEXT NOT NULL REFERENCES callback_registrations(id),
+      run_id TEXT NOT NULL,
+      url TEXT NOT NULL,
+      status TEXT NOT NULL,
+      body TEXT NOT NULL,
+      state TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at BIGINT NOT NULL,
+      claimed_until BIGINT,
+      last_error TEXT,
+      http_status INTEGER,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL,
+      UNIQUE (registration_id, status)
+    );
+    CREATE INDEX callback_deliveries_due ON callback_deliveries (state, next_attempt_at);
+    CREATE INDEX callback_deliveries_run ON callback_deliveries (run_id);
+    CREATE INDEX callback_deliveries_line ON callback_deliveries (registration_id, id);
+    CREATE TABLE callback_groups (
+      id TEXT PRIMARY KEY,
+      url TEXT NOT NULL UNIQUE,
+      run_ids JSONB NOT NULL,
+      wait TEXT NOT NULL,
+      count INTEGER,
+      events JSONB NOT NULL,
+      state TEXT NOT NULL,
+      body TEXT,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at BIGINT,
+      claimed_until BIGINT,
+      last_error TEXT,
+      http_status INTEGER,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL
+    );
+    CREATE TABLE callback_group_runs (
+      group_id TEXT NOT NULL REFERENCES callback_groups(id),
+      run_id TEXT NOT NULL,
+      PRIMARY KEY (group_id, run_id)
+    );
+    CREATE INDEX callback_group_runs_run ON callback_group_runs (run_id);
+    CREATE INDEX callback_groups_due ON callback_groups (state, next_attempt_at);`,
+  },
 ];
 
 /** The newest Postgres schema version this build knows. */

@@ -40,7 +40,8 @@ export class PostgresStore implements Store {
   private readonly bus = new EventBus();
 
   private constructor(
-    private readonly pool: pg.Pool,
+    /** The connections, shared with the callbacks' store (`PostgresCallbackStore.open(store.pool)`). */
+    readonly pool: pg.Pool,
     readonly where: string,
   ) {
     const q = this.pool;
@@ -231,6 +232,16 @@ export class PostgresStore implements Store {
           out.agents += await del('agents', 'run_id');
           await del('mcp_tools', 'run_id');
           await del('child_scripts', 'run_id');
+          // Deliveries first: they reference their registration. A group goes with its last run,
+          // unless its delivery is still to be sent.
+          out.callbackDeliveries += await del('callback_deliveries', 'run_id');
+          out.callbackRegistrations += await del('callback_registrations', 'run_id');
+          await del('callback_group_runs', 'run_id');
+          out.callbackGroups +=
+            (
+              await client.query(`DELETE FROM callback_groups g WHERE g.state NOT IN ('pending', 'delivering')
+                AND NOT EXISTS (SELECT 1 FROM callback_group_runs m WHERE m.group_id = g.id)`)
+            ).rowCount ?? 0;
           out.runs += await del('runs', 'id');
         }
         await client.query('COMMIT');
