@@ -190,7 +190,8 @@ export class ControlBus {
     send({ type: 'ack', id: req.id });
     work.then(
       (reply) => send({ type: 'reply', id: req.id, reply: reply ?? null }),
-      (err: unknown) => send({ type: 'error', id: req.id, error: { ...toErrorInfo(err), status: err instanceof DwError ? err.status : 500 } }),
+      (err: unknown) =>
+        send({ type: 'error', id: req.id, error: { ...toErrorInfo(err), status: err instanceof DwError ? err.status : 500 } }),
     );
   }
 

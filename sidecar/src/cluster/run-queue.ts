@@ -310,7 +310,8 @@ function checkRunId(runId: string): void {
 }
 
 function checkInteger(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`Expected \`${name}\` to be ${min}..${max}, got ${value}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new RangeError(`Expected \`${name}\` to be ${min}..${max}, got ${value}`);
 }
 
 function codeOf(err: unknown): string | undefined {

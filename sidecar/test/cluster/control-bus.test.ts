@@ -79,7 +79,10 @@ describeWithRedis('ControlBus (real Redis)', () => {
     const env = { DW_TEST_REDIS_URL: TEST_REDIS_URL, DW_TEST_PREFIX: space.prefix };
     const owner = new ChildLines(bundle, { ...env, DW_TEST_RUNS: 'a1,a2' });
     const bystander = new ChildLines(bundle, { ...env, DW_TEST_RUNS: 'b1' });
-    closers.push(() => owner.kill(), () => bystander.kill());
+    closers.push(
+      () => owner.kill(),
+      () => bystander.kill(),
+    );
     const ownerPid = (await owner.line('ready')).ready;
     await bystander.line('ready');
     const api = await bus();

@@ -31,7 +31,14 @@ describeWithRedis('RunQueue and RunWorkers (real Redis)', () => {
   });
 
   async function workers(handler: RunWorkersOptions['handler'], opts: Partial<RunWorkersOptions> = {}): Promise<RunWorkers> {
-    const w = new RunWorkers({ url: TEST_REDIS_URL, prefix: space.prefix, lockDurationMs: 1_000, stalledIntervalMs: 300, handler, ...opts });
+    const w = new RunWorkers({
+      url: TEST_REDIS_URL,
+      prefix: space.prefix,
+      lockDurationMs: 1_000,
+      stalledIntervalMs: 300,
+      handler,
+      ...opts,
+    });
     await w.start();
     closers.push(() => w.close({ graceful: false }));
     return w;
@@ -185,7 +192,10 @@ describeWithRedis('RunQueue and RunWorkers (real Redis)', () => {
       const here: RunJob[] = [];
       await workers(async (job) => {
         here.push(job);
-        await store.commit({ fence: { runId: job.runId, token: job.fence }, events: [{ runId: job.runId, event: { type: 'log', message: 'new owner' } }] });
+        await store.commit({
+          fence: { runId: job.runId, token: job.fence },
+          events: [{ runId: job.runId, event: { type: 'log', message: 'new owner' } }],
+        });
         await new Promise<void>((r) => job.signal.addEventListener('abort', () => r()));
       });
       await until(() => here.length === 1, 15_000);

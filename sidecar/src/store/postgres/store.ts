@@ -178,9 +178,9 @@ export class PostgresStore implements Store {
           url,
           channel,
           fetch: async (afterId, limit) =>
-            (await pool.query<EventRow>('SELECT id, run_id, at, data FROM events WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit])).rows.map(
-              toEvent,
-            ),
+            (
+              await pool.query<EventRow>('SELECT id, run_id, at, data FROM events WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit])
+            ).rows.map(toEvent),
           maxId: async () => Number((await pool.query<{ m: string }>('SELECT COALESCE(MAX(id), 0) AS m FROM events')).rows[0].m),
           onAvailability: opts.onEventFeedAvailability,
         });
