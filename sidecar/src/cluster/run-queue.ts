@@ -1,4 +1,4 @@
-import { Queue, WaitingError, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { LeaseLostError, WorkerClosingError } from '../errors/errors';
 import { connectRedis, REDIS_CONNECT_TIMEOUT_MS } from './connection';
@@ -252,7 +252,15 @@ export class RunWorkers {
       throw new WaitingError();
     }
     const controller = new AbortController();
-    const fence = await this.fence!.next(runId);
+    let fence: number;
+    try {
+      fence = await this.fence!.next(runId);
+    } catch (err) {
+      // No token, no execution; Redis hiccuped: the job waits a second instead of failing.
+      this.opts.onError?.(err instanceof Error ? err : new Error(String(err)), runId);
+      await job.moveToDelayed(Date.now() + 1_000, token);
+      throw new DelayedError();
+    }
     let finish!: () => void;
     const execution: Execution = { runId, jobId: String(job.id), fence, controller, done: new Promise<void>((r) => (finish = r)) };
     this.executions.add(execution);

@@ -13,7 +13,7 @@ async function until(seen: readonly unknown[], n: number): Promise<void> {
   const end = Date.now() + 10_000;
   while (seen.length < n) {
     if (Date.now() > end) throw new Error(`saw ${seen.length} of ${n} events`);
-    await sleep(5);
+    await sleep(1);
   }
 }
 
@@ -56,6 +56,22 @@ function log(n: number): { runId: string; event: { type: 'log'; message: string 
     expect(latency).toBeLessThan(1_000);
     await sleep(100);
     expect(atB).toHaveLength(3);
+    // Per event: A's commit, then the delay until B's listener has it.
+    const commitMs: number[] = [];
+    const deliveryMs: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const start = process.hrtime.bigint();
+      await a.commit({ events: log(1) });
+      const committed = process.hrtime.bigint();
+      await until(atB, 4 + i);
+      commitMs.push(Number(committed - start) / 1e6);
+      deliveryMs.push(Number(process.hrtime.bigint() - committed) / 1e6);
+    }
+    const median = (xs: number[]): string => [...xs].sort((x, y) => x - y)[xs.length >> 1].toFixed(2);
+    const worst = (xs: number[]): string => Math.max(...xs).toFixed(2);
+    process.stdout.write(
+      `cross-process event: commit median ${median(commitMs)} ms; then to B's subscriber median ${median(deliveryMs)} ms, max ${worst(deliveryMs)} ms\n`,
+    );
   });
 
   it('under several concurrent writers in two stores, every subscriber sees every event once and in order', async () => {
