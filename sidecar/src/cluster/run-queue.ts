@@ -241,6 +241,8 @@ export class RunWorkers {
       for (const e of this.executions) e.controller.abort(new WorkerClosingError());
     }
     await worker.close(force).catch(() => undefined);
+    // A forced close may leave BullMQ's blocking connection open; nothing of it is needed now.
+    await worker.disconnect().catch(() => undefined);
     this.redis?.disconnect();
   }
 

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildSync } from 'esbuild';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 
@@ -13,7 +12,14 @@ const ROOT = path.join(__dirname, '..', '..', '..');
 export function bundleChild(entry: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-child-'));
   const outfile = path.join(dir, `${path.basename(entry, '.ts')}.cjs`);
-  buildSync({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'cjs', packages: 'external', logLevel: 'error' });
+  // esbuild's command line, not buildSync: that one keeps a worker thread that holds Jest's worker open.
+  const esbuild = path.join(path.dirname(require.resolve('esbuild/package.json')), 'bin', 'esbuild');
+  const r = spawnSync(
+    esbuild,
+    [entry, '--bundle', '--platform=node', '--format=cjs', '--packages=external', '--log-level=error', `--outfile=${outfile}`],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`esbuild failed (${r.status ?? r.signal}): ${r.stderr}`);
   return outfile;
 }
 
