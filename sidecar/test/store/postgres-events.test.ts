@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { StoredEvent } from '../../src/core/types';
+import { eventChannel, PostgresEventFeed } from '../../src/store/postgres/event-feed';
 import { PostgresStore } from '../../src/store/postgres/store';
 import { createTestDatabase, postgresStatus } from '../support/postgres';
 import { runRecord } from '../support/records';
@@ -181,6 +182,41 @@ function log(n: number): { runId: string; event: { type: 'log'; message: string 
     await until(seen, 2);
     await sleep(50);
     expect(seen.map((e) => e.id)).toEqual(step.events.map((e) => e.id));
+  });
+
+  it("reads once per wake-up, not per event, and never for the events of its own process's steps", async () => {
+    const a = await open();
+    await a.insertRun(runRecord('r1'), { task: 't' }, null);
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    let reads = 0;
+    const feed = await PostgresEventFeed.start({
+      url: db.url,
+      channel: eventChannel('public'),
+      fetch: async (afterId, limit) => {
+        reads++;
+        return a.events.since(null, afterId, limit);
+      },
+      maxId: async () => Number((await pool.query<{ m: string }>('SELECT COALESCE(MAX(id), 0) AS m FROM events')).rows[0].m),
+    });
+    try {
+      const seen: StoredEvent[] = [];
+      feed.subscribe(null, (e) => seen.push(e));
+      const step = await a.commit({ events: log(50) });
+      await until(seen, 50);
+      expect(seen.map((e) => e.id)).toEqual(step.events.map((e) => e.id));
+      expect(reads).toBe(1);
+      // A step of this process tells the feed itself (as the store does): no read, not even on its NOTIFY.
+      const before = step.events[49].id;
+      const own = await a.commit({ events: log(3) });
+      feed.committed(before, own.events);
+      expect(seen).toHaveLength(53);
+      await sleep(200);
+      expect(reads).toBe(1);
+      expect(seen).toHaveLength(53);
+    } finally {
+      await feed.close();
+      await pool.end();
+    }
   });
 
   it('with crossProcessEvents: false a store opens no LISTEN connection and hears only its own commits', async () => {

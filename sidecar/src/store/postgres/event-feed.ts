@@ -109,6 +109,8 @@ export class PostgresEventFeed {
 
   /** Everything up to `upTo` has committed. */
   private heard(upTo: number): void {
+    // This process's own steps: delivered already, their notification costs no query.
+    if (upTo <= this.cursor) return;
     if (this.listeners === 0 && !this.reading) {
       this.cursor = Math.max(this.cursor, upTo);
       return;
