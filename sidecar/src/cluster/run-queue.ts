@@ -18,7 +18,9 @@ import { RunFence } from './run-fence';
  *   hand-back — draws a token from Redis larger than any before for that run (`run-fence.ts`).
  *   The handler passes it with every store commit; a stale owner that wakes up is refused
  *   (`fenced_out`). A worker also aborts the handler's signal (`lease_lost`) when BullMQ cannot
- *   renew the job's lock or a newer token appears for the run.
+ *   renew the job's lock or a newer token appears for the run (checked every half lock): a worker
+ *   frozen past its lock (SIGSTOP, a long GC) can, on waking, take the same job again while its
+ *   first execution still runs, and only the newer one keeps going.
  * - **Crashes.** A worker that dies (SIGKILL) stops renewing its jobs' locks; after
  *   `lockDurationMs`, the next stalled check (every `stalledIntervalMs`, by any worker) puts the
  *   job back and another worker takes it with a new token. `maxStalledCount` is high (1,000) so
