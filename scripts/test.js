@@ -36,9 +36,9 @@ if (!skipE2e) {
 // Without them those suites are skipped, and this line says which and why; under CI=true a
 // missing service fails the run instead. The test files read the verdicts from the environment.
 const QUEUE_SUITES = {
-  postgres: 'Postgres store contract and migrations (sidecar/test/store), n8n in queue mode (test/e2e/n8n-queue-mode)',
+  postgres: 'Postgres store contract, migrations and cross-process events (sidecar/test/store), n8n in queue mode (test/e2e/n8n-queue-mode)',
   redis:
-    'cluster-wide provider budget (sidecar/test/cluster, sidecar/test/engine/cluster-budget, sidecar/test/integration/cluster-budget), n8n in queue mode (test/e2e/n8n-queue-mode)',
+    'cluster-wide provider budget, run queue and control bus (sidecar/test/cluster, sidecar/test/engine/cluster-budget, sidecar/test/integration/cluster-budget), n8n in queue mode (test/e2e/n8n-queue-mode)',
 };
 const probed = spawnSync(process.execPath, [path.join(__dirname, 'probe-services.js')], { cwd: root, encoding: 'utf8', timeout: 15_000 });
 let services;

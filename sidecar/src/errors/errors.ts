@@ -229,14 +229,42 @@ export class DataDirLockedError extends DwError {
     );
   }
 }
-/** DW_REDIS_URL is set but Redis does not answer (at start): the cluster-wide budget cannot be kept. */
+/** DW_REDIS_URL is set but Redis does not answer (at start): what is shared through it (`purpose`) cannot be kept. */
 export class RedisUnavailableError extends DwError {
-  constructor(where: string, reason: string) {
+  constructor(
+    where: string,
+    reason: string,
+    purpose = "The agents' budget (DW_GLOBAL_MAX_PARALLEL) is shared through it; start Redis or unset DW_REDIS_URL to keep the budget per process",
+  ) {
+    super('redis_unavailable', `Redis at ${where} (DW_REDIS_URL) is unreachable: ${reason}. ${purpose}`, 503);
+  }
+}
+/** A queue-mode worker no longer owns the run it executes: another worker took the run's job over with a newer fencing token. */
+export class LeaseLostError extends DwError {
+  constructor(runId: string, token: number, current: number | null) {
     super(
-      'redis_unavailable',
-      `Redis at ${where} (DW_REDIS_URL) is unreachable: ${reason}. The agents' budget (DW_GLOBAL_MAX_PARALLEL) is shared through it; start Redis or unset DW_REDIS_URL to keep the budget per process`,
-      503,
+      'lease_lost',
+      `Run ${runId} was taken over by another worker${current === null ? '' : ` (token ${current})`}; this execution's token ${token} is stale`,
+      409,
     );
+  }
+}
+/** The worker executing a run is shutting down; the run goes back to the queue for another worker. */
+export class WorkerClosingError extends DwError {
+  constructor() {
+    super('worker_closing', 'The worker is shutting down; the run is handed back to the queue', 503);
+  }
+}
+/** A control message reached the worker that owns the run, but its answer did not come back in time. */
+export class ControlTimeoutError extends DwError {
+  constructor(runId: string, timeoutMs: number) {
+    super('control_timeout', `The worker that owns run ${runId} did not answer within ${timeoutMs} ms`, 504);
+  }
+}
+/** The owner of a run refused or failed a control message: its error, code and status kept. */
+export class ControlFailedError extends DwError {
+  constructor(code: string, message: string, status: number) {
+    super(code, message, status);
   }
 }
 /** A provider whose SDK package is not installed (or does not load): the message names the package and how to install it. */

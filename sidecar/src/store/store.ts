@@ -87,7 +87,13 @@ export interface EventReads {
    */
   since(runId: string | null, afterId: number, limit?: number): Promise<StoredEvent[]>;
   totals(runId: string): Promise<{ count: number; bytes: number }>;
-  /** Events this process commits, as they commit (other processes' events: poll `since`). */
+  /**
+   * Events as they commit, each once and in id order: SQLite, this process's; Postgres, those of
+   * every process on the database and schema (a process's own are delivered before its `commit`
+   * resolves, others' within milliseconds). Only events committed after the call are reported,
+   * so a reader that must miss nothing subscribes first, then reads `since(lastId)`, holds live
+   * events back until that read is done, and skips any id it has already sent (`http/sse.ts`).
+   */
   subscribe(runId: string | null, listener: EventListener): () => void;
 }
 

@@ -4,6 +4,7 @@ import { TERMINAL_STATUSES, type AgentRecord, type RunEvent, type RunRecord, typ
 import { FencedOutError, RunNotFoundError, StoreUnavailableError } from '../../errors/errors';
 import type { ChildScript } from '../child-scripts';
 import { EventBus } from '../event-bus';
+import { eventChannel, PostgresEventFeed } from './event-feed';
 import { checkPruneOptions, type PruneOptions, type PruneResult } from '../retention';
 import type { CommittedStep, EventReads, JournalReads, RunListQuery, RunReads, StepWrite, Store } from '../store';
 import { migratePostgres } from './migrations';
@@ -17,6 +18,14 @@ export interface PostgresStoreOptions {
   readonly poolSize?: number;
   /** How long a connection attempt may take before the store is reported unavailable. @default 10_000 */
   readonly connectTimeoutMs?: number;
+  /**
+   * `events.subscribe` reports events committed by every process on this database and schema
+   * (a LISTEN connection of its own, `event-feed.ts`). Without it, only this process's. A store
+   * opened for one command (`prune`) needs no feed. @default true
+   */
+  readonly crossProcessEvents?: boolean;
+  /** The events' LISTEN connection was lost (with the reason) or is back. */
+  readonly onEventFeedAvailability?: (available: boolean, reason: string) => void;
 }
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -29,6 +38,8 @@ const TERMINAL = TERMINAL_STATUSES.map((s) => `'${s}'`).join(', ');
 /**
  * The store of queue mode: Postgres through node-postgres' pool. A step is one transaction on
  * one pooled connection; records are jsonb, event payloads text (their stored size is counted).
+ * A step with events notifies the schema's channel, so every store on the database delivers them
+ * to its subscribers (`event-feed.ts`).
  */
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
@@ -37,12 +48,15 @@ export class PostgresStore implements Store {
   readonly events: EventReads;
   readonly childScripts: Store['childScripts'];
   readonly mcpTools: Store['mcpTools'];
+  /** Without a feed (crossProcessEvents: false): this process's events only. */
   private readonly bus = new EventBus();
 
   private constructor(
     /** The connections, shared with the callbacks' store (`PostgresCallbackStore.open(store.pool)`). */
     readonly pool: pg.Pool,
     readonly where: string,
+    private readonly channel: string,
+    private readonly feed: PostgresEventFeed | null,
   ) {
     const q = this.pool;
     this.runs = {
@@ -100,7 +114,7 @@ export class PostgresStore implements Store {
         );
         return { count: Number(row?.n ?? 0), bytes: Number(row?.b ?? 0) };
       },
-      subscribe: (runId, listener) => this.bus.subscribe(runId, listener),
+      subscribe: (runId, listener) => (this.feed ? this.feed.subscribe(runId, listener) : this.bus.subscribe(runId, listener)),
     };
     this.childScripts = {
       get: async (runId, ref) =>
@@ -148,15 +162,35 @@ export class PostgresStore implements Store {
       await pool.end().catch(() => undefined);
       throw new StoreUnavailableError(where, reason(err));
     }
+    let channel: string;
     try {
       await migratePostgres(client);
+      channel = eventChannel((await client.query<{ s: string }>('SELECT current_schema() AS s')).rows[0].s);
     } catch (err) {
       client.release();
       await pool.end().catch(() => undefined);
       throw err;
     }
     client.release();
-    return new PostgresStore(pool, where);
+    let feed: PostgresEventFeed | null = null;
+    if (opts.crossProcessEvents !== false) {
+      try {
+        feed = await PostgresEventFeed.start({
+          url,
+          channel,
+          fetch: async (afterId, limit) =>
+            (
+              await pool.query<EventRow>('SELECT id, run_id, at, data FROM events WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit])
+            ).rows.map(toEvent),
+          maxId: async () => Number((await pool.query<{ m: string }>('SELECT COALESCE(MAX(id), 0) AS m FROM events')).rows[0].m),
+          onAvailability: opts.onEventFeedAvailability,
+        });
+      } catch (err) {
+        await pool.end().catch(() => undefined);
+        throw new StoreUnavailableError(where, reason(err));
+      }
+    }
+    return new PostgresStore(pool, where, channel, feed);
   }
 
   async insertRun(run: RunRecord, spec: RunSpec, script: string | null): Promise<void> {
@@ -183,6 +217,7 @@ export class PostgresStore implements Store {
     }
     const client = await this.pool.connect();
     let stored: (StoredEvent & { bytes: number })[] = [];
+    let before = 0;
     try {
       await client.query('BEGIN');
       if (step.fence) await checkFence(client, step.fence.runId, step.fence.token);
@@ -195,7 +230,7 @@ export class PostgresStore implements Store {
         ]);
       if (events.length) {
         await client.query('SELECT pg_advisory_xact_lock($1)', [EVENTS_LOCK]);
-        stored = await insertEvents(client, events);
+        ({ stored, before } = await insertEvents(client, events, this.channel));
       }
       await client.query('COMMIT');
     } catch (err) {
@@ -204,7 +239,8 @@ export class PostgresStore implements Store {
     } finally {
       client.release();
     }
-    for (const e of stored) this.bus.publish(e);
+    if (this.feed) this.feed.committed(before, stored);
+    else for (const e of stored) this.bus.publish(e);
     return { events: stored };
   }
 
@@ -256,6 +292,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.feed?.close();
     await this.pool.end();
   }
 
@@ -307,22 +344,34 @@ async function checkFence(q: Queryable, runId: string, token: number): Promise<v
   throw new FencedOutError(runId, token, Number(row.fence));
 }
 
+/**
+ * Inserts a step's events under the events lock. The first insert also reads the highest id
+ * committed before (`before`: the lock makes it final), the last one notifies the schema's
+ * channel with its id, sent by Postgres at commit: no extra round trip.
+ */
 async function insertEvents(
   q: Queryable,
   events: readonly { runId: string; event: RunEvent }[],
-): Promise<(StoredEvent & { bytes: number })[]> {
-  const out: (StoredEvent & { bytes: number })[] = [];
-  for (const e of events) {
+  channel: string,
+): Promise<{ stored: (StoredEvent & { bytes: number })[]; before: number }> {
+  const stored: (StoredEvent & { bytes: number })[] = [];
+  let before = 0;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    const first = i === 0;
+    const last = i === events.length - 1;
     const at = new Date().toISOString();
     const data = JSON.stringify(e.event);
-    const res = await q.query<{ id: string }>('INSERT INTO events (run_id, at, data) VALUES ($1, $2, $3) RETURNING id', [
-      e.runId,
-      at,
-      data,
-    ]);
-    out.push({ id: Number(res.rows[0].id), runId: e.runId, at, event: e.event, bytes: data.length });
+    const sql =
+      `WITH ${first ? 'prev AS (SELECT COALESCE(MAX(id), 0) AS m FROM events), ' : ''}` +
+      'ins AS (INSERT INTO events (run_id, at, data) VALUES ($1, $2, $3) RETURNING id) ' +
+      `SELECT id${first ? ', (SELECT m FROM prev) AS prev' : ''}${last ? ', pg_notify($4, id::text)' : ''} FROM ins`;
+    const res = await q.query<{ id: string; prev?: string }>(sql, last ? [e.runId, at, data, channel] : [e.runId, at, data]);
+    const row = res.rows[0];
+    if (first) before = Number(row.prev ?? 0);
+    stored.push({ id: Number(row.id), runId: e.runId, at, event: e.event, bytes: data.length });
   }
-  return out;
+  return { stored, before };
 }
 
 function reason(err: unknown): string {

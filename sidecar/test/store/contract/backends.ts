@@ -44,12 +44,14 @@ export function postgresBackend(): Backend {
       db = await createTestDatabase();
     },
     open: async () => {
-      const store = await PostgresStore.open({ url: db!.url, poolSize: 4 });
-      opened.push(store);
+      // Emptied before the store opens: its event feed starts from the newest id it finds.
       const c = new pg.Client({ connectionString: db!.url });
       await c.connect();
-      await c.query('TRUNCATE runs, agents, events, mcp_tools, child_scripts RESTART IDENTITY');
+      if ((await c.query("SELECT to_regclass('events') AS t")).rows[0].t)
+        await c.query('TRUNCATE runs, agents, events, mcp_tools, child_scripts RESTART IDENTITY');
       await c.end();
+      const store = await PostgresStore.open({ url: db!.url, poolSize: 4 });
+      opened.push(store);
       return store;
     },
     teardown: async () => {
