@@ -153,7 +153,7 @@ async function queueMode(baseURL: string, workers: number, env: Record<string, s
     await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
     const redis = new Redis(REDIS_URL);
     try {
-      for (let cursor = '0'; ; ) {
+      for (let cursor = '0'; ;) {
         const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
         if (keys.length) await redis.del(...keys);
         if (next === '0') break;
@@ -258,7 +258,11 @@ async function main(): Promise<void> {
       table([
         ['', 'embedded (SQLite, 1 process)', 'queue mode (Postgres + Redis, 1 API + 1 worker)'],
         [`makespan, ${N} agents, ${CONCURRENCY} at once, ${LATENCY} ms`, ms(sqlite.makespanMs), ms(queue.makespanMs)],
-        [`  ÷ ideal ceil(${N}/${CONCURRENCY}) × ${LATENCY} ms`, (sqlite.makespanMs / ideal).toFixed(3), (queue.makespanMs / ideal).toFixed(3)],
+        [
+          `  ÷ ideal ceil(${N}/${CONCURRENCY}) × ${LATENCY} ms`,
+          (sqlite.makespanMs / ideal).toFixed(3),
+          (queue.makespanMs / ideal).toFixed(3),
+        ],
         ['  queue mode ÷ embedded (goal ≤ 1.05)', '', (queue.makespanMs / sqlite.makespanMs).toFixed(3)],
         ['  model calls', String(sqlite.calls), String(queue.calls)],
         ['CPU ms per agent, zero latency (all processes of the mode)', (sqlite0.cpuMs / N).toFixed(3), (queue0.cpuMs / N).toFixed(3)],
@@ -271,7 +275,15 @@ async function main(): Promise<void> {
     );
     process.stdout.write(
       table([
-        ['workers', 'time', 'agents per second', '÷ ideal', 'most model calls in flight', 'model calls', 'CPU ms per agent (all processes)'],
+        [
+          'workers',
+          'time',
+          'agents per second',
+          '÷ ideal',
+          'most model calls in flight',
+          'model calls',
+          'CPU ms per agent (all processes)',
+        ],
         ...scaling.map((s) => {
           const rate = (SCALE_RUNS * SCALE_AGENTS) / (s.makespanMs / 1000);
           return [

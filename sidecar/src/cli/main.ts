@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { ROLES, type Role } from '../app';
 import { toErrorInfo } from '../errors/errors';
 import { VERSION } from '../version';
 import { checkCommand } from './check';
@@ -15,8 +16,13 @@ const program = new Command()
 program
   .command('serve')
   .description('Run the sidecar HTTP service (configured by DW_* environment variables)')
-  .action(async () => {
-    await serveCommand();
+  .addOption(
+    new Option('--role <role>', 'queue mode (DW_DATABASE_URL + DW_REDIS_URL): api answers, worker executes runs, all does both')
+      .choices([...ROLES])
+      .default('all'),
+  )
+  .action(async (opts: { role: Role }) => {
+    await serveCommand({ role: opts.role });
   });
 
 program

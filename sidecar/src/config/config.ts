@@ -314,14 +314,13 @@ function describeJson(v: unknown): string {
 }
 
 /**
- * `serve` and `run` execute runs on the embedded SQLite store only, for now: the engine does not
- * run on the async store interface yet. Refused at start, rather than silently using SQLite while
- * the operator believes runs are in Postgres.
+ * `run` executes one run in this process on the embedded SQLite store. Refused at start rather
+ * than silently using SQLite while the operator believes runs are in Postgres.
  */
 export function refuseDatabaseUrl(config: SidecarConfig, command: string): void {
   if (config.databaseUrl === null) return;
   throw new ConfigError(
-    `DW_DATABASE_URL (${maskDatabaseUrl(config.databaseUrl)}) is set, but \`${command}\` keeps runs in SQLite (DW_DATA_DIR) in this version; ` +
-      'unset DW_DATABASE_URL (only `dynamic-workflows prune` uses Postgres so far)',
+    `DW_DATABASE_URL (${maskDatabaseUrl(config.databaseUrl)}) is set, but \`${command}\` keeps its run in SQLite (DW_DATA_DIR); ` +
+      'unset DW_DATABASE_URL, or start the run through a sidecar (`serve`) on that database',
   );
 }

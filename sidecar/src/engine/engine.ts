@@ -87,12 +87,12 @@ export type ControlMessage =
   | { readonly op: 'approve'; readonly approved: boolean; readonly comment?: string }
   | { readonly op: 'restartAgent'; readonly seq: number };
 
-/** The owner's answer: the run as it is after the change, or the error the change met. */
-export type ControlReply = { readonly run: RunRecord } | { readonly error: { code: string; message: string; status: number } };
-
 export interface RemoteControl {
-  /** Asks the owner of the run; `handled: false` when no process executes it (or none answered in time). */
-  request(runId: string, message: ControlMessage): Promise<{ handled: true; reply: ControlReply } | { handled: false }>;
+  /**
+   * Asks the owner of the run: the run as it is after the change, or `handled: false` when no
+   * process executes it. The owner's error (invalid_state …) is thrown as it is.
+   */
+  request(runId: string, message: ControlMessage): Promise<{ handled: true; run: RunRecord } | { handled: false }>;
 }
 
 /** One execution of a run: planning and the script, cancelled through its controller. */
@@ -376,17 +376,26 @@ export class Engine implements EngineApi {
     }
   }
 
-  /**
-   * Queue mode, on a worker: a control request for a run; null when this process does not execute
-   * it (another worker may).
-   */
-  async control(id: string, message: ControlMessage): Promise<ControlReply | null> {
-    if (!this.executions.has(id)) return null;
-    try {
-      return { run: await this.controlHere(id, message) };
-    } catch (err) {
-      const info = toErrorInfo(err);
-      return { error: { code: info.code, message: info.message, status: err instanceof DwError ? err.status : 500 } };
+  /** Whether this process executes the run now (queue mode: the owner answers its control requests). */
+  executes(id: string): boolean {
+    return this.executions.has(id);
+  }
+
+  /** Queue mode, on the owner: a control request of an API process, made here. */
+  control(id: string, m: ControlMessage): Promise<RunRecord> {
+    switch (m.op) {
+      case 'cancel':
+        return this.cancel(id, m.reason);
+      case 'pause':
+        return this.pause(id);
+      case 'resume':
+        return this.resume(id);
+      case 'approve':
+        return this.approve(id, { approved: m.approved, ...(m.comment !== undefined ? { comment: m.comment } : {}) });
+      case 'restartAgent':
+        return this.restartAgent(id, m.seq);
+      default:
+        throw new ValidationError(`Unknown control operation ${JSON.stringify((m as { op?: unknown }).op)}`);
     }
   }
 
@@ -426,21 +435,6 @@ export class Engine implements EngineApi {
     await this.records.flushAll();
   }
 
-  private controlHere(id: string, m: ControlMessage): Promise<RunRecord> {
-    switch (m.op) {
-      case 'cancel':
-        return this.cancel(id, m.reason);
-      case 'pause':
-        return this.setPaused(id, true);
-      case 'resume':
-        return this.setPaused(id, false);
-      case 'approve':
-        return this.approve(id, { approved: m.approved, ...(m.comment !== undefined ? { comment: m.comment } : {}) });
-      case 'restartAgent':
-        return this.restartAgent(id, m.seq);
-    }
-  }
-
   /**
    * Queue mode: a change to a run that executes elsewhere is made by its owner. Null when this
    * process executes it, or no process does (the change is then made here, on the store).
@@ -449,10 +443,7 @@ export class Engine implements EngineApi {
     const control = this.deps.control;
     if (!control || this.executions.has(id)) return null;
     const answer = await control.request(id, message);
-    if (!answer.handled) return null;
-    const reply = answer.reply;
-    if ('run' in reply) return reply.run;
-    throw new DwError(reply.error.code, reply.error.message, reply.error.status);
+    return answer.handled ? answer.run : null;
   }
 
   /** Executes the run here, or (queue mode) queues it for a worker. */

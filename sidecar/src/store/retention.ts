@@ -1,3 +1,4 @@
+import type { Store } from './store';
 import type { DatabaseSync } from 'node:sqlite';
 import { TERMINAL_STATUSES } from '../core/types';
 
@@ -110,11 +111,18 @@ export interface PruneScheduleOptions extends PruneOptions {
  * Prunes now and then every `everyMs` on an unref'd timer (it never keeps the process alive).
  * Returns the function that stops it.
  */
-export function schedulePrune(db: DatabaseSync, opts: PruneScheduleOptions): () => void {
+export function schedulePrune(db: DatabaseSync | Pick<Store, 'prune'>, opts: PruneScheduleOptions): () => void {
   checkPruneOptions(opts);
   const everyMs = opts.everyMs ?? 3_600_000;
   if (!Number.isFinite(everyMs) || everyMs < 1) throw new RangeError(`Expected \`everyMs\` to be a number >= 1, got ${everyMs}`);
   const tick = () => {
+    if ('prune' in db) {
+      db.prune(opts).then(
+        (deleted) => opts.onPrune?.(deleted),
+        (err: unknown) => opts.onError?.(err),
+      );
+      return;
+    }
     try {
       // Not `onPrune?.(pruneRuns(…))`: an optional call skips its arguments when there is no callback.
       const deleted = pruneRuns(db, opts);

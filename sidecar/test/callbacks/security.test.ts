@@ -34,7 +34,7 @@ async function startApi(env: Record<string, string>): Promise<Api> {
     const a = app?.server.address();
     return a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
   };
-  const callbacks = createCallbacks({ config: h.config, db: h.db, engine: h.engine, logger }, { self });
+  const callbacks = createCallbacks({ config: h.config, callbackStore: h.callbackStore, engine: h.engine, logger }, { self });
   app = buildServer({ engine: h.engine, config: h.config, callbacks, logger, version: 'test' });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   await callbacks.start();
@@ -191,7 +191,7 @@ describe('callbacks go only where the operator allows (real API, real engine)', 
 
     const next = createCallbacks({
       config: api.h.config,
-      db: api.h.db,
+      callbackStore: api.h.callbackStore,
 
       engine: api.h.engine,
       logger: pino({ level: 'silent' }),

@@ -51,7 +51,7 @@ describe(`fuzzing the API (real engine) with ${Object.values(FUZZ_MIX).reduce((a
 
   beforeAll(async () => {
     h = await startHarness({ env: { DW_TOKEN: TOKEN, DW_LOG_LEVEL: 'silent' } });
-    callbacks = createCallbacks({ config: h.config, db: h.db, engine: h.engine, logger: pino({ level: 'silent' }) });
+    callbacks = createCallbacks({ config: h.config, callbackStore: h.callbackStore, engine: h.engine, logger: pino({ level: 'silent' }) });
     app = buildServer({ engine: h.engine, config: h.config, callbacks, logger: pino({ level: 'silent' }), version: '9.9.9-test' });
     await app.listen({ port: 0, host: '127.0.0.1' });
     callbacks.start();

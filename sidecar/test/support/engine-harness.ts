@@ -10,6 +10,7 @@ import { createProvider } from '../../src/providers';
 import { IsolatedVmSandbox } from '../../src/sandbox';
 import { openDatabase } from '../../src/store/db';
 import { SqliteStore } from '../../src/store/sqlite-store';
+import { SqliteCallbackStore } from '../../src/store/sqlite-callbacks';
 import { VERIFICATION_PRELUDE } from '../../src/verification';
 
 export type OfflineServer = ReturnType<typeof createOfflineModelServer>;
@@ -22,6 +23,8 @@ export interface Harness {
   readonly config: SidecarConfig;
   readonly db: DatabaseSync;
   readonly store: SqliteStore;
+  /** The callbacks' store in the same database. */
+  readonly callbackStore: SqliteCallbackStore;
   readonly dataDir: string;
   run(spec: RunSpec): Promise<RunRecord>;
   close(): Promise<void>;
@@ -58,6 +61,7 @@ export async function startHarness(
     config,
     db,
     store,
+    callbackStore: new SqliteCallbackStore(db),
     dataDir,
     async run(spec) {
       const started = await engine.start(spec);
