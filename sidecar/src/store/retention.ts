@@ -1,4 +1,3 @@
-import type { Store } from './store';
 import type { DatabaseSync } from 'node:sqlite';
 import { TERMINAL_STATUSES } from '../core/types';
 
@@ -111,7 +110,10 @@ export interface PruneScheduleOptions extends PruneOptions {
  * Prunes now and then every `everyMs` on an unref'd timer (it never keeps the process alive).
  * Returns the function that stops it.
  */
-export function schedulePrune(db: DatabaseSync | Pick<Store, 'prune'>, opts: PruneScheduleOptions): () => void {
+export function schedulePrune(
+  db: DatabaseSync | { prune(opts: PruneOptions): Promise<PruneResult> },
+  opts: PruneScheduleOptions,
+): () => void {
   checkPruneOptions(opts);
   const everyMs = opts.everyMs ?? 3_600_000;
   if (!Number.isFinite(everyMs) || everyMs < 1) throw new RangeError(`Expected \`everyMs\` to be a number >= 1, got ${everyMs}`);
