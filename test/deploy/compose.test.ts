@@ -27,6 +27,7 @@ interface Service {
 interface Compose {
   services: Record<string, Service>;
   volumes?: Record<string, unknown>;
+  configs?: Record<string, { content?: string }>;
 }
 
 const composeText = read('docker-compose.yml');
@@ -104,8 +105,8 @@ function credentialType(): { name: string; fields: string[] } {
 
 describe('docker-compose.yml', () => {
   test('parses, with the sidecar and n8n services and the queue profile', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['n8n', 'n8n-worker', 'postgres', 'redis', 'sidecar']);
-    for (const name of ['n8n-worker', 'postgres', 'redis']) expect(service(name).profiles).toEqual(['queue']);
+    expect(Object.keys(compose.services).sort()).toEqual(['n8n', 'n8n-worker', 'postgres', 'redis', 'sidecar', 'sidecar-worker']);
+    for (const name of ['n8n-worker', 'postgres', 'redis', 'sidecar-worker']) expect(service(name).profiles).toEqual(['queue']);
     for (const name of ['sidecar', 'n8n']) expect(service(name).profiles).toBeUndefined();
   });
 
@@ -207,6 +208,18 @@ describe('docker-compose.yml', () => {
     });
     expect(service('redis').image).toMatch(/^redis:7[.:-]/);
     expect(service('postgres').image).toMatch(/^postgres:15[.:-]/);
+  });
+
+  test("the queue profile adds a sidecar worker with the sidecar's environment, on a database of its own", () => {
+    const worker = service('sidecar-worker');
+    expect(worker.command).toEqual(['serve', '--role', 'worker']);
+    expect(worker.image).toBe(service('sidecar').image);
+    expect(env('sidecar-worker')).toEqual(env('sidecar'));
+    expect(env('sidecar')).toHaveProperty('DW_DATABASE_URL');
+    expect(env('sidecar')).toHaveProperty('DW_REDIS_URL');
+    // n8n's schema has a table named `agents`: the sidecar's tables live in their own database.
+    expect(JSON.stringify(compose.configs)).toContain('CREATE DATABASE dynamic_workflows');
+    expect(envExample).toMatch(/^# DW_DATABASE_URL=.*@postgres:5432\/dynamic_workflows/m);
   });
 
   test('data lives in named volumes', () => {
