@@ -212,7 +212,7 @@ export class PostgresStore implements Store {
     const events = step.events ?? [];
     if (!step.fence && !step.run && events.length === 0 && (step.agents?.length ?? 0) <= 1) {
       // One row: a statement is its own transaction, one round trip.
-      if (step.agents?.length) await writeAgent(this.pool, step.agents[0]);
+      if (step.agents?.length) await writeAgents(this.pool, step.agents);
       return { events: [] };
     }
     const client = await this.pool.connect();
@@ -221,7 +221,7 @@ export class PostgresStore implements Store {
     try {
       await client.query('BEGIN');
       if (step.fence) await checkFence(client, step.fence.runId, step.fence.token);
-      for (const a of step.agents ?? []) await writeAgent(client, a);
+      if (step.agents?.length) await writeAgents(client, step.agents);
       if (step.run)
         await client.query('UPDATE runs SET status = $1, record = $2 WHERE id = $3', [
           step.run.status,
@@ -328,11 +328,23 @@ async function first<T extends pg.QueryResultRow>(q: Queryable, sql: string, par
   return (await q.query<T>(sql, params)).rows[0];
 }
 
-async function writeAgent(q: Queryable, a: AgentRecord): Promise<void> {
+/** Writes journal rows in one statement (a row given twice: the later one). */
+async function writeAgents(q: Queryable, agents: readonly AgentRecord[]): Promise<void> {
+  const last = new Map<string, AgentRecord>();
+  for (const a of agents) last.set(`${a.seq}:${a.runId}`, a);
+  const rows = [...last.values()];
   await q.query(
-    `INSERT INTO agents (run_id, seq, fingerprint, occurrence, status, record) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO agents (run_id, seq, fingerprint, occurrence, status, record)
+     SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[], $6::jsonb[])
      ON CONFLICT (run_id, seq) DO UPDATE SET status = excluded.status, record = excluded.record`,
-    [a.runId, a.seq, a.fingerprint, a.occurrence, a.status, JSON.stringify(a)],
+    [
+      rows.map((a) => a.runId),
+      rows.map((a) => a.seq),
+      rows.map((a) => a.fingerprint),
+      rows.map((a) => a.occurrence),
+      rows.map((a) => a.status),
+      rows.map((a) => JSON.stringify(a)),
+    ],
   );
 }
 
@@ -345,33 +357,31 @@ async function checkFence(q: Queryable, runId: string, token: number): Promise<v
 }
 
 /**
- * Inserts a step's events under the events lock. The first insert also reads the highest id
- * committed before (`before`: the lock makes it final), the last one notifies the schema's
- * channel with its id, sent by Postgres at commit: no extra round trip.
+ * Inserts a step's events under the events lock, in one statement: the rows go in in order (so
+ * their ids ascend in order: the lock keeps any other insert out meanwhile), the statement also
+ * reads the highest id committed before (`before`: the lock makes it final) and notifies the
+ * schema's channel with the last id, sent by Postgres at commit.
  */
 async function insertEvents(
   q: Queryable,
   events: readonly { runId: string; event: RunEvent }[],
   channel: string,
 ): Promise<{ stored: (StoredEvent & { bytes: number })[]; before: number }> {
-  const stored: (StoredEvent & { bytes: number })[] = [];
-  let before = 0;
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i];
-    const first = i === 0;
-    const last = i === events.length - 1;
-    const at = new Date().toISOString();
-    const data = JSON.stringify(e.event);
-    const sql =
-      `WITH ${first ? 'prev AS (SELECT COALESCE(MAX(id), 0) AS m FROM events), ' : ''}` +
-      'ins AS (INSERT INTO events (run_id, at, data) VALUES ($1, $2, $3) RETURNING id) ' +
-      `SELECT id${first ? ', (SELECT m FROM prev) AS prev' : ''}${last ? ', pg_notify($4, id::text)' : ''} FROM ins`;
-    const res = await q.query<{ id: string; prev?: string }>(sql, last ? [e.runId, at, data, channel] : [e.runId, at, data]);
-    const row = res.rows[0];
-    if (first) before = Number(row.prev ?? 0);
-    stored.push({ id: Number(row.id), runId: e.runId, at, event: e.event, bytes: data.length });
-  }
-  return { stored, before };
+  const at = new Date().toISOString();
+  const data = events.map((e) => JSON.stringify(e.event));
+  const res = await q.query<{ prev: string; ids: string[] }>(
+    `WITH prev AS (SELECT COALESCE(MAX(id), 0) AS m FROM events),
+     ins AS (INSERT INTO events (run_id, at, data)
+       SELECT r, $2, d FROM unnest($1::text[], $3::text[]) WITH ORDINALITY AS t(r, d, o) ORDER BY o RETURNING id)
+     SELECT (SELECT m FROM prev) AS prev, (SELECT array_agg(id ORDER BY id) FROM ins) AS ids,
+       pg_notify($4, (SELECT MAX(id) FROM ins)::text)`,
+    [events.map((e) => e.runId), at, data, channel],
+  );
+  const row = res.rows[0];
+  const ids = row.ids.map(Number);
+  if (ids.length !== events.length) throw new Error(`stored ${ids.length} events of ${events.length}`);
+  const stored = events.map((e, i) => ({ id: ids[i], runId: e.runId, at, event: e.event, bytes: data[i].length }));
+  return { stored, before: Number(row.prev) };
 }
 
 function reason(err: unknown): string {
