@@ -190,6 +190,21 @@ export const SIDECAR_LIMITS = {
     description:
       'With DW_REDIS_URL: how long a slot of the cluster-wide budget outlives its holder (renewed every third of it), so a killed sidecar gives its slots back after at most this long',
   },
+  workerLockMs: {
+    env: 'DW_WORKER_LOCK_MS',
+    default: 30_000,
+    min: 1_000,
+    max: 3_600_000,
+    description:
+      "Queue mode: how long a worker's hold on a run lasts without renewal (renewed every half of it); a killed worker's runs are taken over after about this long plus DW_WORKER_STALLED_CHECK_MS",
+  },
+  workerStalledCheckMs: {
+    env: 'DW_WORKER_STALLED_CHECK_MS',
+    default: 15_000,
+    min: 100,
+    max: 3_600_000,
+    description: 'Queue mode: how often workers look for runs whose holder stopped renewing its hold (a killed worker)',
+  },
   mcpMaxResultBytes: {
     env: 'DW_MCP_MAX_RESULT_BYTES',
     default: 262_144,
