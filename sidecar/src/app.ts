@@ -237,6 +237,8 @@ function queueCluster(config: SidecarConfig, role: Role, engine: Engine, queue: 
           url: config.redisUrl as string,
           prefix: config.redisPrefix,
           concurrency: config.maxRuns,
+          lockDurationMs: config.runLockMs,
+          stalledIntervalMs: Math.max(500, Math.floor(config.runLockMs / 2)),
           handler: (job) => engine.executeOwned(job.runId, job.fence, job.signal),
           onError: (err, runId) => logger.error({ runId, err: toErrorInfo(err) }, 'run queue'),
         });

@@ -75,6 +75,8 @@ export interface SidecarConfig {
   readonly redisPrefix: string;
   /** Lease of a cluster-wide slot, renewed every third of it (DW_REDIS_LEASE_MS). @default 15_000 */
   readonly redisLeaseMs: number;
+  /** Queue mode: a worker's lock on a run's job, renewed every half of it (DW_RUN_LOCK_MS). @default 30_000 */
+  readonly runLockMs: number;
   /** Upper bound an operator allows a run to ask for in maxParallel (DW_MAX_PARALLEL_CEILING). @default 256 */
   readonly maxParallelCeiling: number;
   /** Items per parallel()/pipeline() call (DW_MAX_ITEMS). @default 4096 */
@@ -199,6 +201,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     redisUrl: env.DW_REDIS_URL ? checkRedisUrl(env.DW_REDIS_URL) : null,
     redisPrefix: redisPrefix(env.DW_REDIS_PREFIX),
     redisLeaseMs: num(env, L.redisLeaseMs),
+    runLockMs: num(env, L.runLockMs),
     maxRuns: num(env, L.maxRuns),
     maxSandboxMemoryMb,
     maxEvents: num(env, L.maxEvents),

@@ -190,6 +190,14 @@ export const SIDECAR_LIMITS = {
     description:
       'With DW_REDIS_URL: how long a slot of the cluster-wide budget outlives its holder (renewed every third of it), so a killed sidecar gives its slots back after at most this long',
   },
+  runLockMs: {
+    env: 'DW_RUN_LOCK_MS',
+    default: 30_000,
+    min: 1_000,
+    max: HOUR,
+    description:
+      "Queue mode: how long a worker's hold on a run outlives its last renewal (renewed every half of it); a killed worker's runs are taken over after this long and at most half as long again",
+  },
   mcpMaxResultBytes: {
     env: 'DW_MCP_MAX_RESULT_BYTES',
     default: 262_144,
