@@ -127,16 +127,34 @@ describeQueueMode('queue mode: one API process, three workers, one Postgres, one
     model.reset();
 
     const started = Date.now();
-    const ids = await Promise.all(
-      Array.from({ length: RUNS }, (_, k) => api.startRun({ task: `fan-out ${k}`, script, input: { run: k } })),
-    );
-    const runs = await Promise.all(ids.map((id) => api.waitForEnd(id, 150_000)));
+    // Which workers execute runs, sampled from their health answers while the runs go on.
+    const mostExecuting = workers.map(() => 0);
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        await Promise.all(
+          workers.map(async (w, i) => {
+            mostExecuting[i] = Math.max(mostExecuting[i]!, await w.executing().catch(() => 0));
+          }),
+        );
+        await sleep(250);
+      }
+    })();
+    let runs: RunBody[];
+    try {
+      const ids = await Promise.all(
+        Array.from({ length: RUNS }, (_, k) => api.startRun({ task: `fan-out ${k}`, script, input: { run: k } })),
+      );
+      runs = await Promise.all(ids.map((id) => api.waitForEnd(id, 150_000)));
+    } finally {
+      sampling = false;
+      await sampler;
+    }
     const took = Date.now() - started;
     const stats = model.stats();
     const peak = maxInFlight(model);
-    const executedOn = workers.length;
     log(
-      `${RUNS} runs × ${AGENTS} agents on ${executedOn} workers, cap ${CAP}: ${took} ms, ${stats.requests} model calls (${stats.ok} answered), max in flight ${peak}`,
+      `${RUNS} runs × ${AGENTS} agents, cap ${CAP}: ${took} ms (${Math.round((RUNS * AGENTS * 1000) / took)} agents/s), ${stats.requests} model calls (${stats.ok} answered), max in flight ${peak}; most runs executing at once per worker: ${mostExecuting.join(', ')}`,
     );
 
     for (const run of runs)
@@ -156,6 +174,8 @@ describeQueueMode('queue mode: one API process, three workers, one Postgres, one
     expect(Object.values(stats.byPrompt).every((n) => n === 1)).toBe(true);
     expect(peak).toBeLessThanOrEqual(CAP);
     expect(peak).toBeGreaterThanOrEqual(CAP - 4); // the cap is used, not just respected
+    // Every worker took a share.
+    expect(mostExecuting.every((n) => n > 0)).toBe(true);
   }, 300_000);
 
   it('SSE through one API process while a worker executes the run, then Last-Event-ID through a second: every event once, in order', async () => {
@@ -363,9 +383,13 @@ describeQueueMode('queue mode: two workers take over the store of a crashed sing
     log(
       `crash of a single-process sidecar at ${doneAtCrash} of ${AGENTS} done, ${inFlight} in flight; two workers finished the run in ${Date.now() - started} ms; ${stats.requests} model calls, ${paidTwice} prompts paid twice`,
     );
+    // The control: the same script again, uninterrupted (on the cluster now), gives the same answers.
+    const control = await api.waitForEnd(await api.startRun({ task: 'crash', script: fanOutScript(AGENTS), input: { run: 'crash' } }));
+    expect(control.status).toBe('converged');
     expect(run.status).toBe('converged');
     expect(run.counts.failed).toBe(0);
     expect((run.result as Answers).answered).toBe(AGENTS);
+    expect(run.result).toEqual(control.result);
     expect(Object.keys(stats.byPrompt)).toHaveLength(AGENTS);
     expect(paidTwice).toBeLessThanOrEqual(inFlight);
     expect(stats.requests).toBeLessThanOrEqual(AGENTS + inFlight);
