@@ -36,7 +36,8 @@ if (!skipE2e) {
 // Without them those suites are skipped, and this line says which and why; under CI=true a
 // missing service fails the run instead. The test files read the verdicts from the environment.
 const QUEUE_SUITES = {
-  postgres: 'Postgres store contract, migrations and cross-process events (sidecar/test/store), n8n in queue mode (test/e2e/n8n-queue-mode)',
+  postgres:
+    'Postgres store contract, migrations and cross-process events (sidecar/test/store), n8n in queue mode (test/e2e/n8n-queue-mode)',
   redis:
     'cluster-wide provider budget, run queue and control bus (sidecar/test/cluster, sidecar/test/engine/cluster-budget, sidecar/test/integration/cluster-budget), n8n in queue mode (test/e2e/n8n-queue-mode)',
 };
