@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './sidecar-process';
+import { freePort, requestJson } from './sidecar-process';
 
 const MAIN = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
@@ -109,20 +109,8 @@ export class ClusterProcess {
     return ((await r.json()) as { executing?: number }).executing ?? 0;
   }
 
-  async request<T = unknown>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const r = await fetch(`${this.url}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await r.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      /* text body */
-    }
-    return { status: r.status, body: parsed as T };
+  request<T = unknown>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
+    return requestJson<T>(this.url, this.token, method, route, body);
   }
 
   async run(id: string): Promise<RunBody> {

@@ -122,20 +122,8 @@ export class SidecarProcess {
     this.child = null;
   }
 
-  async request<T = unknown>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const r = await fetch(`${this.url}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await r.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      /* text body */
-    }
-    return { status: r.status, body: parsed as T };
+  request<T = unknown>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
+    return requestJson<T>(this.url, this.token, method, route, body);
   }
 
   /**
@@ -159,6 +147,29 @@ export class SidecarProcess {
       await new Promise((res) => setTimeout(res, 100));
     }
   }
+}
+
+/** One API request with the bearer token: the status, and the body parsed as JSON (or its text). */
+export async function requestJson<T = unknown>(
+  url: string,
+  token: string,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const r = await fetch(`${url}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* text body */
+  }
+  return { status: r.status, body: parsed as T };
 }
 
 export async function freePort(): Promise<number> {
