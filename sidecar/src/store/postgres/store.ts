@@ -153,7 +153,11 @@ export class PostgresStore implements Store {
   static async open(opts: PostgresStoreOptions): Promise<PostgresStore> {
     const url = checkDatabaseUrl(opts.url);
     const where = maskDatabaseUrl(url);
-    const pool = new (pgDriver().Pool)({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000 });
+    const pool = new (pgDriver().Pool)({
+      connectionString: url,
+      max: opts.poolSize ?? 10,
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+    });
     // An idle connection the server drops must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     let client: pg.PoolClient;
