@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type * as IoRedis from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { RedisUnavailableError } from '../errors/errors';
 import { redactRedisUrl, withoutPassword } from '../config/redis-url';
 
@@ -13,6 +14,11 @@ export interface ConnectRedisExtras {
   readonly purpose?: string;
 }
 
+/** `ioredis`, loaded by the first connection: a sidecar without DW_REDIS_URL never loads it (~15 MB). */
+function ioredis(): typeof IoRedis {
+  return module.require('ioredis') as typeof IoRedis;
+}
+
 /**
  * Connects to DW_REDIS_URL, or throws RedisUnavailableError naming the URL without its password.
  * Once connected, the client reconnects by itself (every 0.1–2 s) for as long as the process runs;
@@ -24,7 +30,7 @@ export async function connectRedis(
   timeoutMs = REDIS_CONNECT_TIMEOUT_MS,
   extras: ConnectRedisExtras = {},
 ): Promise<Redis> {
-  const redis = new Redis(url, {
+  const redis = new (ioredis().Redis)(url, {
     lazyConnect: true,
     connectionName: name,
     enableOfflineQueue: false,

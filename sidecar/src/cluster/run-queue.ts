@@ -1,4 +1,5 @@
-import { DelayedError, Queue, WaitingError, Worker, type Job } from 'bullmq';
+import type * as BullMq from 'bullmq';
+import type { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { LeaseLostError, WorkerClosingError } from '../errors/errors';
 import { connectRedis, REDIS_CONNECT_TIMEOUT_MS } from './connection';
@@ -46,6 +47,11 @@ export const RUN_QUEUE_NAME = 'runs';
 const PURPOSE =
   "Queue mode keeps its runs' queue, fencing tokens and control messages there; start Redis or unset DW_REDIS_URL to run every run in one process";
 
+/** BullMQ, loaded when a queue or workers open: only queue mode (DW_REDIS_URL) loads it. */
+function bullmq(): typeof BullMq {
+  return module.require('bullmq') as typeof BullMq;
+}
+
 /** What a job carries. */
 interface RunJobData {
   readonly runId: string;
@@ -71,7 +77,7 @@ export class RunQueue {
   /** Connects (or throws `redis_unavailable`). */
   static async open(opts: RunQueueConnectionOptions): Promise<RunQueue> {
     const redis = await connectRedis(opts.url, 'dw-run-queue', opts.connectTimeoutMs ?? REDIS_CONNECT_TIMEOUT_MS, { purpose: PURPOSE });
-    const queue = new Queue<RunJobData>(RUN_QUEUE_NAME, { connection: redis, prefix: bullPrefix(opts.prefix) });
+    const queue = new (bullmq().Queue)<RunJobData>(RUN_QUEUE_NAME, { connection: redis, prefix: bullPrefix(opts.prefix) });
     queue.on('error', () => undefined);
     return new RunQueue(queue, redis);
   }
@@ -194,7 +200,7 @@ export class RunWorkers {
     });
     this.redis = redis;
     this.fence = new RunFence(redis, this.opts.prefix ?? 'dw:');
-    const worker = new Worker<RunJobData>(RUN_QUEUE_NAME, (job, token) => this.process(job, token), {
+    const worker = new (bullmq().Worker)<RunJobData>(RUN_QUEUE_NAME, (job, token) => this.process(job, token), {
       connection: redis,
       prefix: bullPrefix(this.opts.prefix),
       name: this.opts.name,
@@ -253,7 +259,7 @@ export class RunWorkers {
     if (this.closing) {
       // Taken by a fetch that was under way when the close began: straight back to the queue.
       await job.moveToWait(token).catch(() => undefined);
-      throw new WaitingError();
+      throw new (bullmq().WaitingError)();
     }
     const controller = new AbortController();
     let fence: number;
@@ -263,7 +269,7 @@ export class RunWorkers {
       // No token, no execution; Redis hiccuped: the job waits a second instead of failing.
       this.opts.onError?.(err instanceof Error ? err : new Error(String(err)), runId);
       await job.moveToDelayed(Date.now() + 1_000, token);
-      throw new DelayedError();
+      throw new (bullmq().DelayedError)();
     }
     let finish!: () => void;
     const execution: Execution = { runId, jobId: String(job.id), fence, controller, done: new Promise<void>((r) => (finish = r)) };
@@ -281,7 +287,7 @@ export class RunWorkers {
     if (reason instanceof WorkerClosingError) {
       // Back to the queue at once: another worker resumes the run with a newer token.
       await job.moveToWait(token).catch(() => undefined);
-      throw new WaitingError();
+      throw new (bullmq().WaitingError)();
     }
     if (failure === null) return;
     if (reason instanceof LeaseLostError || codeOf(failure) === 'fenced_out' || codeOf(failure) === 'lease_lost') return;

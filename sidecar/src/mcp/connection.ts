@@ -1,9 +1,10 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type * as ClientModule from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type * as SseModule from '@modelcontextprotocol/sdk/client/sse.js';
+import type * as StdioModule from '@modelcontextprotocol/sdk/client/stdio.js';
+import type * as StreamableHttpModule from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type * as TypesModule from '@modelcontextprotocol/sdk/types.js';
 import { abortReason } from '../core/abort';
 import { MCP_LIST_CAPS } from '../core/limits';
 import { McpResultTooLargeError, McpTimeoutError, McpToolError, McpUnavailableError } from '../errors/errors';
@@ -15,6 +16,44 @@ import { resultText } from './result';
 import { keepListedTools, type ListedTools } from './tool-list';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** What the sidecar uses of the MCP SDK (client, transports, errors). */
+interface McpSdk {
+  readonly Client: typeof ClientModule.Client;
+  readonly SSEClientTransport: typeof SseModule.SSEClientTransport;
+  readonly StdioClientTransport: typeof StdioModule.StdioClientTransport;
+  readonly StreamableHTTPClientTransport: typeof StreamableHttpModule.StreamableHTTPClientTransport;
+  readonly McpError: typeof TypesModule.McpError;
+  readonly ErrorCode: typeof TypesModule.ErrorCode;
+}
+
+let loadedSdk: McpSdk | null = null;
+
+/**
+ * The MCP SDK, loaded by the first connection: a sidecar whose runs use no MCP tool never loads it
+ * (with zod and the transports' dependencies, about 25 MB of memory).
+ */
+function mcpSdk(): McpSdk {
+  if (!loadedSdk) {
+    const load = <T>(path: string): T => module.require(`@modelcontextprotocol/sdk/${path}`) as T;
+    const { McpError, ErrorCode } = load<typeof TypesModule>('types.js');
+    loadedSdk = {
+      Client: load<typeof ClientModule>('client/index.js').Client,
+      SSEClientTransport: load<typeof SseModule>('client/sse.js').SSEClientTransport,
+      StdioClientTransport: load<typeof StdioModule>('client/stdio.js').StdioClientTransport,
+      StreamableHTTPClientTransport: load<typeof StreamableHttpModule>('client/streamableHttp.js').StreamableHTTPClientTransport,
+      McpError,
+      ErrorCode,
+    };
+  }
+  return loadedSdk;
+}
+
+/** The SDK's "request timed out" error (only a connection, which has loaded the SDK, asks). */
+function isTimeout(err: unknown): boolean {
+  const { McpError, ErrorCode } = mcpSdk();
+  return err instanceof McpError && err.code === ErrorCode.RequestTimeout;
+}
 
 export interface McpConnectionOptions {
   readonly connectTimeoutMs: number;
@@ -58,7 +97,7 @@ export class McpConnection {
       throw new McpUnavailableError(server, err instanceof Error ? err.message : String(err));
     }
     const { transport, secrets } = made;
-    const client = new Client({ name: 'dynamic-workflows-sidecar', version: VERSION }, { capabilities: {} });
+    const client = new (mcpSdk().Client)({ name: 'dynamic-workflows-sidecar', version: VERSION }, { capabilities: {} });
     try {
       await client.connect(transport, { timeout: options.connectTimeoutMs, ...(signal ? { signal } : {}) });
     } catch (err) {
@@ -105,7 +144,7 @@ export class McpConnection {
       });
     } catch (err) {
       if (signal?.aborted) throw abortReason(signal);
-      if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) throw new McpTimeoutError(fullName, ms);
+      if (isTimeout(err)) throw new McpTimeoutError(fullName, ms);
       const cut = answerTooLarge(err);
       if (cut) throw new McpResultTooLargeError(fullName, cut.maxBytes, this.options.maxResultBytes, true);
       if (this.closedFlag)
@@ -138,6 +177,7 @@ export function maxAnswerBytes(maxResultBytes: number): number {
 
 function transportFor(server: string, spec: McpServerSpec, env: Env, maxResultBytes: number): { transport: Transport; secrets: string[] } {
   const where = `DW_MCP_SERVERS "${server}"`;
+  const { SSEClientTransport, StdioClientTransport, StreamableHTTPClientTransport } = mcpSdk();
   if (spec.transport === 'stdio') {
     const childEnv = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, expandEnv(v, env, `${where}.env.${k}`)]));
     const transport = new StdioClientTransport({
@@ -159,7 +199,7 @@ function transportFor(server: string, spec: McpServerSpec, env: Env, maxResultBy
 }
 
 function describe(err: unknown, secrets: readonly string[], timeoutText: string): string {
-  if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) return timeoutText;
+  if (isTimeout(err)) return timeoutText;
   const msg = err instanceof Error ? err.message : String(err);
   const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
   return redact(`${msg}${cause}`.slice(0, 2_000), secrets);

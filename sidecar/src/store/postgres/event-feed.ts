@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import type { StoredEvent } from '../../core/types';
 import { EventBus } from '../event-bus';
 import type { EventListener } from '../store';
+import { pgDriver } from './driver';
 
 /** Options of the feed of events committed by any process on one database and schema. */
 export interface EventFeedOptions {
@@ -166,7 +167,7 @@ export class PostgresEventFeed {
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.opts.url });
+    const client = new (pgDriver().Client)({ connectionString: this.opts.url });
     const lost = (err?: Error): void => {
       if (this.client !== client) return;
       this.client = null;

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { McpToolInfo } from '../../core/mcp';
 import { TERMINAL_STATUSES, type AgentRecord, type RunEvent, type RunRecord, type RunSpec, type StoredEvent } from '../../core/types';
 import { FencedOutError, RunNotFoundError, StoreUnavailableError } from '../../errors/errors';
@@ -9,6 +9,7 @@ import { checkPruneOptions, type PruneOptions, type PruneResult } from '../reten
 import type { CommittedStep, EventReads, JournalReads, RunListQuery, RunReads, StepWrite, Store } from '../store';
 import { migratePostgres } from './migrations';
 import { checkDatabaseUrl, maskDatabaseUrl } from '../../core/database-url';
+import { pgDriver } from './driver';
 
 /** Options of a Postgres store. */
 export interface PostgresStoreOptions {
@@ -152,7 +153,11 @@ export class PostgresStore implements Store {
   static async open(opts: PostgresStoreOptions): Promise<PostgresStore> {
     const url = checkDatabaseUrl(opts.url);
     const where = maskDatabaseUrl(url);
-    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000 });
+    const pool = new (pgDriver().Pool)({
+      connectionString: url,
+      max: opts.poolSize ?? 10,
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+    });
     // An idle connection the server drops must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     let client: pg.PoolClient;
