@@ -211,8 +211,11 @@ function log(n: number): { runId: string; event: { type: 'log'; message: string 
       feed.committed(before, own.events);
       expect(seen).toHaveLength(53);
       await sleep(200);
-      expect(reads).toBe(1);
+      // Its NOTIFY may wake the feed before the step is told (a loaded machine): one read at most,
+      // which finds nothing new; never one per event, and no event twice.
+      expect(reads).toBeLessThanOrEqual(2);
       expect(seen).toHaveLength(53);
+      expect(new Set(seen.map((e) => e.id)).size).toBe(53);
     } finally {
       await feed.close();
       await pool.end();
