@@ -55,6 +55,11 @@ export function describeQueueModeE2e(name: string, fn: () => void): void {
 export interface QueueSpace {
   /** For startN8n's `queue` option (one worker unless `workers` is added). */
   readonly queue: N8nQueueOptions;
+  /**
+   * The sidecar in queue mode on the same Postgres and Redis: a database of its own beside n8n's
+   * (n8n's schema has a table named `agents`) and a key prefix under n8n's.
+   */
+  readonly sidecarEnv: Readonly<Record<string, string>>;
   /** Drops the database (ending its connections) and deletes every Redis key under the prefix. */
   cleanup(): Promise<void>;
 }
@@ -66,11 +71,16 @@ export interface QueueSpace {
 export async function createQueueSpace(): Promise<QueueSpace> {
   const id = crypto.randomBytes(6).toString('hex');
   const database = `dw_n8nq_${id}`;
+  const sidecarDatabase = `${database}_dw`;
   const prefix = `dw-n8nq-${id}`;
   const pgUrl = new URL(POSTGRES_ADMIN_URL);
   const redisUrl = new URL(REDIS_URL);
   await postgresAdmin(`CREATE DATABASE ${database}`);
+  await postgresAdmin(`CREATE DATABASE ${sidecarDatabase}`);
+  const sidecarUrl = new URL(POSTGRES_ADMIN_URL);
+  sidecarUrl.pathname = `/${sidecarDatabase}`;
   return {
+    sidecarEnv: { DW_DATABASE_URL: sidecarUrl.toString(), DW_REDIS_URL: REDIS_URL, DW_REDIS_PREFIX: `${prefix}:dw:` },
     queue: {
       postgres: {
         host: pgUrl.hostname,
@@ -85,6 +95,7 @@ export async function createQueueSpace(): Promise<QueueSpace> {
     async cleanup() {
       const results = await Promise.allSettled([
         postgresAdmin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`),
+        postgresAdmin(`DROP DATABASE IF EXISTS ${sidecarDatabase} WITH (FORCE)`),
         deleteRedisKeys(`${prefix}:*`),
       ]);
       const failed = results.find((r) => r.status === 'rejected');
