@@ -296,8 +296,8 @@ export class RunContext implements SandboxHost {
     this.signal.addEventListener('abort', onAbort, { once: true });
     // The queued event above may itself have aborted the run (its event budget).
     if (this.signal.aborted) onAbort();
-    return this.concurrency
-      .run(() =>
+    try {
+      const value = await this.concurrency.run(() =>
         this.deps.budget
           .run(() => this.dispatch(rec, task, opts.isolation !== undefined), this.signal)
           .catch((err: unknown) => {
@@ -305,8 +305,13 @@ export class RunContext implements SandboxHost {
             if (rec.status === 'queued') this.cancelQueued(rec, err);
             throw err;
           }),
-      )
-      .finally(() => this.signal.removeEventListener('abort', onAbort));
+      );
+      // completed: durable before the script sees the result (the slot is free already).
+      await this.records.flush(this.id);
+      return value;
+    } finally {
+      this.signal.removeEventListener('abort', onAbort);
+    }
   }
 
   /**
@@ -420,7 +425,7 @@ export class RunContext implements SandboxHost {
       this.activeCalls.delete(call);
       endCall();
     }
-    await this.records.flush(this.id); // completed: before the script sees the result
+    // Its `completed` row is flushed by agent() once the slot is free: the next agent does not wait on it.
     return value;
   }
 
