@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createOfflineModelServer, type OfflineModelServer } from '../offline';
+import { ms, procCpuMs, table } from './measure';
 
 /**
  * `npm run bench:cluster`: queue mode against the embedded sidecar, on one offline model server.
@@ -51,12 +52,6 @@ interface Mode {
   readonly api: Proc;
   readonly all: Proc[];
   stop(): Promise<void>;
-}
-
-function procCpuMs(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 const cpuOf = (procs: readonly Proc[]): number => procs.reduce((sum, p) => sum + procCpuMs(p.child.pid!), 0);
@@ -223,13 +218,6 @@ async function measure(
   } finally {
     await mode.stop();
   }
-}
-
-const ms = (x: number): string => `${Math.round(x).toLocaleString('en-US')} ms`;
-
-function table(rows: string[][]): string {
-  const [head, ...body] = rows;
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
 }
 
 async function main(): Promise<void> {

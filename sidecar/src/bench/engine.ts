@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createOfflineModelServer, type OfflineModelServer } from '../offline';
 import { boundaryCpuMsPerCall } from './boundary';
+import { mb, ms, procCpuMs, rss, table } from './measure';
 
 /**
  * `npm run bench`: the engine (the real sidecar process over HTTP) against a floor (the SDK
@@ -69,18 +70,6 @@ function peer(name: 'floor' | 'langgraph', baseURL: string): Promise<Measure> {
       resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}') as Measure);
     });
   });
-}
-
-function procCpuMs(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-  return (ticks * 1000) / 100;
-}
-
-function rss(pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
@@ -204,14 +193,6 @@ async function capacity(baseURL: string): Promise<Capacity> {
   } finally {
     stop();
   }
-}
-
-const ms = (x: number): string => `${Math.round(x).toLocaleString('en-US')} ms`;
-const mb = (x: number): string => `${x.toFixed(0)} MB`;
-
-function table(rows: string[][]): string {
-  const [head, ...body] = rows;
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
 }
 
 async function main(): Promise<void> {
