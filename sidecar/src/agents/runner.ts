@@ -117,8 +117,9 @@ async function loop(task: AgentTask, deps: AgentDeps, signal: AbortSignal, usage
       ...(thinking ? { thinking: { type: 'enabled', budget_tokens: thinking } } : {}),
     };
     const msg = await firstCallWarmed(turn === 1, params, deps, signal);
-    addUsage(usage, priceUsage(task.model, msg.usage));
-    deps.onUsage?.(priceUsage(task.model, msg.usage));
+    const spent = priceUsage(task.model, msg.usage);
+    addUsage(usage, spent);
+    deps.onUsage?.(spent);
     // An empty reply (no text, no tool call) is not replayed: the Messages API refuses empty
     // assistant turns, and the reminder below joins the user turn before it.
     const replay = toParams(msg.content);

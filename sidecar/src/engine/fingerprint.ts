@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import { canonicalJson } from '../core/canonical-json';
 
 /** Everything that changes what a model would answer, and nothing else (labels and phases do not). */
@@ -22,5 +22,11 @@ export function fingerprint(f: FingerprintInput, extra: Readonly<Record<string, 
 }
 
 function hash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32);
+  return sha256Hex(canonicalJson(value)).slice(0, 32);
 }
+
+/** One-shot `crypto.hash` where Node has it (21.7+: no Hash object per call), else createHash. */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');

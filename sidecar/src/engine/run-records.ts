@@ -47,7 +47,8 @@ interface Pending {
   /** Journal rows by seq: a later write of the same agent replaces the earlier one. */
   readonly agents: Map<number, AgentRecord>;
   run: RunRecord | null;
-  readonly events: RunEvent[];
+  /** Events with their JSON (counted for the event budget, stored as it is). */
+  readonly events: { readonly event: RunEvent; readonly data: string }[];
   readonly waiters: { resolve: () => void; reject: (err: unknown) => void }[];
 }
 
@@ -195,22 +196,23 @@ export class RunRecords {
    */
   emit(id: string, e: RunEvent, force = false): void {
     const live = this.live.get(id);
+    if (live?.overBudget && !force) return;
+    const data = JSON.stringify(e);
     if (live) {
-      if (live.overBudget && !force) return;
       live.events += 1;
-      live.bytes += JSON.stringify(e).length;
+      live.bytes += data.length;
       if (!live.overBudget && (live.events >= this.deps.maxEvents || live.bytes >= this.deps.maxEventBytes)) {
         live.overBudget = true;
         const err =
           live.events >= this.deps.maxEvents
             ? new EventBudgetError('events', this.deps.maxEvents)
             : new EventBudgetError('bytes', this.deps.maxEventBytes);
-        this.queue(id).events.push(e);
+        this.queue(id).events.push({ event: e, data });
         this.deps.onEventBudget(id, err);
         return;
       }
     }
-    this.queue(id).events.push(e);
+    this.queue(id).events.push({ event: e, data });
   }
 
   /** Resolves once everything written for the run so far is stored (rejects when that failed). */
@@ -245,12 +247,12 @@ export class RunRecords {
     const step = {
       agents: [...p.agents.values()],
       ...(p.run ? { run: p.run } : {}),
-      events: p.events.map((event) => ({ runId: id, event })),
+      events: p.events.map(({ event, data }) => ({ runId: id, event, data })),
       ...(live?.fence ? { fence: { runId: id, token: live.fence } } : {}),
     };
     const done = this.deps.store.commit(step).then(
       () => {
-        for (const e of p.events) this.deps.onEvent?.(id, e);
+        for (const e of p.events) this.deps.onEvent?.(id, e.event);
         for (const w of p.waiters) w.resolve();
       },
       (err: unknown) => {

@@ -78,14 +78,23 @@ export class SidecarMetrics {
     this.engine = engine;
   }
 
+  /** The token counter's series by kind, looked up once (recordUsage runs after every model reply). */
+  private tokenSeries: Record<'input' | 'output' | 'cache_read' | 'cache_write', { inc(n: number): void }> | null = null;
+
   recordUsage(usage: Partial<Usage>): void {
-    const add = (kind: string, n: number | undefined): void => {
-      if (n !== undefined && Number.isFinite(n) && n > 0) this.tokens.inc({ kind }, n);
+    const t = (this.tokenSeries ??= {
+      input: this.tokens.labels({ kind: 'input' }),
+      output: this.tokens.labels({ kind: 'output' }),
+      cache_read: this.tokens.labels({ kind: 'cache_read' }),
+      cache_write: this.tokens.labels({ kind: 'cache_write' }),
+    });
+    const add = (series: { inc(n: number): void }, n: number | undefined): void => {
+      if (n !== undefined && Number.isFinite(n) && n > 0) series.inc(n);
     };
-    add('input', usage.inputTokens);
-    add('output', usage.outputTokens);
-    add('cache_read', usage.cacheReadTokens);
-    add('cache_write', usage.cacheWriteTokens);
+    add(t.input, usage.inputTokens);
+    add(t.output, usage.outputTokens);
+    add(t.cache_read, usage.cacheReadTokens);
+    add(t.cache_write, usage.cacheWriteTokens);
     if (usage.usd !== undefined && Number.isFinite(usage.usd) && usage.usd > 0) this.usd.inc(usage.usd);
   }
 

@@ -22,10 +22,9 @@ export class EventLog {
     this.totalsStmt = db.prepare('SELECT COUNT(*) AS n, SUM(LENGTH(data)) AS b FROM events WHERE run_id = ?');
   }
 
-  /** Stores the event, then publishes it; `bytes` is the size of what was stored. */
-  append(runId: string, event: RunEvent): StoredEvent & { readonly bytes: number } {
+  /** Stores the event (`data`: its JSON, when the caller has it), then publishes it; `bytes` is the size of what was stored. */
+  append(runId: string, event: RunEvent, data: string = JSON.stringify(event)): StoredEvent & { readonly bytes: number } {
     const at = new Date().toISOString();
-    const data = JSON.stringify(event);
     const info = this.insertStmt.run(runId, at, data);
     const stored: StoredEvent = { id: Number(info.lastInsertRowid), runId, at, event };
     this.bus.publish(stored);

@@ -80,7 +80,7 @@ export class SqliteStore implements Store {
       if (step.fence) this.checkFence(step.fence.runId, step.fence.token);
       for (const a of step.agents ?? []) this.journalStore.write(a);
       if (step.run) this.runStore.update(step.run);
-      return { events: (step.events ?? []).map((e) => this.eventLog.append(e.runId, e.event)) };
+      return { events: (step.events ?? []).map((e) => this.eventLog.append(e.runId, e.event, e.data)) };
     });
   }
 

@@ -39,8 +39,11 @@ export interface StepWrite {
   readonly agents?: readonly AgentRecord[];
   /** The run record as it is after the step. */
   readonly run?: RunRecord;
-  /** Events to store, in order; each gets the next global id. */
-  readonly events?: readonly { readonly runId: string; readonly event: RunEvent }[];
+  /**
+   * Events to store, in order; each gets the next global id. `data` is the event's JSON when the
+   * writer has it already (it counted the bytes), so it is not written out twice.
+   */
+  readonly events?: readonly { readonly runId: string; readonly event: RunEvent; readonly data?: string }[];
   /**
    * The writer's lease on the run: the store refuses the whole step (`fenced_out`) when a
    * writer with a newer token has written to this run since. Token 0 is "no lease" and always

@@ -369,11 +369,11 @@ async function checkFence(q: Queryable, runId: string, token: number): Promise<v
  */
 async function insertEvents(
   q: Queryable,
-  events: readonly { runId: string; event: RunEvent }[],
+  events: readonly { runId: string; event: RunEvent; data?: string }[],
   channel: string,
 ): Promise<{ stored: (StoredEvent & { bytes: number })[]; before: number }> {
   const at = new Date().toISOString();
-  const data = events.map((e) => JSON.stringify(e.event));
+  const data = events.map((e) => e.data ?? JSON.stringify(e.event));
   const res = await q.query<{ prev: string; ids: string[] }>(
     `WITH prev AS (SELECT COALESCE(MAX(id), 0) AS m FROM events),
      ins AS (INSERT INTO events (run_id, at, data)
