@@ -106,7 +106,8 @@ EXPOSE 7420
 # /healthz needs no token; Node's own fetch, so no curl in the image.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.DW_PORT||7420)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# --no-node-snapshot is given here, so the bin requires the server directly (no execve);
+# The sidecar's Node flags (sidecar/bin/node-flags.js) are given here, so the bin requires the
+# server directly (no execve);
 # tini passes SIGTERM to node, which stops the sidecar cleanly (runs resume on the next start).
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--no-node-snapshot", "/app/sidecar/bin/dynamic-workflows.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--no-node-snapshot", "--max-semi-space-size=8", "/app/sidecar/bin/dynamic-workflows.js"]
 CMD ["serve"]

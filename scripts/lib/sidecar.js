@@ -7,6 +7,8 @@ const { ManagedProcess } = require('./child');
 const { freePort, waitForHttp } = require('./net');
 const { ROOT, toolEnv } = require('./package');
 
+const { NODE_FLAGS } = require('../../sidecar/bin/node-flags');
+
 /** The sidecar's command line; DW_SIDECAR_MAIN runs another build of it (one installed elsewhere). */
 const MAIN = process.env.DW_SIDECAR_MAIN ? path.resolve(process.env.DW_SIDECAR_MAIN) : path.join(ROOT, 'sidecar', 'dist', 'cli', 'main.js');
 
@@ -56,7 +58,7 @@ class SidecarProcess {
       ...this.options.env,
     });
     for (const name of Object.keys(env)) if (name.startsWith('JEST_')) delete env[name];
-    const proc = new ManagedProcess('sidecar', process.execPath, ['--no-node-snapshot', MAIN, 'serve'], {
+    const proc = new ManagedProcess('sidecar', process.execPath, [...NODE_FLAGS, MAIN, 'serve'], {
       cwd: this.dataDir,
       env,
       logFile: this.options.logFile,

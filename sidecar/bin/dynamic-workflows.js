@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 'use strict';
-// isolated-vm needs Node started with --no-node-snapshot. When it is missing this launcher
-// replaces itself (process.execve: the same pid, so a signal to it, SIGKILL included, reaches
-// the server and nothing is left behind). Where execve is not available (Windows) it starts
-// a child that exits when this process goes away (its IPC channel closes), signals forwarded.
+// The sidecar needs Node flags (node-flags.js: --no-node-snapshot for isolated-vm, a smaller young
+// generation). When one is missing this launcher replaces itself (process.execve: the same pid, so
+// a signal to it, SIGKILL included, reaches the server and nothing is left behind). Where execve
+// is not available (Windows) it starts a child that exits when this process goes away (its IPC
+// channel closes), signals forwarded.
 const path = require('node:path');
 const { spawn } = require('node:child_process');
+const { missingFlags } = require('./node-flags');
 const main = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
 /** Set by the fallback below in its child's environment: watch the launcher through the IPC channel. */
 const WATCH = 'DYNAMIC_WORKFLOWS_LAUNCHER_WATCH';
@@ -16,10 +18,9 @@ if (major < 24) {
   );
   process.exit(1);
 }
-const hasFlag =
-  process.execArgv.includes('--no-node-snapshot') || (process.env.NODE_OPTIONS || '').split(/\s+/).includes('--no-node-snapshot');
+const missing = missingFlags([...process.execArgv, ...(process.env.NODE_OPTIONS || '').split(/\s+/)]);
 
-if (hasFlag) {
+if (missing.length === 0) {
   if (process.env[WATCH] === '1' && process.channel) {
     delete process.env[WATCH];
     // The launcher is gone (killed, even with SIGKILL): stop as on SIGTERM (serve shuts down cleanly).
@@ -28,7 +29,7 @@ if (hasFlag) {
   }
   require(main);
 } else {
-  const args = [...process.execArgv, '--no-node-snapshot', main, ...process.argv.slice(2)];
+  const args = [...process.execArgv, ...missing, main, ...process.argv.slice(2)];
   if (typeof process.execve === 'function') {
     try {
       process.execve(process.execPath, [process.execPath, ...args], process.env);
@@ -36,7 +37,7 @@ if (hasFlag) {
       // Not available on this platform: fall through to a watched child.
     }
   }
-  const child = spawn(process.execPath, [...process.execArgv, '--no-node-snapshot', __filename, ...process.argv.slice(2)], {
+  const child = spawn(process.execPath, [...process.execArgv, ...missing, __filename, ...process.argv.slice(2)], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, [WATCH]: '1' },
   });

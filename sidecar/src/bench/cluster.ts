@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createOfflineModelServer, type OfflineModelServer } from '../offline';
-import { ms, procCpuMs, table } from './measure';
+import { LAUNCHER, ms, procCpuMs, table } from './measure';
 
 /**
  * `npm run bench:cluster`: queue mode against the embedded sidecar, on one offline model server.
@@ -31,7 +31,6 @@ const WORKERS = [1, 2, 3];
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TOKEN = 'bench-token-0123456789abcdef';
-const DIST = path.join(__dirname, '..');
 const ENDED = ['converged', 'failed', 'cancelled'];
 const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
@@ -58,7 +57,8 @@ const cpuOf = (procs: readonly Proc[]): number => procs.reduce((sum, p) => sum +
 
 async function start(role: 'api' | 'worker' | 'all' | null, env: Record<string, string>, dataDir: string): Promise<Proc> {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const args = ['--no-node-snapshot', path.join(DIST, 'cli', 'main.js'), 'serve', ...(role ? ['--role', role] : [])];
+  // Started as users start it: the launcher adds the sidecar's Node flags (same pid).
+  const args = [LAUNCHER, 'serve', ...(role ? ['--role', role] : [])];
   const child = spawn(process.execPath, args, {
     env: {
       ...process.env,

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createOfflineModelServer, type OfflineModelServer } from '../offline';
 import { boundaryCpuMsPerCall } from './boundary';
-import { mb, ms, procCpuMs, rss, table } from './measure';
+import { LAUNCHER, mb, ms, procCpuMs, rss, table } from './measure';
 
 /**
  * `npm run bench`: the engine (the real sidecar process over HTTP) against a floor (the SDK
@@ -88,7 +88,8 @@ const ENDED = ['converged', 'failed', 'cancelled'];
 async function sidecar(baseURL: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop: () => void }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-bench-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['--no-node-snapshot', path.join(DIST, 'cli', 'main.js'), 'serve'], {
+  // Started as users start it: the launcher adds the sidecar's Node flags (same pid).
+  const child = spawn(process.execPath, [LAUNCHER, 'serve'], {
     env: {
       ...process.env,
       DW_PROVIDER: 'anthropic',

@@ -1,5 +1,9 @@
 // What the benchmarks read of a process and print: CPU and memory from /proc, and Markdown tables.
 import fs from 'node:fs';
+import path from 'node:path';
+
+/** The `dynamic-workflows` launcher (sidecar/bin): the benchmarks start the sidecar as users do. */
+export const LAUNCHER = path.join(__dirname, '..', '..', 'bin', 'dynamic-workflows.js');
 
 /** CPU time (user + system) a process has used so far, in ms. */
 export function procCpuMs(pid: number): number {

@@ -22,6 +22,15 @@ function gone(pid: number): boolean {
   }
 }
 
+/** The flags a process's Node was started with (its command line before the launcher or the server). */
+function nodeFlags(pid: number): string[] {
+  const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  return argv.slice(
+    1,
+    argv.findIndex((a) => a === BIN || a.endsWith(path.join('cli', 'main.js'))),
+  );
+}
+
 async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs: number, logs: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await ok())) {
@@ -83,6 +92,8 @@ describe('dynamic-workflows launcher', () => {
       const server = (JSON.parse(fs.readFileSync(path.join(dataDir, LOCK_FILE), 'utf8')) as LockHolder).pid;
       if (nodeArgs.length === 0) expect(server).toBe(launcher.pid);
       else expect(server).not.toBe(launcher.pid);
+      // It runs with the sidecar's Node flags.
+      expect(nodeFlags(server)).toEqual(expect.arrayContaining(['--no-node-snapshot', '--max-semi-space-size=8']));
 
       launcher.kill('SIGKILL');
       await exited;
@@ -91,4 +102,32 @@ describe('dynamic-workflows launcher', () => {
     },
     60_000,
   );
+
+  it("keeps an operator's own young-generation size and adds only what is missing", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-launcher-'));
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      DW_DEV: '1',
+      DW_HOST: '127.0.0.1',
+      DW_PORT: String(port),
+      DW_DATA_DIR: dataDir,
+      DW_LOG_LEVEL: 'warn',
+    };
+    const launcher = spawn(process.execPath, ['--max-semi-space-size=16', BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    started.push(launcher);
+    let output = '';
+    launcher.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    await until(
+      'the sidecar answers',
+      () => answers(`http://127.0.0.1:${port}/healthz`),
+      30_000,
+      () => output,
+    );
+    const flags = nodeFlags(launcher.pid!);
+    expect(flags).toContain('--no-node-snapshot');
+    expect(flags).toContain('--max-semi-space-size=16');
+    expect(flags).not.toContain('--max-semi-space-size=8');
+  }, 60_000);
 });
