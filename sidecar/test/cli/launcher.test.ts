@@ -31,6 +31,25 @@ function nodeFlags(pid: number): string[] {
   );
 }
 
+/**
+ * A data folder, a port and the environment of a launched sidecar: no NODE_OPTIONS (the test
+ * runner's carries --no-node-snapshot), so the launcher must add the flags itself.
+ */
+async function launcherSetup(): Promise<{ dataDir: string; port: number; env: NodeJS.ProcessEnv }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-launcher-'));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    DW_DEV: '1',
+    DW_HOST: '127.0.0.1',
+    DW_PORT: String(port),
+    DW_DATA_DIR: dataDir,
+    DW_LOG_LEVEL: 'warn',
+  };
+  return { dataDir, port, env };
+}
+
 async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs: number, logs: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await ok())) {
@@ -67,18 +86,7 @@ describe('dynamic-workflows launcher', () => {
   ])(
     'SIGKILL to the launcher, %s, leaves no process and frees the port',
     async (_name, nodeArgs) => {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-launcher-'));
-      const port = await freePort();
-      const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        DW_DEV: '1',
-        DW_HOST: '127.0.0.1',
-        DW_PORT: String(port),
-        DW_DATA_DIR: dataDir,
-        DW_LOG_LEVEL: 'warn',
-      };
-      // No NODE_OPTIONS (the test runner's carries --no-node-snapshot): the launcher must re-launch.
+      const { dataDir, port, env } = await launcherSetup();
       const launcher = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       started.push(launcher);
       let output = '';
@@ -104,17 +112,7 @@ describe('dynamic-workflows launcher', () => {
   );
 
   it("keeps an operator's own young-generation size and adds only what is missing", async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-launcher-'));
-    const port = await freePort();
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      DW_DEV: '1',
-      DW_HOST: '127.0.0.1',
-      DW_PORT: String(port),
-      DW_DATA_DIR: dataDir,
-      DW_LOG_LEVEL: 'warn',
-    };
+    const { port, env } = await launcherSetup();
     const launcher = spawn(process.execPath, ['--max-semi-space-size=16', BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     started.push(launcher);
     let output = '';
