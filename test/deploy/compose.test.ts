@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { NODE_FLAGS } from '../../sidecar/bin/node-flags';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
@@ -255,6 +256,9 @@ describe('Dockerfile', () => {
     const health = runtime.body.find((l) => l.startsWith('HEALTHCHECK'));
     expect(health).toMatch(/\/healthz/);
     expect(runtime.body.some((l) => /^ENTRYPOINT .*--no-node-snapshot.*dynamic-workflows\.js/.test(l))).toBe(true);
+    // Every flag the launcher would add is given (so it does not re-exec in the container).
+    const entrypoint = runtime.body.find((l) => l.startsWith('ENTRYPOINT')) ?? '';
+    for (const flag of NODE_FLAGS) expect(entrypoint).toContain(`"${flag}"`);
     expect(runtime.body).toContain('CMD ["serve"]');
   });
 

@@ -21,12 +21,7 @@ export function fingerprint(f: FingerprintInput, extra: Readonly<Record<string, 
   return Object.keys(extra).length === 0 ? base : hash([base, extra]);
 }
 
+/** One-shot `crypto.hash` (no Hash object per call; the sidecar runs on Node 24). */
 function hash(value: unknown): string {
-  return sha256Hex(canonicalJson(value)).slice(0, 32);
+  return crypto.hash('sha256', canonicalJson(value), 'hex').slice(0, 32);
 }
-
-/** One-shot `crypto.hash` where Node has it (21.7+: no Hash object per call), else createHash. */
-const sha256Hex: (text: string) => string =
-  typeof crypto.hash === 'function'
-    ? (text) => crypto.hash('sha256', text, 'hex')
-    : (text) => crypto.createHash('sha256').update(text).digest('hex');

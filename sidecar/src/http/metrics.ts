@@ -20,7 +20,8 @@ const LIST_PAGE = 500;
 export class SidecarMetrics {
   readonly registry = new Registry();
   private engine: EngineApi | null = null;
-  private readonly tokens: Counter<'kind'>;
+  /** The token counter's series by kind, looked up once: recordUsage runs after every model reply. */
+  private readonly tokens: Record<'input' | 'output' | 'cache_read' | 'cache_write', { inc(n: number): void }>;
   private readonly usd: Counter;
   private readonly modelErrors: Counter<'kind'>;
   private readonly callbacks: Counter<'outcome'>;
@@ -49,7 +50,13 @@ export class SidecarMetrics {
         inFlight.set(this.engine ? this.engine.inFlight() : 0);
       },
     });
-    this.tokens = new Counter({ name: 'dw_tokens_total', help: 'Model tokens used, by kind', labelNames: ['kind'], registers });
+    const tokens = new Counter({ name: 'dw_tokens_total', help: 'Model tokens used, by kind', labelNames: ['kind'], registers });
+    this.tokens = {
+      input: tokens.labels({ kind: 'input' }),
+      output: tokens.labels({ kind: 'output' }),
+      cache_read: tokens.labels({ kind: 'cache_read' }),
+      cache_write: tokens.labels({ kind: 'cache_write' }),
+    };
     this.usd = new Counter({ name: 'dw_cost_usd_total', help: 'Model cost in USD, priced by the model price table', registers });
     this.modelErrors = new Counter({ name: 'dw_model_errors_total', help: 'Model call errors, by kind', labelNames: ['kind'], registers });
     this.callbacks = new Counter({
@@ -78,16 +85,8 @@ export class SidecarMetrics {
     this.engine = engine;
   }
 
-  /** The token counter's series by kind, looked up once (recordUsage runs after every model reply). */
-  private tokenSeries: Record<'input' | 'output' | 'cache_read' | 'cache_write', { inc(n: number): void }> | null = null;
-
   recordUsage(usage: Partial<Usage>): void {
-    const t = (this.tokenSeries ??= {
-      input: this.tokens.labels({ kind: 'input' }),
-      output: this.tokens.labels({ kind: 'output' }),
-      cache_read: this.tokens.labels({ kind: 'cache_read' }),
-      cache_write: this.tokens.labels({ kind: 'cache_write' }),
-    });
+    const t = this.tokens;
     const add = (series: { inc(n: number): void }, n: number | undefined): void => {
       if (n !== undefined && Number.isFinite(n) && n > 0) series.inc(n);
     };
